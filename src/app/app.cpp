@@ -1,0 +1,44 @@
+#include "app/app.hpp"
+
+#include "core/crypto.hpp"
+#include "db/migrator.hpp"
+#include "app/modules.hpp"
+
+namespace yiwang::app {
+
+std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
+  auto app = std::make_unique<App>();
+  app->config = std::move(config);
+  core::ValidateConfig(app->config);
+  const core::Config& c = app->config;
+  app->clock = std::make_unique<core::SystemClock>(core::ClockOffsetMs(c, core::SystemClock().NowMs()));
+  app->db = db::Database::Open(c.database, static_cast<std::size_t>(c.threads) + 4);
+  if (migrate) db::Migrate(*app->db);
+  app->audit = std::make_unique<audit::AuditLog>(*app->clock, core::DeriveKey(c.secret, "audit-chain"));
+  app->exchange = std::make_unique<exchange::Exchange>(*app->db, *app->clock, *app->audit, c.zone, c.spool_dir);
+  app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);
+  app->identity->RegisterPacketHandlers();
+  app->files = std::make_unique<files::FileStore>(*app->clock, c.data_dir + "/files", c.upload_max_bytes);
+  app->renderer = std::make_unique<http::Renderer>(c);
+  app->metrics = std::make_unique<http::Metrics>();
+  return app;
+}
+
+http::Site App::ExternalSite() {
+  http::Router r;
+  modules::RegisterCommon(r, *this, "external");
+  modules::RegisterPortal(r, *this);
+  modules::RegisterPublicAccounts(r, *this);
+  return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
+}
+
+http::Site App::InternalSite() {
+  http::Router r;
+  modules::RegisterCommon(r, *this, "internal");
+  modules::RegisterStaffAuth(r, *this);
+  modules::RegisterAdmin(r, *this);
+  modules::RegisterAudit(r, *this);
+  return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
+}
+
+}  // namespace yiwang::app

@@ -1,0 +1,37 @@
+#pragma once
+// Wiring: one object that owns the services of a node. Built once at start by main; modules
+// receive references, never reach for globals.
+#include <memory>
+
+#include "audit/audit.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "db/database.hpp"
+#include "exchange/exchange.hpp"
+#include "files/file_store.hpp"
+#include "http/metrics.hpp"
+#include "http/render.hpp"
+#include "http/router.hpp"
+#include "identity/service.hpp"
+
+namespace yiwang::app {
+
+struct App {
+  core::Config config;
+  std::unique_ptr<core::Clock> clock;
+  std::unique_ptr<db::Database> db;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<exchange::Exchange> exchange;
+  std::unique_ptr<identity::IdentityService> identity;
+  std::unique_ptr<files::FileStore> files;
+  std::unique_ptr<http::Renderer> renderer;
+  std::unique_ptr<http::Metrics> metrics;
+
+  /// Opens the database (applying migrations when migrate is true) and builds the services.
+  static std::unique_ptr<App> Open(core::Config config, bool migrate = true);
+
+  http::Site ExternalSite();
+  http::Site InternalSite();
+};
+
+}  // namespace yiwang::app

@@ -1,0 +1,146 @@
+#include "app/backup.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "db/database.hpp"
+
+namespace yiwang::app {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs a program without a shell (arguments are never interpreted).
+void Run(const std::vector<std::string>& args) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error(ErrorCode::kInternal, args[0] + " 执行失败（退出码 " + std::to_string(WEXITSTATUS(status)) + "）");
+  }
+}
+
+bool IsPostgres(const core::Config& c) { return c.database.rfind("postgres", 0) == 0; }
+
+std::string SqlQuote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+  return out + "'";
+}
+
+}  // namespace
+
+DataDirLock::DataDirLock(const std::string& data_dir) {
+  fs::create_directories(data_dir);
+  fd_ = ::open((data_dir + "/yiwang.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    throw Error(ErrorCode::kConflict, "数据目录 " + data_dir + " 正被另一个 yiwang 进程使用（服务运行中？）");
+  }
+}
+
+DataDirLock::~DataDirLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string Backup(const core::Config& config, const std::string& out_dir) {
+  if (fs::exists(out_dir) && !fs::is_empty(out_dir)) throw Error(ErrorCode::kConflict, "备份目录已存在且非空：" + out_dir);
+  fs::create_directories(out_dir);
+  nlohmann::json manifest = {{"format", "yiwang-backup-1"}, {"created_at", core::FormatIsoUtc(core::SystemClock().NowMs())}};
+  if (IsPostgres(config)) {
+    Run({"pg_dump", "--format=custom", "--no-owner", "--file", out_dir + "/db.pgdump", "--dbname", config.database});
+    manifest["database"] = {{"kind", "postgresql"}, {"file", "db.pgdump"}, {"sm3", core::Sm3Hex(ReadAll(out_dir + "/db.pgdump"))}};
+  } else {
+    auto db = db::Database::Open(config.database, 1);
+    db::Conn c(*db);
+    // VACUUM INTO writes a transactionally consistent copy while other connections go on.
+    c.sql() << "VACUUM INTO " + SqlQuote(out_dir + "/db.sqlite");
+    manifest["database"] = {{"kind", "sqlite"}, {"file", "db.sqlite"}, {"sm3", core::Sm3Hex(ReadAll(out_dir + "/db.sqlite"))}};
+  }
+  nlohmann::json files = nlohmann::json::array();
+  const fs::path src = fs::path(config.data_dir) / "files";
+  if (fs::exists(src)) {
+    for (const auto& e : fs::recursive_directory_iterator(src)) {
+      if (!e.is_regular_file() || e.path().filename().string().find(".tmp-") != std::string::npos) continue;
+      fs::path rel = fs::relative(e.path(), src);
+      fs::create_directories(fs::path(out_dir) / "files" / rel.parent_path());
+      fs::copy_file(e.path(), fs::path(out_dir) / "files" / rel);
+      files.push_back(rel.string());
+    }
+  }
+  manifest["files"] = files;
+  std::ofstream(out_dir + "/manifest.json") << manifest.dump(2) << "\n";
+  return "备份完成：" + out_dir + "（数据库 " + manifest["database"]["kind"].get<std::string>() + "，文件 " +
+         std::to_string(files.size()) + " 个）";
+}
+
+std::string Restore(const core::Config& config, const std::string& from_dir) {
+  std::ifstream in(from_dir + "/manifest.json");
+  if (!in) throw Error(ErrorCode::kInvalidInput, "不是有效的备份目录（缺少 manifest.json）：" + from_dir);
+  nlohmann::json manifest = nlohmann::json::parse(in, nullptr, false);
+  if (manifest.is_discarded() || manifest.value("format", "") != "yiwang-backup-1") {
+    throw Error(ErrorCode::kInvalidInput, "备份清单无法识别：" + from_dir);
+  }
+  const std::string db_file = from_dir + "/" + manifest["database"]["file"].get<std::string>();
+  if (core::Sm3Hex(ReadAll(db_file)) != manifest["database"]["sm3"].get<std::string>()) {
+    throw Error(ErrorCode::kInvalidInput, "备份中的数据库文件已损坏（SM3 不符），拒绝恢复");
+  }
+  for (const auto& f : manifest["files"]) {
+    const std::string rel = f.get<std::string>();
+    const std::string name = fs::path(rel).parent_path().string() + fs::path(rel).filename().string();
+    if (core::Sm3Hex(ReadAll(fs::path(from_dir) / "files" / rel)) != name) {
+      throw Error(ErrorCode::kInvalidInput, "备份中的文件 " + rel + " 已损坏（SM3 不符），拒绝恢复");
+    }
+  }
+  DataDirLock lock(config.data_dir);
+  const bool pg_backup = manifest["database"]["kind"] == "postgresql";
+  if (pg_backup != IsPostgres(config)) throw Error(ErrorCode::kInvalidInput, "备份的数据库类型与当前配置不一致");
+  if (pg_backup) {
+    Run({"pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", config.database, db_file});
+  } else {
+    const std::string target = config.database.substr(9);
+    fs::path tmp = target + ".restore-tmp";
+    fs::copy_file(db_file, tmp, fs::copy_options::overwrite_existing);
+    fs::remove(target + "-wal");
+    fs::remove(target + "-shm");
+    fs::rename(tmp, target);
+  }
+  const fs::path dst = fs::path(config.data_dir) / "files";
+  fs::remove_all(dst);
+  int count = 0;
+  for (const auto& f : manifest["files"]) {
+    const std::string rel = f.get<std::string>();
+    fs::create_directories((dst / rel).parent_path());
+    fs::copy_file(fs::path(from_dir) / "files" / rel, dst / rel);
+    ++count;
+  }
+  return "恢复完成：数据库与 " + std::to_string(count) + " 个文件已从 " + from_dir + " 恢复";
+}
+
+}  // namespace yiwang::app

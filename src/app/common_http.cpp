@@ -1,0 +1,31 @@
+// Routes every zone has: health, static assets, metrics (internal only), robots.txt.
+#include "app/app.hpp"
+#include "app/modules.hpp"
+#include "core/error.hpp"
+
+namespace yiwang::modules {
+
+void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
+  r.Add("GET", "/healthz", http::Access::kAnyone, [&app, zone](http::Request&) {
+    db::Conn c(*app.db);
+    int one = 0;
+    c.sql() << "SELECT 1", soci::into(one);
+    return http::Response::Json({{"status", one == 1 ? "ok" : "degraded"},
+                                 {"zone", zone},
+                                 {"database", app.db->is_sqlite() ? "sqlite" : "postgresql"},
+                                 {"mode", core::ModeName(app.config.mode)}});
+  });
+  r.Add("GET", "/static/*", http::Access::kAnyone, [](http::Request& req) { return http::StaticAsset(req); });
+  r.Add("GET", "/robots.txt", http::Access::kAnyone, [zone](http::Request&) {
+    return http::Response::Text(zone == "internal" ? "User-agent: *\nDisallow: /\n" : "User-agent: *\nAllow: /\n");
+  });
+  if (zone == "internal") {
+    r.Add("GET", "/metrics", http::Access::kAnyone, [&app](http::Request&) {
+      http::Response res = http::Response::Text(app.metrics->Render());
+      res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return res;
+    });
+  }
+}
+
+}  // namespace yiwang::modules

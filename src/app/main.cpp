@@ -1,0 +1,308 @@
+// yiwang: one binary, subcommands (architecture.md "The shape").
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/backup.hpp"
+#include "app/demo.hpp"
+#include "core/error.hpp"
+#include "db/migrator.hpp"
+#include "http/server.hpp"
+#include "identity/store.hpp"
+#include "identity/totp.hpp"
+
+#ifndef YIWANG_VERSION
+#define YIWANG_VERSION "0.1.0"
+#endif
+
+namespace {
+
+using yiwang::Error;
+using yiwang::ErrorCode;
+namespace core = yiwang::core;
+namespace fs = std::filesystem;
+
+/// Options every subcommand that opens a data directory shares.
+struct Common {
+  std::string data;
+  std::string config_file;
+  std::string database;
+  std::string mode;
+  std::string zone;
+  std::string spool;
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--data", data, "数据目录（配置文件 yiwang.conf、SQLite 数据库和上传文件所在目录）");
+    cmd->add_option("--config", config_file, "配置文件（默认 <数据目录>/yiwang.conf）");
+    cmd->add_option("--database", database, "数据库：sqlite:///路径 或 postgresql://用户@主机:端口/库名");
+    cmd->add_option("--mode", mode, "production | demo | test");
+    cmd->add_option("--zone", zone, "both | external | internal");
+    cmd->add_option("--spool", spool, "分区部署时的交换目录");
+  }
+  core::Config Load() const {
+    core::Config c;
+    if (const char* d = std::getenv("YIWANG_DATA")) c.data_dir = d;
+    if (!data.empty()) c.data_dir = data;
+    std::string file = config_file;
+    if (file.empty()) {
+      if (const char* f = std::getenv("YIWANG_CONFIG")) file = f;
+    }
+    core::LoadConfigFile(c, file.empty() ? c.FilePath() : file, file.empty());
+    core::LoadConfigEnv(c);
+    if (!data.empty()) c.data_dir = data;
+    if (!database.empty()) c.database = database;
+    if (!mode.empty()) core::SetConfigValue(c, "mode", mode);
+    if (!zone.empty()) core::SetConfigValue(c, "zone", zone);
+    if (!spool.empty()) c.spool_dir = spool;
+    c.data_dir = fs::absolute(c.data_dir).lexically_normal().string();
+    return c;
+  }
+};
+
+int Fail(const std::string& message) {
+  std::cerr << "错误：" << message << std::endl;
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"yiwang（一网）电子政务平台：网上审批与电子监察、政府门户、政务公开、协同办公"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", YIWANG_VERSION);
+  int exit_code = 0;
+
+  // ---- serve
+  Common serve_opts;
+  std::string external_addr, internal_addr, log_level;
+  int threads = 0;
+  auto* serve = cli.add_subcommand("serve", "启动服务：外网区（门户）和/或内网区（工作台）");
+  serve_opts.Add(serve);
+  serve->add_option("--external", external_addr, "外网区监听地址（默认 127.0.0.1:8080）");
+  serve->add_option("--internal", internal_addr, "内网区监听地址（默认 127.0.0.1:8081）");
+  serve->add_option("--threads", threads, "工作线程数");
+  serve->callback([&] {
+    core::Config c = serve_opts.Load();
+    if (!external_addr.empty()) c.external_addr = external_addr;
+    if (!internal_addr.empty()) c.internal_addr = internal_addr;
+    if (threads > 0) c.threads = threads;
+    spdlog::set_level(spdlog::level::from_str(c.log_level));
+    yiwang::app::DataDirLock lock(c.data_dir);
+    auto app = yiwang::app::App::Open(c);
+    app->exchange->Start();
+    yiwang::http::ServerOptions opts;
+    opts.threads = app->config.threads;
+    opts.max_body_bytes = static_cast<std::size_t>(app->config.max_body_bytes);
+    std::shared_ptr<yiwang::http::Site> ext, in;
+    if (c.zone != core::Zone::kInternal) {
+      ext = std::make_shared<yiwang::http::Site>(app->ExternalSite());
+      opts.listeners.push_back({app->config.external_addr, [ext](yiwang::http::Request& r) { return ext->Handle(r); }});
+    }
+    if (c.zone != core::Zone::kExternal) {
+      in = std::make_shared<yiwang::http::Site>(app->InternalSite());
+      opts.listeners.push_back({app->config.internal_addr, [in](yiwang::http::Request& r) { return in->Handle(r); }});
+    }
+    opts.on_ready = [&] {
+      std::cout << "yiwang " << YIWANG_VERSION << " 已启动（" << core::ModeName(app->config.mode) << " 模式，分区 "
+                << core::ZoneName(app->config.zone) << "，数据库 " << (app->db->is_sqlite() ? "SQLite" : "PostgreSQL")
+                << "）" << std::endl;
+      if (ext) std::cout << "  外网门户  http://" << app->config.external_addr << "/" << std::endl;
+      if (in) std::cout << "  内网工作台 http://" << app->config.internal_addr << "/" << std::endl;
+      std::cout << std::flush;
+    };
+    yiwang::http::Serve(opts);
+    app->exchange->Stop();
+  });
+
+  // ---- migrate
+  Common migrate_opts;
+  bool migrate_status = false;
+  auto* migrate = cli.add_subcommand("migrate", "执行数据库迁移（只增不改，带校验和）");
+  migrate_opts.Add(migrate);
+  migrate->add_flag("--status", migrate_status, "只显示迁移状态");
+  migrate->callback([&] {
+    core::Config c = migrate_opts.Load();
+    core::ValidateConfig(c);
+    auto db = yiwang::db::Database::Open(c.database, 1);
+    if (migrate_status) {
+      for (const auto& m : yiwang::db::MigrationState(*db)) {
+        std::cout << (m.applied ? "[已执行] " : "[待执行] ") << m.version << "_" << m.name << "\n";
+      }
+      return;
+    }
+    auto applied = yiwang::db::Migrate(*db);
+    std::cout << "已执行 " << applied.size() << " 个迁移" << std::endl;
+  });
+
+  // ---- demo
+  Common demo_opts;
+  bool demo_reset = false;
+  auto* demo = cli.add_subcommand("demo", "创建演示区（虚构的东河区：单位、人员、账户）");
+  demo_opts.Add(demo);
+  demo->add_flag("--reset", demo_reset, "删除数据目录中的已有数据后重建");
+  demo->callback([&] {
+    core::Config probe = demo_opts.Load();
+    if (demo_reset && fs::exists(probe.data_dir)) {
+      yiwang::app::DataDirLock lock(probe.data_dir);
+      for (const auto& e : fs::directory_iterator(probe.data_dir)) {
+        if (e.path().filename() != "yiwang.lock") fs::remove_all(e.path());
+      }
+    }
+    const std::string zone = demo_opts.zone.empty() ? "both" : demo_opts.zone;
+    yiwang::app::WriteDemoConfig(probe.data_dir, zone, demo_opts.spool);
+    core::Config c = demo_opts.Load();
+    yiwang::app::DataDirLock lock(c.data_dir);
+    auto app = yiwang::app::App::Open(c);
+    if (!app->identity->Units().empty()) {
+      std::cout << "演示数据已存在：" << c.data_dir << "（如需重建请加 --reset）\n" << yiwang::app::DemoAccountsText(c.data_dir);
+      return;
+    }
+    std::cout << "已创建演示区：" << c.data_dir << "\n" << yiwang::app::CreateDemoDistrict(*app);
+  });
+
+  // ---- user
+  auto* user = cli.add_subcommand("user", "工作人员账户：add | passwd | lock | unlock | totp-code");
+  user->require_subcommand(1);
+  Common user_opts;
+  std::string u_name, u_display, u_unit, u_password;
+  std::vector<std::string> u_roles;
+  auto read_password = [](std::string& pw) {
+    if (pw.empty()) {
+      std::cerr << "请输入密码（从标准输入读取一行）：" << std::flush;
+      std::getline(std::cin, pw);
+    }
+  };
+  auto* user_add = user->add_subcommand("add", "新建工作人员账户");
+  user_opts.Add(user_add);
+  user_add->add_option("username", u_name, "用户名")->required();
+  user_add->add_option("--name", u_display, "姓名")->required();
+  user_add->add_option("--unit", u_unit, "所属单位编码")->required();
+  user_add->add_option("--role", u_roles, "角色（可多次）：sys_admin sec_admin auditor window_clerk handler reviewer approver supervisor editor");
+  user_add->add_option("--password", u_password, "初始密码（不提供则从标准输入读取）");
+  user_add->callback([&] {
+    auto app = yiwang::app::App::Open(user_opts.Load());
+    read_password(u_password);
+    yiwang::db::Conn c(*app->db);
+    auto unit = yiwang::identity::store::FindUnitByCode(c.sql(), u_unit);
+    if (!unit) throw Error(ErrorCode::kNotFound, "单位编码不存在：" + u_unit);
+    auto ctx = yiwang::identity::Context::System("命令行");
+    yiwang::identity::NewUser nu{u_name, u_display, unit->id, "", u_password};
+    auto u = app->identity->CreateUser(ctx, nu);
+    app->identity->SetRoles(ctx, u.id, {u_roles.begin(), u_roles.end()});
+    std::cout << "已创建账户 " << u.username << "（" << unit->name << "）" << std::endl;
+  });
+  Common passwd_opts;
+  std::string p_name, p_password;
+  auto* user_passwd = user->add_subcommand("passwd", "重置工作人员密码");
+  passwd_opts.Add(user_passwd);
+  user_passwd->add_option("username", p_name, "用户名")->required();
+  user_passwd->add_option("--password", p_password, "新密码（不提供则从标准输入读取）");
+  user_passwd->callback([&] {
+    auto app = yiwang::app::App::Open(passwd_opts.Load());
+    read_password(p_password);
+    yiwang::db::Conn c(*app->db);
+    auto u = yiwang::identity::store::FindUserByName(c.sql(), p_name);
+    if (!u) throw Error(ErrorCode::kNotFound, "用户不存在：" + p_name);
+    app->identity->ResetPassword(yiwang::identity::Context::System("命令行"), u->user.id, p_password);
+    std::cout << "已重置 " << p_name << " 的密码" << std::endl;
+  });
+  for (const bool lock : {true, false}) {
+    auto* cmd = user->add_subcommand(lock ? "lock" : "unlock", lock ? "锁定工作人员账户" : "解锁工作人员账户");
+    auto opts = std::make_shared<Common>();
+    auto name = std::make_shared<std::string>();
+    opts->Add(cmd);
+    cmd->add_option("username", *name, "用户名")->required();
+    cmd->callback([opts, name, lock] {
+      auto app = yiwang::app::App::Open(opts->Load());
+      yiwang::db::Conn c(*app->db);
+      auto u = yiwang::identity::store::FindUserByName(c.sql(), *name);
+      if (!u) throw Error(ErrorCode::kNotFound, "用户不存在：" + *name);
+      app->identity->SetUserLocked(yiwang::identity::Context::System("命令行"), u->user.id, lock);
+      std::cout << (lock ? "已锁定 " : "已解锁 ") << *name << std::endl;
+    });
+  }
+  Common totp_opts;
+  std::string t_name;
+  auto* user_totp = user->add_subcommand("totp-code", "（仅演示/测试模式）显示演示账户当前的动态口令");
+  totp_opts.Add(user_totp);
+  user_totp->add_option("username", t_name, "用户名")->required();
+  user_totp->callback([&] {
+    auto app = yiwang::app::App::Open(totp_opts.Load(), false);
+    std::cout << app->identity->DemoTotpCode(t_name) << std::endl;
+  });
+
+  // ---- audit
+  auto* audit_cmd = cli.add_subcommand("audit", "审计日志");
+  audit_cmd->require_subcommand(1);
+  Common verify_opts;
+  auto* verify = audit_cmd->add_subcommand("verify", "校验审计哈希链；发现篡改、删除或链外插入时指出第一条并以非零状态退出");
+  verify_opts.Add(verify);
+  verify->callback([&] {
+    auto app = yiwang::app::App::Open(verify_opts.Load(), false);
+    auto r = app->audit->Verify(*app->db);
+    if (r.ok) {
+      std::cout << "审计链完整：共校验 " << r.checked << " 条记录" << std::endl;
+    } else {
+      std::cout << "审计链校验失败：" << r.problem << "（已通过校验 " << r.checked << " 条）" << std::endl;
+      exit_code = 2;
+    }
+  });
+
+  // ---- backup / restore
+  Common backup_opts;
+  std::string backup_out;
+  auto* backup = cli.add_subcommand("backup", "在线备份数据库和文件存储");
+  backup_opts.Add(backup);
+  backup->add_option("--out", backup_out, "备份输出目录（新目录）")->required();
+  backup->callback([&] {
+    core::Config c = backup_opts.Load();
+    core::ValidateConfig(c);
+    std::cout << yiwang::app::Backup(c, backup_out) << std::endl;
+  });
+  Common restore_opts;
+  std::string restore_from;
+  auto* restore = cli.add_subcommand("restore", "从备份恢复（须先停止服务）");
+  restore_opts.Add(restore);
+  restore->add_option("--from", restore_from, "备份目录")->required();
+  restore->callback([&] {
+    core::Config c = restore_opts.Load();
+    core::ValidateConfig(c);
+    std::cout << yiwang::app::Restore(c, restore_from) << std::endl;
+  });
+
+  // ---- exchange (split zones, manual pump for operators and tests)
+  Common pump_opts;
+  auto* pump = cli.add_subcommand("exchange-pump", "执行一轮数据交换（发送待发交换包、导入已到达的交换包）");
+  pump_opts.Add(pump);
+  pump->callback([&] {
+    auto app = yiwang::app::App::Open(pump_opts.Load());
+    auto s = app->exchange->Pump();
+    std::cout << "发送 " << s.sent << "，导入 " << s.applied << "，重复 " << s.duplicates << "，拒收 " << s.rejected
+              << "，确认 " << s.acked << std::endl;
+  });
+
+  // ---- check / version
+  Common check_opts;
+  auto* check = cli.add_subcommand("check", "检查配置并显示生效的配置项");
+  check_opts.Add(check);
+  check->callback([&] {
+    core::Config c = check_opts.Load();
+    core::ValidateConfig(c);
+    for (const auto& [k, v] : c.Describe()) std::cout << k << " = " << v << "\n";
+    std::cout << "配置有效" << std::endl;
+  });
+  cli.add_subcommand("version", "显示版本")->callback([] { std::cout << "yiwang " << YIWANG_VERSION << std::endl; });
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  } catch (const Error& e) {
+    return Fail(e.message());
+  } catch (const std::exception& e) {
+    return Fail(e.what());
+  }
+  return exit_code;
+}

@@ -1,0 +1,31 @@
+#pragma once
+// Route registration of each module (each lives in its domain folder as http.cpp).
+#include <string>
+
+#include "http/router.hpp"
+
+namespace yiwang::app {
+struct App;
+}
+
+namespace yiwang::modules {
+
+/// Sets the zone's session cookie after a login.
+http::Response& SetSessionCookie(http::Response& res, app::App& app, const std::string& zone, const std::string& token);
+/// The identity context of a request (who, from where, which zone) for services and audit.
+identity::Context ContextOf(const http::Request& req);
+
+/// /healthz, /static/*, /metrics (internal), /robots.txt.
+void RegisterCommon(http::Router& r, app::App& app, const std::string& zone);
+/// External portal frame: home and the seven main columns.
+void RegisterPortal(http::Router& r, app::App& app);
+/// External: registration, login, logout, my account; POST /api/v1/accounts, /api/v1/session.
+void RegisterPublicAccounts(http::Router& r, app::App& app);
+/// Internal: staff login with TOTP, logout, workbench home, own account security.
+void RegisterStaffAuth(http::Router& r, app::App& app);
+/// Internal: units, users, roles, locks, public accounts.
+void RegisterAdmin(http::Router& r, app::App& app);
+/// Internal: audit search for the 安全审计员.
+void RegisterAudit(http::Router& r, app::App& app);
+
+}  // namespace yiwang::modules

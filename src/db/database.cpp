@@ -1,0 +1,140 @@
+#include "db/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <filesystem>
+
+#include "core/error.hpp"
+
+namespace yiwang::db {
+
+Database::~Database() = default;
+
+std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t pool_size) {
+  std::unique_ptr<Database> db(new Database());
+  db->url_ = url;
+  db->size_ = pool_size;
+  db->pool_ = std::make_unique<soci::connection_pool>(pool_size);
+  if (url.rfind("sqlite://", 0) == 0) {
+    db->dialect_ = Dialect::kSqlite;
+    db->sqlite_path_ = url.substr(9);
+    if (db->sqlite_path_.empty()) throw Error(ErrorCode::kInvalidInput, "SQLite 数据库路径为空：" + url);
+    auto parent = std::filesystem::path(db->sqlite_path_).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    for (std::size_t i = 0; i < pool_size; ++i) {
+      soci::session& s = db->pool_->at(i);
+      s.open(soci::sqlite3, "db=\"" + db->sqlite_path_ + "\" timeout=30");
+      s << "PRAGMA journal_mode=WAL";
+      s << "PRAGMA synchronous=FULL";
+      s << "PRAGMA foreign_keys=ON";
+      s << "PRAGMA busy_timeout=30000";
+    }
+  } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    db->dialect_ = Dialect::kPostgres;
+    for (std::size_t i = 0; i < pool_size; ++i) {
+      soci::session& s = db->pool_->at(i);
+      s.open(soci::postgresql, PgConnectString(url));
+      s << "SET client_min_messages TO WARNING";
+    }
+  } else {
+    throw Error(ErrorCode::kInvalidInput, "数据库地址应以 sqlite:// 或 postgresql:// 开头：" + url);
+  }
+  return db;
+}
+
+Tx::Tx(Database& db) : db_(db), session_(db.pool()) {
+  if (db.is_sqlite()) {
+    session_ << "BEGIN IMMEDIATE";
+  } else {
+    session_ << "BEGIN";
+  }
+}
+
+Tx::~Tx() {
+  if (!done_) {
+    try {
+      session_ << "ROLLBACK";
+    } catch (const std::exception&) {
+      // The connection may be broken; SOCI will reconnect or the pool entry fails loudly
+      // on next use. Nothing else to do in a destructor.
+    }
+  }
+}
+
+void Tx::Commit() {
+  session_ << "COMMIT";
+  done_ = true;
+}
+
+std::string PgConnectString(const std::string& url) {
+  std::string rest = url.substr(url.find("://") + 3);
+  std::string query;
+  if (auto q = rest.find('?'); q != std::string::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string userinfo, hostport = rest, dbname;
+  if (auto at = rest.rfind('@'); at != std::string::npos) {
+    userinfo = rest.substr(0, at);
+    hostport = rest.substr(at + 1);
+  }
+  if (auto slash = hostport.find('/'); slash != std::string::npos) {
+    dbname = hostport.substr(slash + 1);
+    hostport = hostport.substr(0, slash);
+  }
+  auto quote = [](const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+      if (c == '\\' || c == '\'') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  };
+  auto decode = [](const std::string& v) {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '%' && i + 2 < v.size()) {
+        out += static_cast<char>(std::stoi(v.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += v[i];
+      }
+    }
+    return out;
+  };
+  std::string cs;
+  if (!userinfo.empty()) {
+    auto colon = userinfo.find(':');
+    cs += "user=" + quote(decode(userinfo.substr(0, colon)));
+    if (colon != std::string::npos) cs += " password=" + quote(decode(userinfo.substr(colon + 1)));
+  }
+  if (!hostport.empty()) {
+    std::string host = hostport, port;
+    if (auto colon = hostport.rfind(':'); colon != std::string::npos && hostport.back() != ']') {
+      host = hostport.substr(0, colon);
+      port = hostport.substr(colon + 1);
+    }
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    if (!host.empty()) cs += " host=" + quote(decode(host));
+    if (!port.empty()) cs += " port=" + quote(port);
+  }
+  if (!dbname.empty()) cs += " dbname=" + quote(decode(dbname));
+  std::size_t pos = 0;
+  while (pos < query.size()) {
+    auto amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string kv = query.substr(pos, amp - pos);
+    if (auto eq = kv.find('='); eq != std::string::npos) cs += " " + kv.substr(0, eq) + "=" + quote(decode(kv.substr(eq + 1)));
+    pos = amp + 1;
+  }
+  return cs;
+}
+
+bool IsBusyError(const std::exception& e) {
+  std::string what = e.what();
+  return what.find("database is locked") != std::string::npos || what.find("SQLITE_BUSY") != std::string::npos ||
+         what.find("could not serialize") != std::string::npos || what.find("deadlock detected") != std::string::npos;
+}
+
+}  // namespace yiwang::db

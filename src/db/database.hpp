@@ -1,0 +1,101 @@
+#pragma once
+// One code path for SQLite (embedded default) and PostgreSQL (scale-out) through SOCI.
+// Stores receive a soci::session& from a Tx; services never see SQL text.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <soci/soci.h>
+
+namespace yiwang::db {
+
+enum class Dialect { kSqlite, kPostgres };
+
+class Database {
+ public:
+  /// url: "sqlite:///path/to/file.db" or "postgresql://user@host:port/dbname".
+  /// SQLite is opened in WAL mode with synchronous=FULL (binding records must survive a
+  /// power cut) and a busy timeout; foreign keys are enforced on both backends.
+  static std::unique_ptr<Database> Open(const std::string& url, std::size_t pool_size = 8);
+  ~Database();
+
+  Dialect dialect() const { return dialect_; }
+  bool is_sqlite() const { return dialect_ == Dialect::kSqlite; }
+  const std::string& url() const { return url_; }
+  /// For SQLite: the database file path; empty for PostgreSQL.
+  const std::string& sqlite_path() const { return sqlite_path_; }
+  soci::connection_pool& pool() { return *pool_; }
+
+ private:
+  Database() = default;
+  Dialect dialect_ = Dialect::kSqlite;
+  std::string url_;
+  std::string sqlite_path_;
+  std::size_t size_ = 0;
+  std::unique_ptr<soci::connection_pool> pool_;
+};
+
+/// A transaction on a pooled session. SQLite uses BEGIN IMMEDIATE so that writers queue on
+/// the database lock up front instead of failing on a read-to-write upgrade. Rolls back in
+/// the destructor unless committed.
+class Tx {
+ public:
+  explicit Tx(Database& db);
+  ~Tx();
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+
+  soci::session& sql() { return session_; }
+  Database& db() { return db_; }
+  Dialect dialect() const { return db_.dialect(); }
+  void Commit();
+
+ private:
+  Database& db_;
+  soci::session session_;
+  bool done_ = false;
+};
+
+/// A read-only use of a pooled session (no explicit transaction).
+class Conn {
+ public:
+  explicit Conn(Database& db) : db_(db), session_(db.pool()) {}
+  soci::session& sql() { return session_; }
+  Dialect dialect() const { return db_.dialect(); }
+
+ private:
+  Database& db_;
+  soci::session session_;
+};
+
+/// Runs fn(tx) in a transaction and commits; on SQLite "database is locked" the whole
+/// function is retried a few times (it must not have side effects outside the database).
+template <typename Fn>
+auto WithTx(Database& db, Fn&& fn) -> decltype(fn(std::declval<Tx&>()));
+
+bool IsBusyError(const std::exception& e);
+
+/// libpq keyword/value form of a postgresql:// URL (SOCI 4.0 mangles URLs it is handed).
+std::string PgConnectString(const std::string& url);
+
+template <typename Fn>
+auto WithTx(Database& db, Fn&& fn) -> decltype(fn(std::declval<Tx&>())) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Tx tx(db);
+      if constexpr (std::is_void_v<decltype(fn(tx))>) {
+        fn(tx);
+        tx.Commit();
+        return;
+      } else {
+        auto result = fn(tx);
+        tx.Commit();
+        return result;
+      }
+    } catch (const soci::soci_error& e) {
+      if (attempt >= 5 || !IsBusyError(e)) throw;
+    }
+  }
+}
+
+}  // namespace yiwang::db

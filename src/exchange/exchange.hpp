@@ -1,0 +1,111 @@
+#pragma once
+// Exchange between the external and internal zones (architecture.md "The shape"; domain-rules
+// "Exchange across separated networks"). Everything that crosses zones is a packet:
+// sequence-numbered per direction, SM3-hashed, applied once (idempotent), acknowledged by a
+// packet going back. No synchronous call crosses the gap.
+//
+//   business Tx ──Send()──▶ exchange_outbox ──transport──▶ receiver ──Apply()──▶ handler + exchange_inbox
+//
+// Transports: in-process (zone "both": the same process applies its own outbox) and a spool
+// directory (split zones: <spool>/to-internal/ and <spool>/to-external/ carried by a one-way
+// ferry or rsync). Files are written to a temporary name and renamed, so a reader never sees
+// half a file from this side; a ferry that truncates or corrupts one is caught by the hash.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/audit.hpp"
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "db/database.hpp"
+
+namespace yiwang::exchange {
+
+struct Packet {
+  std::string from;  // "external" | "internal"
+  std::string to;
+  std::int64_t seq = 0;
+  std::string kind;  // e.g. "account.registered"
+  std::int64_t created_at = 0;
+  nlohmann::json payload;
+  std::string sm3;  // over the canonical form of every field above
+};
+
+/// Canonical text that the hash covers (fields in fixed order, payload dumped sorted).
+std::string CanonicalForm(const Packet& p);
+std::string Serialize(const Packet& p);
+/// Parses and verifies the hash; throws yiwang::Error(kInvalidInput) naming the problem.
+Packet ParseAndVerify(const std::string& text);
+
+std::string ZoneKey(core::Zone z);  // "external" / "internal"
+
+class Exchange {
+ public:
+  using Handler = std::function<void(db::Tx& tx, const Packet& packet)>;
+
+  /// self: the zone(s) this node serves. spool_dir is required unless self is kBoth.
+  Exchange(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, core::Zone self,
+           std::string spool_dir);
+  ~Exchange();
+
+  /// Queues a packet in the caller's transaction: committed with the business change or not
+  /// at all, so nothing acknowledged to a user is lost and nothing is sent twice.
+  void Send(db::Tx& tx, core::Zone to, const std::string& kind, const nlohmann::json& payload);
+
+  /// Registers what applying a packet of this kind means on the receiving zone. The handler
+  /// runs in the transaction that records the packet in the inbox.
+  void On(const std::string& kind, Handler handler);
+
+  struct PumpStats {
+    int sent = 0;        // written to the spool
+    int applied = 0;     // applied here
+    int duplicates = 0;  // seen before: dropped, acknowledged again
+    int rejected = 0;    // failed verification or application
+    int acked = 0;       // our packets acknowledged by the other side
+  };
+  /// One round: deliver our outbox, apply what arrived, handle acknowledgements.
+  PumpStats Pump();
+
+  /// Background pumping every interval (and soon after Send()).
+  void Start(int interval_ms = 500);
+  void Stop();
+
+  /// Unacknowledged packets older than this are written to the spool again (a lost or
+  /// corrupted file is replaced).
+  void set_resend_after_ms(std::int64_t ms) { resend_after_ms_ = ms; }
+
+ private:
+  enum class ApplyOutcome { kApplied, kDuplicate, kRejected, kNotYet };
+  ApplyOutcome Apply(const Packet& p);
+  void Reject(const std::string& from, const std::string& raw, const std::string& reason);
+  void DeliverInProcess(PumpStats& stats);
+  void DeliverToSpool(PumpStats& stats);
+  void ReceiveFromSpool(PumpStats& stats);
+  void WriteAck(const std::string& to, std::int64_t seq);
+  std::int64_t NextExpected(const std::string& from);
+  bool Serves(const std::string& zone) const;
+
+  db::Database& db_;
+  const core::Clock& clock_;
+  const audit::AuditLog& audit_;
+  core::Zone self_;
+  std::string spool_dir_;
+  std::int64_t resend_after_ms_ = 30000;
+  std::map<std::string, Handler> handlers_;
+  std::mutex pump_mu_;
+
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  bool wake_ = false;
+};
+
+}  // namespace yiwang::exchange

@@ -1,0 +1,116 @@
+#include "files/file_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+
+namespace yiwang::files {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool StartsWith(std::string_view data, std::string_view magic) { return data.substr(0, magic.size()) == magic; }
+
+void WriteDurably(const fs::path& path, std::string_view data) {
+  fs::create_directories(path.parent_path());
+  fs::path tmp = path.string() + ".tmp-" + core::RandomToken(6);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) throw Error(ErrorCode::kInternal, "无法写入文件存储目录：" + tmp.string());
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      throw Error(ErrorCode::kInternal, "写入文件失败：" + tmp.string());
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  fs::rename(tmp, path);
+  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace
+
+std::string DetectType(std::string_view data) {
+  if (StartsWith(data, "%PDF-")) return "application/pdf";
+  if (StartsWith(data, "\x89PNG\r\n\x1a\n")) return "image/png";
+  if (StartsWith(data, "\xFF\xD8\xFF")) return "image/jpeg";
+  if (StartsWith(data, "PK\x03\x04")) {
+    // OFD (GB/T 33190-2016) is a ZIP package with OFD.xml at its root; ZIP stores entry names
+    // in clear text in the local headers and the central directory.
+    return data.find("OFD.xml") != std::string_view::npos ? "application/ofd" : "application/zip";
+  }
+  return "application/octet-stream";
+}
+
+std::string TypeLabel(const std::string& mime) {
+  if (mime == "application/pdf") return "PDF 文档";
+  if (mime == "image/png") return "PNG 图片";
+  if (mime == "image/jpeg") return "JPG 图片";
+  if (mime == "application/ofd") return "OFD 版式文件";
+  if (mime == "application/zip") return "ZIP 压缩包";
+  return "未知类型";
+}
+
+FileStore::FileStore(const core::Clock& clock, std::string root_dir, std::int64_t max_bytes)
+    : clock_(clock), root_(std::move(root_dir)), max_bytes_(max_bytes) {}
+
+std::string FileStore::PathFor(const std::string& sm3) const {
+  if (sm3.size() != 64 || sm3.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw Error(ErrorCode::kNotFound, "文件不存在");
+  }
+  return (fs::path(root_) / sm3.substr(0, 2) / sm3.substr(2)).string();
+}
+
+bool FileStore::Exists(const std::string& sm3) const { return fs::exists(PathFor(sm3)); }
+
+StoredFile FileStore::Put(db::Tx& tx, std::string_view data, const std::set<std::string>& allowed_types) {
+  if (data.empty()) throw Error(ErrorCode::kInvalidInput, "文件为空，请重新选择文件");
+  if (static_cast<std::int64_t>(data.size()) > max_bytes_) {
+    throw Error(ErrorCode::kPayloadTooLarge,
+                "文件过大：不能超过 " + std::to_string(max_bytes_ / (1024 * 1024)) + " MB");
+  }
+  StoredFile f;
+  f.mime = DetectType(data);
+  if (!allowed_types.count(f.mime)) {
+    std::string allowed;
+    for (const auto& t : allowed_types) allowed += (allowed.empty() ? "" : "、") + TypeLabel(t);
+    throw Error(ErrorCode::kUnsupportedType, "文件类型不符合要求（按文件内容识别为" + TypeLabel(f.mime) + "），只接受：" + allowed);
+  }
+  f.sm3 = core::Sm3Hex(data);
+  f.size = static_cast<std::int64_t>(data.size());
+  const std::string path = PathFor(f.sm3);
+  if (!fs::exists(path)) WriteDurably(path, data);
+  int known = 0;
+  tx.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(f.sm3), soci::into(known);
+  if (!known) {
+    long long size = f.size, now = clock_.NowMs();
+    tx.sql() << "INSERT INTO files (sm3, size, mime, created_at) VALUES (:h, :s, :m, :c)", soci::use(f.sm3),
+        soci::use(size), soci::use(f.mime), soci::use(now);
+  }
+  return f;
+}
+
+std::string FileStore::Read(const std::string& sm3) const {
+  std::ifstream in(PathFor(sm3), std::ios::binary);
+  if (!in) throw Error(ErrorCode::kNotFound, "文件不存在");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string data = ss.str();
+  if (core::Sm3Hex(data) != sm3) throw Error(ErrorCode::kInternal, "文件内容与其 SM3 摘要不符（存储损坏）");
+  return data;
+}
+
+}  // namespace yiwang::files

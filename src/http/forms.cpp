@@ -1,0 +1,57 @@
+#include "http/forms.hpp"
+
+namespace yiwang::http {
+
+nlohmann::json ErrorView(const Error& e) {
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [k, v] : e.fields()) fields[k] = v;
+  return {{"message", e.message()}, {"fields", fields}};
+}
+
+bool IsFormError(const Error& e) {
+  switch (e.code()) {
+    case ErrorCode::kInvalidInput:
+    case ErrorCode::kConflict:
+    case ErrorCode::kUnauthenticated:
+    case ErrorCode::kAccountLocked:
+    case ErrorCode::kPayloadTooLarge:
+    case ErrorCode::kUnsupportedType:
+    case ErrorCode::kTooManyRequests:
+      return true;
+    case ErrorCode::kForbidden:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kMethodNotAllowed:
+    case ErrorCode::kCsrf:
+    case ErrorCode::kInternal:
+    case ErrorCode::kUnavailable:
+      return false;
+  }
+  return false;
+}
+
+nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int per_page) {
+  const std::int64_t pages = std::max<std::int64_t>(1, (total + per_page - 1) / per_page);
+  auto link = [&](std::int64_t p) {
+    std::string q;
+    for (const auto& [k, v] : req.query) {
+      if (k == "page") continue;
+      q += (q.empty() ? "?" : "&") + UrlEncode(k) + "=" + UrlEncode(v);
+    }
+    q += (q.empty() ? "?" : "&") + std::string("page=") + std::to_string(p);
+    return req.path + q;
+  };
+  nlohmann::json v = {{"total", total}, {"page", page}, {"pages", pages}, {"many", pages > 1}};
+  if (page > 1) v["prev"] = link(page - 1);
+  if (page < pages) v["next"] = link(page + 1);
+  return v;
+}
+
+std::string SafeNext(const std::string& next) {
+  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos ||
+      next.find("\r") != std::string::npos || next.find("\n") != std::string::npos) {
+    return "/";
+  }
+  return next;
+}
+
+}  // namespace yiwang::http

@@ -1,0 +1,36 @@
+#pragma once
+// Server-rendered pages: kainjow mustache (auto-escapes {{x}}), one layout per zone. Handlers
+// pass a JSON view (the same object the API returns where there is one), never rows.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config.hpp"
+#include "http/message.hpp"
+
+namespace yiwang::http {
+
+class Renderer {
+ public:
+  explicit Renderer(const core::Config& config);
+
+  /// Renders templates/<name>.mustache with the view; throws if the template is missing.
+  std::string Render(const std::string& name, const nlohmann::json& view) const;
+
+  /// A whole page: the template inside the zone's layout (navigation, user, CSRF token for
+  /// the logout form, flash message). Sets no-store caching for pages of a logged-in user.
+  Response Page(const Request& req, const std::string& name, const std::string& title, nlohmann::json view,
+                int status = 200) const;
+
+  /// Flash message for the next page (after a redirect), carried in a short-lived cookie.
+  static void Flash(Response& res, const std::string& message, bool secure);
+
+ private:
+  nlohmann::json LayoutView(const Request& req, const std::string& title) const;
+  const core::Config& config_;
+};
+
+/// Static assets embedded in the binary under /static/.
+Response StaticAsset(const Request& req);
+
+}  // namespace yiwang::http

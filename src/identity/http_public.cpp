@@ -1,0 +1,160 @@
+// External zone: public registration, login, logout and "my account" pages, and their API.
+#include "app/app.hpp"
+#include "app/modules.hpp"
+#include "core/error.hpp"
+#include "http/forms.hpp"
+#include "identity/views.hpp"
+
+namespace yiwang::modules {
+namespace {
+
+using http::Access;
+using http::Request;
+using http::Response;
+
+identity::Context Ctx(const Request& req) { return ContextOf(req); }
+
+identity::Registration RegistrationFrom(const nlohmann::json& j) {
+  identity::Registration in;
+  in.kind = j.value("kind", "");
+  in.name = j.value("name", "");
+  in.id_number = j.value("id_number", "");
+  in.mobile = j.value("mobile", "");
+  in.legal_rep = j.value("legal_rep", "");
+  in.password = j.value("password", "");
+  in.password_confirm = j.value("password_confirm", in.password);
+  return in;
+}
+
+}  // namespace
+
+identity::Context ContextOf(const Request& req) {
+  identity::Context c;
+  c.principal = req.principal;
+  c.client_ip = req.client_ip;
+  c.zone = req.zone;
+  return c;
+}
+
+Response& SetSessionCookie(Response& res, app::App& app, const std::string& zone, const std::string& token) {
+  return res.SetCookie(zone == "internal" ? "yw_int" : "yw_ext", token, -1, app.config.secure_cookies);
+}
+
+void RegisterPublicAccounts(http::Router& r, app::App& app) {
+  const bool secure = app.config.secure_cookies;
+
+  auto register_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+    Response tmp;
+    std::string token = http::PreSessionCsrf(req, tmp, secure);
+    req.csrf = token;
+    Response res = app.renderer->Page(req, "external/register", "用户注册", view, status);
+    for (auto& h : tmp.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/register", Access::kAnyone, [register_page](Request& req) {
+    return register_page(req, {{"values", {{"kind", req.Query("kind", "citizen")}}},
+                               {"is_enterprise", req.Query("kind") == "enterprise"}},
+                         200);
+  });
+  r.Add("POST", "/register", Access::kAnyone, [&app, register_page, secure](Request& req) {
+    nlohmann::json values = {{"kind", req.Field("kind")}, {"name", req.Field("name")}, {"id_number", req.Field("id_number")},
+                             {"mobile", req.Field("mobile")}, {"legal_rep", req.Field("legal_rep")}};
+    try {
+      nlohmann::json in = values;
+      in["password"] = req.Field("password");
+      in["password_confirm"] = req.Field("password_confirm");
+      if (req.Field("agree") != "1") {
+        throw Error(ErrorCode::kInvalidInput, "请阅读并同意用户服务协议", {{"agree", "请勾选同意用户服务协议"}});
+      }
+      app.identity->Register(Ctx(req), RegistrationFrom(in));
+      Response res = Response::Redirect("/login");
+      http::Renderer::Flash(res, "注册成功，请使用证件号码和密码登录", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return register_page(req, {{"values", values}, {"error", http::ErrorView(e)},
+                                 {"is_enterprise", req.Field("kind") == "enterprise"}},
+                           ErrorCodeHttpStatus(e.code()));
+    }
+  });
+
+  auto login_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+    Response tmp;
+    req.csrf = http::PreSessionCsrf(req, tmp, secure);
+    Response res = app.renderer->Page(req, "external/login", "用户登录", view, status);
+    for (auto& h : tmp.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/login", Access::kAnyone, [login_page](Request& req) {
+    if (req.principal.kind == "public") return Response::Redirect("/account");
+    return login_page(req, {{"next", req.Query("next")}}, 200);
+  });
+  r.Add("POST", "/login", Access::kAnyone, [&app, login_page](Request& req) {
+    try {
+      identity::LoginResult result = app.identity->PublicLogin(req.client_ip, req.Field("login"), req.Field("password"));
+      std::string next = http::SafeNext(req.Field("next"));
+      Response res = Response::Redirect(next == "/" ? "/account" : next);
+      SetSessionCookie(res, app, "external", result.token);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return login_page(req, {{"next", req.Field("next")}, {"login", req.Field("login")}, {"error", http::ErrorView(e)}},
+                        ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("POST", "/logout", Access::kAnyone, [&app, secure](Request& req) {
+    app.identity->Logout(req.session_token, Ctx(req));
+    Response res = Response::Redirect("/");
+    res.SetCookie("yw_ext", "", 0, secure);
+    http::Renderer::Flash(res, "您已安全退出", secure);
+    return res;
+  });
+  r.Add("GET", "/account", Access::kPublic, [&app](Request& req) {
+    auto account = app.identity->FindPublic(req.principal.id);
+    if (!account) throw Error(ErrorCode::kNotFound, "账户不存在");
+    return app.renderer->Page(req, "external/account", "我的账户", {{"account", identity::PublicJson(*account, false)}});
+  });
+  r.Add("POST", "/account/password", Access::kPublic, [&app, secure](Request& req) {
+    try {
+      if (req.Field("new_password") != req.Field("new_password_confirm")) {
+        throw Error(ErrorCode::kInvalidInput, "两次输入的新密码不一致", {{"new_password_confirm", "两次输入的新密码不一致"}});
+      }
+      app.identity->ChangeOwnPassword(Ctx(req), req.Field("old_password"), req.Field("new_password"));
+      Response res = Response::Redirect("/account");
+      http::Renderer::Flash(res, "密码已修改", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      auto account = app.identity->FindPublic(req.principal.id);
+      return app.renderer->Page(req, "external/account", "我的账户",
+                                {{"account", identity::PublicJson(*account, false)}, {"error", http::ErrorView(e)}},
+                                ErrorCodeHttpStatus(e.code()));
+    }
+  });
+
+  // ---- API
+  r.Add("POST", "/api/v1/accounts", Access::kAnyone, [&app](Request& req) {
+    identity::PublicAccount a = app.identity->Register(Ctx(req), RegistrationFrom(req.Json()));
+    return Response::Json(identity::PublicJson(a, true), 201);
+  });
+  r.Add("POST", "/api/v1/session", Access::kAnyone, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    identity::LoginResult result =
+        app.identity->PublicLogin(req.client_ip, j.value("login", j.value("id_number", "")), j.value("password", ""));
+    Response res = Response::Json({{"csrf_token", result.csrf}, {"stage", result.stage},
+                                   {"user", identity::PrincipalJson(result.principal)}});
+    SetSessionCookie(res, app, "external", result.token);
+    return res;
+  });
+  r.Add("GET", "/api/v1/session", Access::kPublic, [](Request& req) {
+    return Response::Json({{"csrf_token", req.csrf}, {"stage", "full"}, {"user", identity::PrincipalJson(req.principal)}});
+  });
+  r.Add("DELETE", "/api/v1/session", Access::kPublic, [&app, secure](Request& req) {
+    app.identity->Logout(req.session_token, Ctx(req));
+    Response res = Response::Json({{"status", "logged_out"}});
+    res.SetCookie("yw_ext", "", 0, secure);
+    return res;
+  });
+}
+
+}  // namespace yiwang::modules

@@ -1,0 +1,193 @@
+// Internal zone: staff login (password, then TOTP where required), logout, the workbench
+// home and the staff member's own account security page; the session API.
+#include "app/app.hpp"
+#include "app/modules.hpp"
+#include "core/error.hpp"
+#include "core/qr.hpp"
+#include "db/row.hpp"
+#include "http/forms.hpp"
+#include "identity/views.hpp"
+
+namespace yiwang::modules {
+namespace {
+
+using http::Access;
+using http::Request;
+using http::Response;
+
+nlohmann::json WorkbenchView(app::App& app, const Request& req) {
+  const identity::Principal& p = req.principal;
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& key : p.roles) {
+    if (auto r = identity::ParseRole(key)) roles.push_back(identity::RoleLabel(*r));
+  }
+  long long unit_users = 0, units = 0, pending_out = 0, pending_in = 0, public_accounts = 0;
+  {
+    db::Conn c(*app.db);
+    long long unit = p.unit_id;
+    c.sql() << "SELECT COUNT(*) FROM users WHERE unit_id = :u", soci::use(unit), soci::into(unit_users);
+    c.sql() << "SELECT COUNT(*) FROM units", soci::into(units);
+    c.sql() << "SELECT COUNT(*) FROM exchange_outbox WHERE acked_at = 0", soci::into(pending_out);
+    c.sql() << "SELECT COUNT(*) FROM exchange_errors", soci::into(pending_in);
+    c.sql() << "SELECT COUNT(*) FROM public_accounts", soci::into(public_accounts);
+  }
+  nlohmann::json shortcuts = nlohmann::json::array();
+  auto add = [&](const char* href, const char* label, const char* hint) {
+    shortcuts.push_back({{"href", href}, {"label", label}, {"hint", hint}});
+  };
+  if (p.Has(identity::Role::kSysAdmin)) {
+    add("/admin/units", "单位管理", "维护单位树：市、区、部门、镇街、科室");
+    add("/admin/users", "新建人员", "为各单位开设工作人员账户");
+  }
+  if (p.Has(identity::Role::kSecAdmin)) {
+    add("/admin/users", "角色与锁定", "分配角色、锁定与解锁、重置密码");
+    add("/admin/accounts", "公众账户", "查看和锁定群众、企业账户");
+  }
+  if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志", "检索全部操作记录，校验审计链");
+  if (!p.Has(identity::Role::kSysAdmin) && !p.Has(identity::Role::kSecAdmin)) {
+    add("/admin/users", "本单位人员", "查看本单位工作人员");
+  }
+  add("/account", "账户安全", "修改密码、查看动态口令绑定");
+  return {{"name", p.name},
+          {"unit_name", p.unit_name},
+          {"roles", roles},
+          {"today", core::FormatLocalDate(app.clock->NowMs())},
+          {"stats",
+           {{"unit_users", unit_users}, {"units", units}, {"public_accounts", public_accounts},
+            {"exchange_pending", pending_out}, {"exchange_errors", pending_in}}},
+          {"shortcuts", shortcuts}};
+}
+
+}  // namespace
+
+void RegisterStaffAuth(http::Router& r, app::App& app) {
+  const bool secure = app.config.secure_cookies;
+
+  auto login_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+    Response tmp;
+    req.csrf = http::PreSessionCsrf(req, tmp, secure);
+    view["demo"] = app.config.mode != core::Mode::kProduction;
+    Response res = app.renderer->Page(req, "internal/login", "工作人员登录", view, status);
+    for (auto& h : tmp.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/login", Access::kAnyone, [login_page](Request& req) {
+    if (req.principal.kind == "staff") return Response::Redirect("/");
+    return login_page(req, {{"next", req.Query("next")}}, 200);
+  });
+  r.Add("POST", "/login", Access::kAnyone, [&app, login_page](Request& req) {
+    try {
+      identity::LoginResult result = app.identity->StaffLogin(req.client_ip, req.Field("username"), req.Field("password"));
+      std::string next = http::SafeNext(req.Field("next"));
+      Response res = Response::Redirect(result.stage == "full" ? next : "/login/totp?next=" + http::UrlEncode(next));
+      SetSessionCookie(res, app, "internal", result.token);
+      if (result.password_expired) http::Renderer::Flash(res, "您的密码已超过有效期，请尽快修改", app.config.secure_cookies);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return login_page(req, {{"next", req.Field("next")}, {"username", req.Field("username")}, {"error", http::ErrorView(e)}},
+                        ErrorCodeHttpStatus(e.code()));
+    }
+  });
+
+  auto totp_page = [&app](Request& req, nlohmann::json view, int status) {
+    view["enroll"] = req.session_stage == "enroll";
+    view["next"] = req.Query("next", req.Field("next"));
+    if (req.session_stage == "enroll") {
+      identity::TotpEnrollment e = app.identity->BeginTotpEnrollment(req.session_token);
+      view["secret"] = e.secret_base32;
+      view["qr_svg"] = core::QrSvg(e.uri);
+    }
+    return app.renderer->Page(req, "internal/totp", "动态口令验证", view, status);
+  };
+  r.Add("GET", "/login/totp", Access::kPreAuth, [totp_page](Request& req) { return totp_page(req, {}, 200); });
+  r.Add("POST", "/login/totp", Access::kPreAuth, [&app, totp_page](Request& req) {
+    try {
+      app.identity->CompleteTotp(req.session_token, req.Field("code"), req.client_ip);
+      return Response::Redirect(http::SafeNext(req.Field("next")));
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kAccountLocked) {
+        Response res = Response::Redirect("/login");
+        http::Renderer::Flash(res, e.message(), app.config.secure_cookies);
+        return res;
+      }
+      if (!http::IsFormError(e)) throw;
+      return totp_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("POST", "/logout", Access::kAnyone, [&app, secure](Request& req) {
+    app.identity->Logout(req.session_token, ContextOf(req));
+    Response res = Response::Redirect("/login");
+    res.SetCookie("yw_int", "", 0, secure);
+    http::Renderer::Flash(res, "您已安全退出", secure);
+    return res;
+  });
+  r.Add("GET", "/", Access::kStaff, [&app](Request& req) {
+    return app.renderer->Page(req, "internal/home", "工作台", WorkbenchView(app, req));
+  });
+
+  auto account_page = [&app](Request& req, nlohmann::json view, int status) {
+    identity::User u = app.identity->GetUser(ContextOf(req), req.principal.id);
+    view["user"] = identity::UserJson(u);
+    view["totp_required"] = app.identity->TotpRequired(u);
+    view["policy_min"] = app.identity->policy().min_length;
+    view["policy_dengbao"] = app.identity->policy().require_classes;
+    return app.renderer->Page(req, "internal/account", "账户安全", view, status);
+  };
+  r.Add("GET", "/account", Access::kStaff, [account_page](Request& req) { return account_page(req, {}, 200); });
+  r.Add("POST", "/account/password", Access::kStaff, [&app, account_page, secure](Request& req) {
+    try {
+      if (req.Field("new_password") != req.Field("new_password_confirm")) {
+        throw Error(ErrorCode::kInvalidInput, "两次输入的新密码不一致", {{"new_password_confirm", "两次输入的新密码不一致"}});
+      }
+      app.identity->ChangeOwnPassword(ContextOf(req), req.Field("old_password"), req.Field("new_password"));
+      Response res = Response::Redirect("/account");
+      http::Renderer::Flash(res, "密码已修改", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return account_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+    }
+  });
+
+  // ---- API: log in with {"username", "password", "totp"?}; a TOTP code can complete the
+  // second step in the same call, or later with POST /api/v1/session/totp {"code"}.
+  r.Add("POST", "/api/v1/session", Access::kAnyone, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    identity::LoginResult result =
+        app.identity->StaffLogin(req.client_ip, j.value("username", ""), j.value("password", ""));
+    std::string stage = result.stage;
+    if (stage != "full" && j.contains("totp") && j["totp"].is_string()) {
+      if (stage == "enroll") {
+        Response res = Response::Json({{"error", {{"code", "TOTP_ENROLLMENT_REQUIRED"},
+                                                  {"message", "首次登录须在网页上绑定动态口令"},
+                                                  {"fields", nlohmann::json::object()}}}},
+                                      401);
+        SetSessionCookie(res, app, "internal", result.token);
+        return res;
+      }
+      app.identity->CompleteTotp(result.token, j["totp"].get<std::string>(), req.client_ip);
+      stage = "full";
+    }
+    Response res = Response::Json(
+        {{"csrf_token", result.csrf}, {"stage", stage}, {"user", identity::PrincipalJson(result.principal)}});
+    SetSessionCookie(res, app, "internal", result.token);
+    return res;
+  });
+  r.Add("POST", "/api/v1/session/totp", Access::kPreAuth, [&app](Request& req) {
+    identity::Principal p = app.identity->CompleteTotp(req.session_token, req.Json().value("code", ""), req.client_ip);
+    return Response::Json({{"csrf_token", req.csrf}, {"stage", "full"}, {"user", identity::PrincipalJson(p)}});
+  });
+  r.Add("GET", "/api/v1/session", Access::kStaff, [](Request& req) {
+    return Response::Json({{"csrf_token", req.csrf}, {"stage", "full"}, {"user", identity::PrincipalJson(req.principal)}});
+  });
+  r.Add("DELETE", "/api/v1/session", Access::kAnyone, [&app, secure](Request& req) {
+    if (req.session_token.empty()) throw Error(ErrorCode::kUnauthenticated, "请先登录");
+    app.identity->Logout(req.session_token, ContextOf(req));
+    Response res = Response::Json({{"status", "logged_out"}});
+    res.SetCookie("yw_int", "", 0, secure);
+    return res;
+  });
+}
+
+}  // namespace yiwang::modules
