@@ -68,7 +68,7 @@ void RegisterPortal(http::Router& r, app::App& app) {
     view["columns"] = cols;
     view["district_name"] = app.config.district_name;
     view["public_accounts"] = app.identity->CountPublic();
-    http::Response res = app.renderer->Page(req, "external/home", app.config.site_name, view);
+    http::Response res = app.renderer->Page(req, "external/home", "首页", view);
     if (anonymous) {
       std::lock_guard<std::mutex> lock(cache->mu);
       cache->html = res.body;
