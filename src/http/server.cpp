@@ -22,7 +22,9 @@ Request ToRequest(const restinio::request_handle_t& rh) {
   Request req;
   const auto& h = rh->header();
   req.method = std::string(h.method().c_str());
-  req.path = UrlDecode(std::string(h.path()), false);
+  // Raw path: routing splits on '/', then each parameter is decoded once (a %2F inside a
+  // parameter must not create a new segment).
+  req.path = std::string(h.path());
   req.raw_query = std::string(h.query());
   req.query = ParseForm(req.raw_query);
   h.for_each_field([&](const restinio::http_header_field_t& f) {

@@ -235,11 +235,12 @@ User IdentityService::CreateUser(const Context& ctx, const NewUser& input) {
     for (const auto& [k, v] : e.fields()) fields[k] = v;
     if (e.fields().empty()) fields["password"] = e.message();
   }
+  const std::string hash = fields.count("password") ? std::string() : HashPassword(input.password);
   return db::WithTx(db_, [&](db::Tx& tx) {
     if (!store::FindUnit(tx.sql(), u.unit_id)) fields["unit_id"] = "请选择所属单位";
     if (!fields.count("username") && store::FindUserByName(tx.sql(), u.username)) fields["username"] = "该用户名已被使用";
     if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "人员信息有误，请修正后再提交", fields);
-    u.id = store::InsertUser(tx.sql(), u, HashPassword(input.password), clock_.NowMs());
+    u.id = store::InsertUser(tx.sql(), u, hash, clock_.NowMs());
     audit_.Append(tx, ctx.ToActor(), {"user.create", "user", std::to_string(u.id), "success", u.username});
     return store::FindUser(tx.sql(), u.id)->user;
   });
@@ -439,38 +440,87 @@ LoginResult IdentityService::OpenSession(db::Tx& tx, const std::string& zone, co
   return r;
 }
 
+namespace {
+
+/// What a login needs to know of an account, staff or public.
+struct LoginSubject {
+  bool exists = false;
+  bool disabled = false;
+  std::int64_t locked_until = 0;
+  int failed = 0;
+  std::string password_hash;
+  std::int64_t password_changed_at = 0;
+};
+
+LoginSubject SubjectOf(const std::optional<store::UserRow>& row) {
+  LoginSubject s;
+  if (!row) return s;
+  s.exists = true;
+  s.disabled = row->user.disabled;
+  s.locked_until = row->user.locked_until;
+  s.failed = row->user.failed_logins;
+  s.password_hash = row->password_hash;
+  s.password_changed_at = row->user.password_changed_at;
+  return s;
+}
+
+LoginSubject SubjectOf(const std::optional<store::PublicRow>& row) {
+  LoginSubject s;
+  if (!row || row->password_hash.empty()) return s;  // mirrors on the internal zone cannot log in
+  s.exists = true;
+  s.disabled = row->account.disabled;
+  s.locked_until = row->account.locked_until;
+  s.failed = row->failed_logins;
+  s.password_hash = row->password_hash;
+  return s;
+}
+
+}  // namespace
+
+// Logins verify the Argon2id hash (~70 ms) outside any transaction, so that a burst of logins
+// never holds the database write lock; the outcome (failure count, lock, session, audit) is
+// then written in one short transaction that re-reads the account.
 LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std::string& username,
                                         const std::string& password) {
+  const std::string login = Trim(username);
   const std::int64_t now = clock_.NowMs();
+  LoginSubject before;
+  {
+    db::Conn c(db_);
+    before = SubjectOf(store::FindUserByName(c.sql(), login));
+  }
+  const bool checkable = before.exists && !before.disabled && before.locked_until <= now;
+  const bool password_ok = VerifyPassword(checkable ? before.password_hash : DummyHash(), password) && checkable;
+
   std::optional<Error> failure;
   LoginResult result = db::WithTx(db_, [&](db::Tx& tx) -> LoginResult {
     failure.reset();
-    auto row = store::FindUserByName(tx.sql(), Trim(username));
+    auto row = store::FindUserByName(tx.sql(), login);
+    const LoginSubject s = SubjectOf(row);
     Context ctx;
     ctx.client_ip = client_ip;
     ctx.zone = "internal";
-    ctx.principal.login = Trim(username);
-    if (!row) {
-      VerifyPassword(DummyHash(), password);
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", Trim(username), "failure", "用户不存在"});
+    ctx.principal.login = login;
+    if (!s.exists) {
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", login, "failure", "用户不存在"});
       failure = Error(ErrorCode::kUnauthenticated, "用户名或密码错误");
       return {};
     }
-    User& u = row->user;
+    const User& u = row->user;
     ctx.principal = StaffPrincipal(u);
-    ctx.principal.kind = "staff";
-    if (u.disabled) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", std::to_string(u.id), "failure", "账户已被管理员锁定"});
+    const std::string id = std::to_string(u.id);
+    if (s.disabled) {
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", "账户已被管理员锁定"});
       failure = Error(ErrorCode::kAccountLocked, "账户已被管理员锁定，请联系安全保密管理员");
       return {};
     }
-    if (u.locked_until > now) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", std::to_string(u.id), "failure", "账户锁定期间尝试登录"});
-      failure = Error(ErrorCode::kAccountLocked, LockMessage(u.locked_until));
+    if (s.locked_until > now) {
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", "账户锁定期间尝试登录"});
+      failure = Error(ErrorCode::kAccountLocked, LockMessage(s.locked_until));
       return {};
     }
-    if (!VerifyPassword(row->password_hash, password)) {
-      int failed = (u.locked_until != 0 ? 0 : u.failed_logins) + 1;
+    if (!password_ok || s.password_hash != before.password_hash) {
+      const int failed = (s.locked_until != 0 ? 0 : s.failed) + 1;
       std::int64_t until = 0;
       if (failed >= config_.lockout_threshold) {
         until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
@@ -480,8 +530,7 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
                                                         std::to_string(config_.lockout_threshold - failed) + " 次账户将被锁定");
       }
       store::RecordStaffLoginFailure(tx.sql(), u.id, until ? 0 : failed, until);
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", std::to_string(u.id), "failure",
-                                        until ? "密码错误，账户锁定" : "密码错误"});
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
       return {};
     }
     store::RecordStaffLoginSuccess(tx.sql(), u.id, now);
@@ -489,9 +538,8 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
     if (TotpRequired(u)) stage = u.totp_enrolled ? "totp" : "enroll";
     LoginResult r = OpenSession(tx, "internal", "staff", u.id, stage, "", client_ip);
     r.principal = ctx.principal;
-    r.password_expired = PasswordExpired(policy_, u.password_changed_at, now);
-    audit_.Append(tx, ctx.ToActor(), {"session.login", "user", std::to_string(u.id), "success",
-                                      stage == "full" ? "" : "密码正确，待第二因子验证"});
+    r.password_expired = PasswordExpired(policy_, s.password_changed_at, now);
+    audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "success", stage == "full" ? "" : "密码正确，待第二因子验证"});
     return r;
   });
   if (failure) throw *failure;
@@ -500,36 +548,45 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
 
 LoginResult IdentityService::PublicLogin(const std::string& client_ip, const std::string& id_number,
                                          const std::string& password) {
-  const std::int64_t now = clock_.NowMs();
-  std::optional<Error> failure;
   const std::string login = Upper(Trim(id_number));
+  const std::int64_t now = clock_.NowMs();
+  LoginSubject before;
+  {
+    db::Conn c(db_);
+    before = SubjectOf(store::FindPublicByIdNumber(c.sql(), login));
+  }
+  const bool checkable = before.exists && !before.disabled && before.locked_until <= now;
+  const bool password_ok = VerifyPassword(checkable ? before.password_hash : DummyHash(), password) && checkable;
+
+  std::optional<Error> failure;
   LoginResult result = db::WithTx(db_, [&](db::Tx& tx) -> LoginResult {
     failure.reset();
     auto row = store::FindPublicByIdNumber(tx.sql(), login);
+    const LoginSubject s = SubjectOf(row);
     Context ctx;
     ctx.client_ip = client_ip;
     ctx.zone = "external";
     ctx.principal.login = login;
-    if (!row || row->password_hash.empty()) {
-      VerifyPassword(DummyHash(), password);
+    if (!s.exists) {
       audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", login, "failure", "账户不存在"});
       failure = Error(ErrorCode::kUnauthenticated, "证件号码或密码错误");
       return {};
     }
-    PublicAccount& a = row->account;
+    const PublicAccount& a = row->account;
     ctx.principal = PublicPrincipal(a);
-    if (a.disabled) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", std::to_string(a.id), "failure", "账户已被锁定"});
+    const std::string id = std::to_string(a.id);
+    if (s.disabled) {
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", id, "failure", "账户已被锁定"});
       failure = Error(ErrorCode::kAccountLocked, "账户已被锁定，请拨打政务服务热线咨询");
       return {};
     }
-    if (a.locked_until > now) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", std::to_string(a.id), "failure", "账户锁定期间尝试登录"});
-      failure = Error(ErrorCode::kAccountLocked, LockMessage(a.locked_until));
+    if (s.locked_until > now) {
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", id, "failure", "账户锁定期间尝试登录"});
+      failure = Error(ErrorCode::kAccountLocked, LockMessage(s.locked_until));
       return {};
     }
-    if (!VerifyPassword(row->password_hash, password)) {
-      int failed = (a.locked_until != 0 ? 0 : row->failed_logins) + 1;
+    if (!password_ok || s.password_hash != before.password_hash) {
+      const int failed = (s.locked_until != 0 ? 0 : s.failed) + 1;
       std::int64_t until = 0;
       if (failed >= config_.lockout_threshold) {
         until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
@@ -539,14 +596,14 @@ LoginResult IdentityService::PublicLogin(const std::string& client_ip, const std
                                                         std::to_string(config_.lockout_threshold - failed) + " 次账户将被锁定");
       }
       store::RecordPublicLoginFailure(tx.sql(), a.id, until ? 0 : failed, until);
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", std::to_string(a.id), "failure",
-                                        until ? "密码错误，账户锁定" : "密码错误"});
+      audit_.Append(tx, ctx.ToActor(),
+                    {"session.login", "public_account", id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
       return {};
     }
     store::RecordPublicLoginSuccess(tx.sql(), a.id, now);
     LoginResult r = OpenSession(tx, "external", "public", a.id, "full", "", client_ip);
     r.principal = ctx.principal;
-    audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", std::to_string(a.id), "success", ""});
+    audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", id, "success", ""});
     return r;
   });
   if (failure) throw *failure;
