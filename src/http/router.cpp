@@ -205,7 +205,9 @@ Response Site::Handle(Request& req) {
   AddSecurityHeaders(req, res);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   deps_.metrics.Observe(zone_, route_label, res.status, seconds);
-  spdlog::debug("[{}] {} {} {} {} {:.1f}ms", req.request_id, zone_, req.method, req.path, res.status, seconds * 1000);
+  // Access log with the request id (also sent as X-Request-Id and shown on error pages).
+  spdlog::info("[{}] {} {} {} {} {} {:.1f}ms", req.request_id, zone_, req.client_ip, req.method, req.path, res.status,
+               seconds * 1000);
   return res;
 }
 
