@@ -19,6 +19,7 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);
   app->identity->RegisterPacketHandlers();
   app->files = std::make_unique<files::FileStore>(*app->clock, c.data_dir + "/files", c.upload_max_bytes);
+  app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -38,6 +39,7 @@ http::Site App::InternalSite() {
   modules::RegisterStaffAuth(r, *this);
   modules::RegisterAdmin(r, *this);
   modules::RegisterAudit(r, *this);
+  modules::RegisterCalendar(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "audit/audit.hpp"
+#include "calendar/service.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/database.hpp"
@@ -24,6 +25,7 @@ struct App {
   std::unique_ptr<exchange::Exchange> exchange;
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<files::FileStore> files;
+  std::unique_ptr<calendar::CalendarService> calendar;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

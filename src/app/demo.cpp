@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/assets.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "identity/checkdigit.hpp"
@@ -156,6 +157,12 @@ std::string CreateDemoDistrict(App& app) {
   id.Register(ctx, firm);
   accounts.push_back({{"zone", "external"}, {"login", firm.id_number}, {"password", firm.password}, {"name", firm.name},
                       {"unit", "法人"}, {"note", "企业账户（统一社会信用代码登录）"}});
+
+  // The official 2025 and 2026 schedules (shipped in data/calendar/).
+  for (const char* year : {"2025", "2026"}) {
+    auto csv = core::FindAsset(std::string("data/calendar/cn-") + year + ".csv");
+    if (csv) app.calendar->Import(ctx, std::string(*csv), std::string("国务院办公厅 ") + year + " 年部分节假日安排");
+  }
 
   const std::string path = app.config.data_dir + "/demo-accounts.json";
   {

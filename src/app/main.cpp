@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "app/app.hpp"
 #include "app/backup.hpp"
@@ -281,6 +283,43 @@ int main(int argc, char** argv) {
     auto s = app->exchange->Pump();
     std::cout << "发送 " << s.sent << "，导入 " << s.applied << "，重复 " << s.duplicates << "，拒收 " << s.rejected
               << "，确认 " << s.acked << std::endl;
+  });
+
+  // ---- calendar
+  auto* cal = cli.add_subcommand("calendar", "工作日历：import | due");
+  cal->require_subcommand(1);
+  Common cal_import_opts;
+  std::string cal_file;
+  auto* cal_import = cal->add_subcommand("import", "导入一个年度的节假日安排（格式同 data/calendar/cn-YYYY.csv）");
+  cal_import_opts.Add(cal_import);
+  cal_import->add_option("file", cal_file, "CSV 文件")->required()->check(CLI::ExistingFile);
+  cal_import->callback([&] {
+    auto app = yiwang::app::App::Open(cal_import_opts.Load());
+    std::ifstream in(cal_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto r = app->calendar->Import(yiwang::identity::Context::System("命令行"), text.str(), fs::path(cal_file).filename().string());
+    std::cout << "已导入 " << r.year << " 年安排：节假日 " << r.holidays << " 天，调休上班 " << r.workdays << " 天"
+              << (r.replaced ? "（已替换原有安排）" : "") << std::endl;
+  });
+  Common cal_due_opts;
+  std::string due_start;
+  int due_n = 0;
+  bool due_explain = false;
+  auto* cal_due = cal->add_subcommand("due", "计算 START 之后 N 个工作日的到期日（起算日不计入，民法典第二百零一条）");
+  cal_due_opts.Add(cal_due);
+  cal_due->add_option("start", due_start, "起算日 YYYY-MM-DD")->required();
+  cal_due->add_option("n", due_n, "工作日数")->required();
+  cal_due->add_flag("--explain", due_explain, "逐日说明计入和跳过的日期");
+  cal_due->callback([&] {
+    auto app = yiwang::app::App::Open(cal_due_opts.Load(), false);
+    const auto start = yiwang::calendar::ParseDate(due_start);
+    const auto r = app->calendar->Load().Due(start, due_n);
+    if (due_explain) {
+      std::cout << yiwang::calendar::Explain(r, start, due_n);
+    } else {
+      std::cout << yiwang::calendar::FormatDate(r.due) << std::endl;
+    }
   });
 
   // ---- check / version

@@ -27,5 +27,7 @@ void RegisterStaffAuth(http::Router& r, app::App& app);
 void RegisterAdmin(http::Router& r, app::App& app);
 /// Internal: audit search for the 安全审计员.
 void RegisterAudit(http::Router& r, app::App& app);
+/// Internal: the working-day calendar (view, import) and a due-date calculator.
+void RegisterCalendar(http::Router& r, app::App& app);
 
 }  // namespace yiwang::modules
