@@ -58,10 +58,10 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/yiwang-bench.XXXXXX")
 YW_PID=""
 NGX_PID=""
 stop_pid() {  # pid: TERM, wait up to 5 s, then KILL
-  local pid=$1 i
+  local pid=$1
   [ -n "$pid" ] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
@@ -108,8 +108,7 @@ start_yiwang() {  # 0 when our process is listening and healthy; 1 when it exite
   "$BIN" serve --data "$TMP/data" --external "$HOST:$P1" --internal "$HOST:$P2" ${THREADS:+--threads "$THREADS"} \
     >"$TMP/yiwang.log" 2>&1 &
   YW_PID=$!
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     kill -0 "$YW_PID" 2>/dev/null || { wait "$YW_PID" 2>/dev/null || true; YW_PID=""; return 1; }
     # The "ready" line is printed after every listener is bound, so a healthy /healthz then
     # comes from this process and not from something else on the same port.
@@ -178,8 +177,7 @@ EOF
     { cat "$TMP/nginx/test.log" "$TMP/nginx/error.log" >&2 2>/dev/null; die "nginx rejected the generated config"; }
   "$NGINX" -p "$TMP/nginx/" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" >"$TMP/nginx/stdout.log" 2>&1 &
   NGX_PID=$!
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     kill -0 "$NGX_PID" 2>/dev/null || { wait "$NGX_PID" 2>/dev/null || true; NGX_PID=""; return 1; }
     # The pid file is written after the listening socket is bound.
     if [ -s "$TMP/nginx/nginx.pid" ] && curl -fsS --max-time 2 -o /dev/null "http://$HOST:$P3/"; then
@@ -232,7 +230,7 @@ parse_wrk() {
   ' "$1"
 }
 
-run_wrk() {  # server page duration limit outfile
+run_wrk() {  # url duration time-limit-seconds outfile
   local url=$1 dur=$2 limit=$3 out=$4
   timeout --kill-after=5 "$limit" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$dur" --latency "$url" >"$out" 2>&1 ||
     { cat "$out" >&2; die "wrk failed against $url"; }
@@ -252,9 +250,9 @@ for page in "${PAGES[@]}"; do
       RUN[$page.$server.$n]=$(parse_wrk "$out")
       read -r rps _ _ _ bad err <<<"${RUN[$page.$server.$n]}"
       printf '   %-5s %-6s run %d: %10.0f req/s\n' "$page" "$server" "$n" "$rps"
-      if [ "$bad" != 0 ] || [ "$err" != 0 ]; then
-        echo "bench: WARNING: $server ${PATH_OF[$page]} run $n: $bad non-2xx responses, $err socket errors" >&2
-      fi
+      # An error page is not the page being measured: the figures would mean nothing.
+      [ "$bad" = 0 ] || { cat "$out" >&2; die "$server ${PATH_OF[$page]} run $n: $bad non-2xx/3xx responses"; }
+      [ "$err" = 0 ] || echo "bench: WARNING: $server ${PATH_OF[$page]} run $n: $err socket errors" >&2
     done
   done
 done
