@@ -12,8 +12,8 @@ PKGS=(
   libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev libxlsxwriter-dev
-  chromium
-  wrk nginx-light curl procps
+  chromium chromium-l10n
+  wrk nginx-light curl procps openssl
 )
 
 SUDO=""

@@ -18,6 +18,8 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->exchange = std::make_unique<exchange::Exchange>(*app->db, *app->clock, *app->audit, c.zone, c.spool_dir);
   app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);
   app->identity->RegisterPacketHandlers();
+  app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
+  app->catalogue->RegisterPacketHandlers();
   app->files = std::make_unique<files::FileStore>(*app->clock, c.data_dir + "/files", c.upload_max_bytes);
   app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
   app->renderer = std::make_unique<http::Renderer>(c);
@@ -30,6 +32,7 @@ http::Site App::ExternalSite() {
   modules::RegisterCommon(r, *this, "external");
   modules::RegisterPortal(r, *this);
   modules::RegisterPublicAccounts(r, *this);
+  modules::RegisterCatalogueExternal(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 
@@ -40,6 +43,7 @@ http::Site App::InternalSite() {
   modules::RegisterAdmin(r, *this);
   modules::RegisterAudit(r, *this);
   modules::RegisterCalendar(r, *this);
+  modules::RegisterCatalogueAdmin(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

@@ -3,6 +3,7 @@
 // receive references, never reach for globals.
 #include <memory>
 
+#include "approval/catalogue.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -26,6 +27,7 @@ struct App {
   std::unique_ptr<identity::IdentityService> identity;
   std::unique_ptr<files::FileStore> files;
   std::unique_ptr<calendar::CalendarService> calendar;
+  std::unique_ptr<approval::CatalogueService> catalogue;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

@@ -95,6 +95,14 @@ std::string Backup(const core::Config& config, const std::string& out_dir) {
     }
   }
   manifest["files"] = files;
+  // The configuration holds the secret that keys the audit chain and seals TOTP secrets:
+  // without it a restored node cannot verify its audit log. Kept owner-readable only.
+  const fs::path conf = fs::path(config.data_dir) / "yiwang.conf";
+  if (fs::exists(conf)) {
+    fs::copy_file(conf, fs::path(out_dir) / "yiwang.conf");
+    fs::permissions(fs::path(out_dir) / "yiwang.conf", fs::perms::owner_read | fs::perms::owner_write);
+    manifest["config"] = "yiwang.conf";
+  }
   std::ofstream(out_dir + "/manifest.json") << manifest.dump(2) << "\n";
   return "备份完成：" + out_dir + "（数据库 " + manifest["database"]["kind"].get<std::string>() + "，文件 " +
          std::to_string(files.size()) + " 个）";
@@ -140,7 +148,18 @@ std::string Restore(const core::Config& config, const std::string& from_dir) {
     fs::copy_file(fs::path(from_dir) / "files" / rel, dst / rel);
     ++count;
   }
-  return "恢复完成：数据库与 " + std::to_string(count) + " 个文件已从 " + from_dir + " 恢复";
+  std::string conf_note;
+  if (manifest.contains("config")) {
+    const fs::path conf = fs::path(config.data_dir) / "yiwang.conf";
+    if (!fs::exists(conf)) {
+      fs::copy_file(fs::path(from_dir) / "yiwang.conf", conf);
+      fs::permissions(conf, fs::perms::owner_read | fs::perms::owner_write);
+      conf_note = "；配置文件 yiwang.conf 已恢复";
+    } else {
+      conf_note = "；现有配置文件未覆盖（备份中的副本：" + from_dir + "/yiwang.conf）";
+    }
+  }
+  return "恢复完成：数据库与 " + std::to_string(count) + " 个文件已从 " + from_dir + " 恢复" + conf_note;
 }
 
 }  // namespace yiwang::app

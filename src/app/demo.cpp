@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "approval/demo_catalogue.hpp"
 #include "core/assets.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -136,33 +137,40 @@ std::string CreateDemoDistrict(App& app) {
     accounts.push_back(a);
   }
 
-  identity::Registration citizen;
-  citizen.kind = "citizen";
-  citizen.name = "张晓明";
-  std::string first17 = "37050319900307123";
-  citizen.id_number = first17 + identity::ResidentIdCheckChar(first17);
-  citizen.mobile = "13800000001";
-  citizen.password = citizen.password_confirm = DemoPassword();
-  id.Register(ctx, citizen);
-  accounts.push_back({{"zone", "external"}, {"login", citizen.id_number}, {"password", citizen.password},
-                      {"name", citizen.name}, {"unit", "个人"}, {"note", "群众账户（身份证号登录）"}});
-  identity::Registration firm;
-  firm.kind = "enterprise";
-  firm.name = "滨海东河食品有限公司";
-  std::string f17 = "91370503MA3C4D5E6";
-  firm.id_number = f17 + identity::UsccCheckChar(f17);
-  firm.mobile = "13900000002";
-  firm.legal_rep = "钱进";
-  firm.password = firm.password_confirm = DemoPassword();
-  id.Register(ctx, firm);
-  accounts.push_back({{"zone", "external"}, {"login", firm.id_number}, {"password", firm.password}, {"name", firm.name},
-                      {"unit", "法人"}, {"note", "企业账户（统一社会信用代码登录）"}});
+  // Public accounts belong to the external zone: an internal-only node (split deployment)
+  // receives them through the exchange and creates none itself.
+  if (app.config.zone == core::Zone::kBoth) {
+    identity::Registration citizen;
+    citizen.kind = "citizen";
+    citizen.name = "张晓明";
+    std::string first17 = "37050319900307123";
+    citizen.id_number = first17 + identity::ResidentIdCheckChar(first17);
+    citizen.mobile = "13800000001";
+    citizen.password = citizen.password_confirm = DemoPassword();
+    id.Register(ctx, citizen);
+    accounts.push_back({{"zone", "external"}, {"login", citizen.id_number}, {"password", citizen.password},
+                        {"name", citizen.name}, {"unit", "个人"}, {"note", "群众账户（身份证号登录）"}});
+    identity::Registration firm;
+    firm.kind = "enterprise";
+    firm.name = "滨海东河食品有限公司";
+    std::string f17 = "91370503MA3C4D5E6";
+    firm.id_number = f17 + identity::UsccCheckChar(f17);
+    firm.mobile = "13900000002";
+    firm.legal_rep = "钱进";
+    firm.password = firm.password_confirm = DemoPassword();
+    id.Register(ctx, firm);
+    accounts.push_back({{"zone", "external"}, {"login", firm.id_number}, {"password", firm.password}, {"name", firm.name},
+                        {"unit", "法人"}, {"note", "企业账户（统一社会信用代码登录）"}});
+  }
 
   // The official 2025 and 2026 schedules (shipped in data/calendar/).
   for (const char* year : {"2025", "2026"}) {
     auto csv = core::FindAsset(std::string("data/calendar/cn-") + year + ".csv");
     if (csv) app.calendar->Import(ctx, std::string(*csv), std::string("国务院办公厅 ") + year + " 年部分节假日安排");
   }
+
+  // The catalogue: 304 items of the 45 departments and towns, published in one transaction.
+  app.catalogue->PublishAll(ctx, approval::DemoCatalogue());
 
   const std::string path = app.config.data_dir + "/demo-accounts.json";
   {

@@ -146,6 +146,9 @@ int main(int argc, char** argv) {
   demo->add_flag("--reset", demo_reset, "删除数据目录中的已有数据后重建");
   demo->callback([&] {
     core::Config probe = demo_opts.Load();
+    if (fs::exists(probe.FilePath()) && probe.mode == core::Mode::kProduction) {
+      throw Error(ErrorCode::kForbidden, "数据目录 " + probe.data_dir + " 是生产配置（mode = production），拒绝创建或重置演示数据");
+    }
     if (demo_reset && fs::exists(probe.data_dir)) {
       yiwang::app::DataDirLock lock(probe.data_dir);
       for (const auto& e : fs::directory_iterator(probe.data_dir)) {
@@ -157,6 +160,11 @@ int main(int argc, char** argv) {
     core::Config c = demo_opts.Load();
     yiwang::app::DataDirLock lock(c.data_dir);
     auto app = yiwang::app::App::Open(c);
+    if (c.zone == core::Zone::kExternal) {
+      std::cout << "外网节点的演示配置已写入 " << c.data_dir
+                << "。外网不创建业务数据：单位、事项目录等由内网节点经交换目录同步过来。" << std::endl;
+      return;
+    }
     if (!app->identity->Units().empty()) {
       std::cout << "演示数据已存在：" << c.data_dir << "（如需重建请加 --reset）\n" << yiwang::app::DemoAccountsText(c.data_dir);
       return;
@@ -184,6 +192,9 @@ int main(int argc, char** argv) {
   user_add->add_option("--role", u_roles, "角色（可多次）：sys_admin sec_admin auditor window_clerk handler reviewer approver supervisor editor");
   user_add->add_option("--password", u_password, "初始密码（不提供则从标准输入读取）");
   user_add->callback([&] {
+    for (const auto& r : u_roles) {
+      if (!yiwang::identity::ParseRole(r)) throw Error(ErrorCode::kInvalidInput, "未知角色：" + r);
+    }
     auto app = yiwang::app::App::Open(user_opts.Load());
     read_password(u_password);
     yiwang::db::Conn c(*app->db);
@@ -233,6 +244,32 @@ int main(int argc, char** argv) {
   user_totp->callback([&] {
     auto app = yiwang::app::App::Open(totp_opts.Load(), false);
     std::cout << app->identity->DemoTotpCode(t_name) << std::endl;
+  });
+
+  // ---- unit (the first units of a production install, before any administrator exists)
+  Common unit_opts;
+  std::string unit_code, unit_name, unit_kind = "district", unit_parent;
+  auto* unit_cmd = cli.add_subcommand("unit", "单位：add");
+  unit_cmd->require_subcommand(1);
+  auto* unit_add = unit_cmd->add_subcommand("add", "新增单位（生产环境用它建立单位树的根，例如区政府和电子政务中心）");
+  unit_opts.Add(unit_add);
+  unit_add->add_option("code", unit_code, "单位编码")->required();
+  unit_add->add_option("--name", unit_name, "单位名称")->required();
+  unit_add->add_option("--kind", unit_kind, "city | district | department | town | office（默认 district）");
+  unit_add->add_option("--parent", unit_parent, "上级单位编码（不填为顶级单位）");
+  unit_add->callback([&] {
+    auto app = yiwang::app::App::Open(unit_opts.Load());
+    std::int64_t parent = 0;
+    if (!unit_parent.empty()) {
+      yiwang::db::Conn c(*app->db);
+      auto p = yiwang::identity::store::FindUnitByCode(c.sql(), unit_parent);
+      if (!p) throw Error(ErrorCode::kNotFound, "上级单位编码不存在：" + unit_parent);
+      parent = p->id;
+    }
+    auto u = app->identity->CreateUnit(yiwang::identity::Context::System("命令行"),
+                                       {parent, unit_code, unit_name, unit_kind, 0});
+    app->exchange->Pump();
+    std::cout << "已新增单位 " << u.code << " " << u.name << std::endl;
   });
 
   // ---- audit

@@ -27,6 +27,10 @@ void RegisterStaffAuth(http::Router& r, app::App& app);
 void RegisterAdmin(http::Router& r, app::App& app);
 /// Internal: audit search for the 安全审计员.
 void RegisterAudit(http::Router& r, app::App& app);
+/// External: 办事指南 (search, guide pages) and the catalogue API.
+void RegisterCatalogueExternal(http::Router& r, app::App& app);
+/// Internal: catalogue administration (draft, publish, retire).
+void RegisterCatalogueAdmin(http::Router& r, app::App& app);
 /// Internal: the working-day calendar (view, import) and a due-date calculator.
 void RegisterCalendar(http::Router& r, app::App& app);
 

@@ -28,13 +28,40 @@ audit::AuditLog::Query QueryFrom(const Request& req) {
   return q;
 }
 
+std::string Label(const std::map<std::string, std::string>& labels, const std::string& key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? key : it->second;
+}
+
 nlohmann::json RecordJson(const audit::Record& r) {
   static const std::map<std::string, std::string> kOutcome = {{"success", "成功"}, {"failure", "失败"}, {"denied", "拒绝"}};
+  static const std::map<std::string, std::string> kActor = {
+      {"staff", "工作人员"}, {"public", "公众"}, {"system", "系统"}, {"anonymous", "未登录"}};
+  static const std::map<std::string, std::string> kZone = {{"internal", "内网"}, {"external", "外网"}, {"cli", "命令行"}};
+  static const std::map<std::string, std::string> kObject = {
+      {"user", "人员"}, {"public_account", "公众账户"}, {"unit", "单位"}, {"item", "事项"}, {"catalogue", "事项目录"},
+      {"calendar_year", "工作日历"}, {"packet", "交换包"}, {"staff", "人员"}, {"public", "公众账户"},
+      {"unit.upsert", "交换包（单位）"}, {"account.registered", "交换包（注册）"}, {"account.locked", "交换包（锁定）"},
+      {"items.published", "交换包（事项）"}};
+  static const std::map<std::string, std::string> kAction = {
+      {"session.login", "登录"}, {"session.logout", "退出"}, {"session.totp", "动态口令验证"},
+      {"account.register", "公众注册"}, {"account.password_change", "修改密码"}, {"unit.create", "新增单位"},
+      {"user.create", "新建人员"}, {"user.roles", "分配角色"}, {"user.lock", "锁定人员"}, {"user.unlock", "解锁人员"},
+      {"user.password_reset", "重置密码"}, {"user.totp_enroll", "绑定动态口令"}, {"user.totp_set", "设置动态口令"},
+      {"user.list", "查看人员"}, {"public_account.lock", "锁定公众账户"}, {"public_account.unlock", "解锁公众账户"},
+      {"exchange.apply", "导入交换包"}, {"exchange.reject", "拒收交换包"}, {"calendar.import", "导入工作日历"},
+      {"item.save", "保存事项"}, {"item.publish", "发布事项"}, {"item.retire", "停用事项"}, {"item.publish_all", "批量发布事项"}};
+  static const std::map<std::string, std::string> kDetail = {{"citizen", "个人"}, {"enterprise", "法人"}};
   auto it = kOutcome.find(r.event.outcome);
   return {{"seq", r.seq},
           {"time", core::FormatLocal(r.ts)},
           {"ts", core::FormatIsoUtc(r.ts)},
           {"actor_kind", r.actor.kind},
+          {"actor_kind_label", Label(kActor, r.actor.kind)},
+          {"action_label", Label(kAction, r.event.action)},
+          {"object_label", Label(kObject, r.event.object_type)},
+          {"zone_label", Label(kZone, r.actor.zone)},
+          {"detail_label", Label(kDetail, r.event.detail)},
           {"actor_id", r.actor.id},
           {"actor", r.actor.name},
           {"unit_id", r.actor.unit_id},

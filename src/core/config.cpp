@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/clock.hpp"
@@ -107,7 +109,12 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     if (v != "asvs" && v != "dengbao") throw Error(ErrorCode::kInvalidInput, "password_profile 应为 asvs 或 dengbao：" + v);
     c.password_profile = v;
   } else if (key == "totp_required_roles") {
+    static const std::set<std::string> kRoles = {"sys_admin", "sec_admin", "auditor", "window_clerk", "handler",
+                                                 "reviewer", "approver", "supervisor", "editor"};
     c.totp_required_roles = SplitList(v);
+    for (const auto& r : c.totp_required_roles) {
+      if (!kRoles.count(r)) throw Error(ErrorCode::kInvalidInput, "totp_required_roles 中有未知角色：" + r);
+    }
   } else if (key == "session_idle_minutes") {
     c.session_idle_minutes = ToInt(key, v, 1, 24 * 60);
   } else if (key == "session_absolute_hours") {
@@ -129,7 +136,11 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
   } else if (key == "clock_offset") {
     c.clock_offset_seconds = ToInt(key, v, -1000000000, 1000000000);
   } else if (key == "log_level") {
+    static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (!kLevels.count(v)) throw Error(ErrorCode::kInvalidInput, "log_level 应为 trace/debug/info/warn/error/critical/off：" + v);
     c.log_level = v;
+  } else if (key == "trusted_proxies") {
+    c.trusted_proxies = SplitList(v);
   } else {
     throw Error(ErrorCode::kInvalidInput, "未知的配置项：" + key);
   }
@@ -164,8 +175,15 @@ void LoadConfigEnv(Config& c) {
     std::string key = kv.substr(7, eq - 7);
     std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
     // Variables read elsewhere (tests, scripts) are not configuration keys.
-    if (key == "test_pg" || key == "bin" || key == "config") continue;
-    SetConfigValue(c, key, kv.substr(eq + 1));
+    if (key == "test_pg" || key == "bin" || key == "config" || key == "data") continue;
+    try {
+      SetConfigValue(c, key, kv.substr(eq + 1));
+    } catch (const Error& e) {
+      // Other tools use the YIWANG_ prefix too (test scripts): an unknown name is skipped with
+      // a warning, a known name with a bad value still stops start-up.
+      if (e.message().rfind("未知的配置项", 0) != 0) throw;
+      std::fprintf(stderr, "警告：忽略环境变量 YIWANG_%s（不是配置项）\n", kv.substr(7, eq - 7).c_str());
+    }
   }
 }
 

@@ -24,7 +24,7 @@ struct Config {
   std::string external_addr = "127.0.0.1:8080";
   std::string internal_addr = "127.0.0.1:8081";
   /// Root secret from which purpose keys are derived (session ids are random; this key
-  /// protects TOTP secrets at rest with SM4 and signs pre-session CSRF tokens).
+  /// protects TOTP secrets at rest with SM4 and keys the audit chain's HMAC-SM3).
   std::string secret;
   int threads = 4;
   std::string site_name = "滨海市东河区人民政府";
@@ -40,6 +40,9 @@ struct Config {
   std::int64_t upload_max_bytes = 20LL * 1024 * 1024;
   /// Split zones: the directory a ferry (网闸) or rsync carries between the two nodes.
   std::string spool_dir;
+  /// Addresses of reverse proxies (nginx) whose X-Forwarded-For is believed: the audit log
+  /// then records the citizen's address, not the proxy's.
+  std::vector<std::string> trusted_proxies;
   /// Set when served behind TLS (nginx): cookies get the Secure attribute.
   bool secure_cookies = false;
   /// Demo/test only: shift the clock so that "now" is this instant at start (YIWANG_NOW).

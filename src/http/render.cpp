@@ -27,7 +27,9 @@ mst::data ToData(const nlohmann::json& j) {
       for (const auto& v : j) d.push_back(ToData(v));
       return d;
     }
-    case nlohmann::json::value_t::string: return mst::data{j.get<std::string>()};
+    // An empty string is falsy, as in JavaScript mustache: {{^mobile}}未填写{{/mobile}} works.
+    case nlohmann::json::value_t::string:
+      return j.get_ref<const std::string&>().empty() ? mst::data{false} : mst::data{j.get<std::string>()};
     case nlohmann::json::value_t::boolean: return mst::data{j.get<bool>()};
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned: return mst::data{std::to_string(j.get<long long>())};
@@ -99,6 +101,7 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     add("/admin/units", "单位管理");
     add("/admin/users", "人员管理");
     if (p.Has(identity::Role::kSysAdmin) || p.Has(identity::Role::kSecAdmin)) add("/admin/accounts", "公众账户");
+    add("/admin/items", "事项目录");
     add("/admin/calendar", "工作日历");
     if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志");
     add("/account", "账户安全");

@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -106,21 +107,8 @@ void Site::AddSecurityHeaders(const Request& req, Response& r) {
   if (!has_cache) r.Header("Cache-Control", req.principal.authenticated() || !req.session_token.empty() ? "no-store" : "no-cache");
 }
 
-Response Site::Dispatch(Request& req, std::string& route_label) {
-  std::map<std::string, std::string> params;
-  bool path_known = false;
-  const Route* route = router_.Find(req.method, req.path, params, path_known);
-  if (!route) {
-    route_label = path_known ? "method_not_allowed" : "not_found";
-    if (path_known) {
-      throw Error(ErrorCode::kMethodNotAllowed, "不支持的请求方法：" + req.method);
-    }
-    throw Error(ErrorCode::kNotFound, "您访问的页面不存在或已被移除");
-  }
-  route_label = route->method + " " + route->pattern;
-  for (auto& [k, v] : params) req.params[k] = UrlDecode(v, false);
-
-  // Session.
+void Site::ResolveSession(Request& req) {
+  if (req.path.rfind("/static/", 0) == 0 || req.path == "/healthz") return;  // no user data there
   req.session_token = req.Cookie(SessionCookie());
   if (!req.session_token.empty()) {
     auto info = deps_.identity.ResolveSession(req.session_token, zone_);
@@ -137,6 +125,23 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
       req.session_token.clear();
     }
   }
+
+}
+
+Response Site::Dispatch(Request& req, std::string& route_label) {
+  ResolveSession(req);
+  std::map<std::string, std::string> params;
+  bool path_known = false;
+  const Route* route = router_.Find(req.method, req.path, params, path_known);
+  if (!route) {
+    route_label = path_known ? "method_not_allowed" : "not_found";
+    if (path_known) {
+      throw Error(ErrorCode::kMethodNotAllowed, "不支持的请求方法：" + req.method);
+    }
+    throw Error(ErrorCode::kNotFound, "您访问的页面不存在或已被移除");
+  }
+  route_label = route->method + " " + route->pattern;
+  for (auto& [k, v] : params) req.params[k] = UrlDecode(v, false);
 
   // CSRF: every state-changing request carries the session's token (form field _csrf or
   // header X-CSRF-Token). Without a session, forms use the double-submit cookie and API calls
@@ -186,11 +191,24 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
 Response Site::Handle(Request& req) {
   const auto start = std::chrono::steady_clock::now();
   req.zone = zone_;
+  if (!deps_.config.trusted_proxies.empty() &&
+      std::find(deps_.config.trusted_proxies.begin(), deps_.config.trusted_proxies.end(), req.client_ip) !=
+          deps_.config.trusted_proxies.end()) {
+    // The proxy appends the address it saw last: take the right-most entry.
+    std::string xff = req.Header("x-forwarded-for");
+    auto comma = xff.rfind(',');
+    std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
+    last.erase(0, last.find_first_not_of(' '));
+    if (!last.empty()) req.client_ip = last;
+  }
   req.request_id = core::HexEncode(core::RandomBytes(6));
   std::string route_label = "unknown";
   Response res;
   try {
     res = Dispatch(req, route_label);
+  } catch (const nlohmann::json::exception& e) {
+    // A JSON body whose fields have the wrong type ("parent_id": "2").
+    res = ErrorResponse(req, Error(ErrorCode::kInvalidInput, std::string("请求字段类型错误：") + e.what()));
   } catch (const Error& e) {
     res = ErrorResponse(req, e);
     if (e.code() == ErrorCode::kInternal) spdlog::error("[{}] {} {}: {}", req.request_id, req.method, req.path, e.message());

@@ -63,6 +63,8 @@ class Site {
 
  private:
   Response Dispatch(Request& req, std::string& route_label);
+  /// Session first, so that even a 404 page shows who is logged in.
+  void ResolveSession(Request& req);
   Response ErrorResponse(const Request& req, const Error& e);
   void AddSecurityHeaders(const Request& req, Response& r);
 

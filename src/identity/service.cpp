@@ -389,6 +389,9 @@ void IdentityService::SetPublicLocked(const Context& ctx, std::int64_t id, bool 
   RequireRole(ctx.principal, {Role::kSecAdmin});
   db::WithTx(db_, [&](db::Tx& tx) {
     if (!store::FindPublic(tx.sql(), id)) throw Error(ErrorCode::kNotFound, "账户不存在");
+    // The workbench's mirror shows the new state at once; the portal, which owns the account
+    // and its sessions, applies it when the packet arrives.
+    store::SetPublicDisabled(tx.sql(), id, locked);
     audit_.Append(tx, ctx.ToActor(), {locked ? "public_account.lock" : "public_account.unlock", "public_account",
                                       std::to_string(id), "success", ""});
     exchange_.Send(tx, core::Zone::kExternal, "account.locked", {{"id", id}, {"locked", locked}});
@@ -396,6 +399,13 @@ void IdentityService::SetPublicLocked(const Context& ctx, std::int64_t id, bool 
 }
 
 // ---------------------------------------------------------------- login
+
+/// The same words whether or not the account exists, so that the message does not tell a
+/// stranger which usernames or ID numbers are registered.
+std::string IdentityService::WrongPasswordMessage(const std::string& what) const {
+  return what + "或密码错误。连续输错 " + std::to_string(config_.lockout_threshold) + " 次，账户将锁定 " +
+         std::to_string(config_.lockout_minutes) + " 分钟";
+}
 
 Principal IdentityService::StaffPrincipal(const User& u) const {
   Principal p;
@@ -503,7 +513,7 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
     ctx.principal.login = login;
     if (!s.exists) {
       audit_.Append(tx, ctx.ToActor(), {"session.login", "user", login, "failure", "用户不存在"});
-      failure = Error(ErrorCode::kUnauthenticated, "用户名或密码错误");
+      failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("用户名"));
       return {};
     }
     const User& u = row->user;
@@ -526,16 +536,17 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
         until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
         failure = Error(ErrorCode::kAccountLocked, "密码连续错误 " + std::to_string(failed) + " 次，" + LockMessage(until));
       } else {
-        failure = Error(ErrorCode::kUnauthenticated, "用户名或密码错误，再错 " +
-                                                        std::to_string(config_.lockout_threshold - failed) + " 次账户将被锁定");
+        failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("用户名"));
       }
       store::RecordStaffLoginFailure(tx.sql(), u.id, until ? 0 : failed, until);
       audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
       return {};
     }
-    store::RecordStaffLoginSuccess(tx.sql(), u.id, now);
     std::string stage = "full";
     if (TotpRequired(u)) stage = u.totp_enrolled ? "totp" : "enroll";
+    // With a second factor still owed, the failure counter is only reset once the code is
+    // right; otherwise knowing the password would give unlimited guesses at the code.
+    if (stage == "full") store::RecordStaffLoginSuccess(tx.sql(), u.id, now);
     LoginResult r = OpenSession(tx, "internal", "staff", u.id, stage, "", client_ip);
     r.principal = ctx.principal;
     r.password_expired = PasswordExpired(policy_, s.password_changed_at, now);
@@ -566,10 +577,11 @@ LoginResult IdentityService::PublicLogin(const std::string& client_ip, const std
     Context ctx;
     ctx.client_ip = client_ip;
     ctx.zone = "external";
-    ctx.principal.login = login;
+    // The identifier someone typed may be a stranger's resident ID: keep it masked (个人信息保护法).
+    ctx.principal.login = MaskIdNumber(login);
     if (!s.exists) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", login, "failure", "账户不存在"});
-      failure = Error(ErrorCode::kUnauthenticated, "证件号码或密码错误");
+      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", MaskIdNumber(login), "failure", "账户不存在"});
+      failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("证件号码"));
       return {};
     }
     const PublicAccount& a = row->account;
@@ -592,8 +604,7 @@ LoginResult IdentityService::PublicLogin(const std::string& client_ip, const std
         until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
         failure = Error(ErrorCode::kAccountLocked, "密码连续错误 " + std::to_string(failed) + " 次，" + LockMessage(until));
       } else {
-        failure = Error(ErrorCode::kUnauthenticated, "证件号码或密码错误，再错 " +
-                                                        std::to_string(config_.lockout_threshold - failed) + " 次账户将被锁定");
+        failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("证件号码"));
       }
       store::RecordPublicLoginFailure(tx.sql(), a.id, until ? 0 : failed, until);
       audit_.Append(tx, ctx.ToActor(),

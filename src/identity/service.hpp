@@ -122,7 +122,7 @@ class IdentityService {
   /// Demo mode only: the current code of a demo account, so that a newcomer can log in
   /// without an authenticator app.
   std::string DemoTotpCode(const std::string& username);
-  /// Seeds a TOTP secret for a user (demo data, `yiwang user add --totp`); returns base32.
+  /// Seeds a TOTP secret for a user (demo data); returns base32.
   std::string SetTotpSecret(const Context& ctx, std::int64_t user_id, const std::string& raw_secret);
 
   const PasswordPolicy& policy() const { return policy_; }
@@ -133,6 +133,7 @@ class IdentityService {
   LoginResult OpenSession(db::Tx& tx, const std::string& zone, const std::string& kind, std::int64_t id,
                           const std::string& stage, const std::string& totp_pending, const std::string& client_ip);
   std::string SealKey() const;
+  std::string WrongPasswordMessage(const std::string& what) const;
 
   db::Database& db_;
   const core::Clock& clock_;

@@ -33,6 +33,15 @@ const std::vector<Column>& Columns() {
   return kColumns;
 }
 
+/// "今日东河": the first column carries the district's short name (东河区 -> 东河).
+std::string ColumnTitle(const app::App& app, const Column& c) {
+  if (std::string(c.path) != "/today") return c.title;
+  const std::string& d = app.config.district_name;
+  const std::string suffix = "区";
+  const bool ends = d.size() > suffix.size() && d.compare(d.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return std::string(c.title) + (ends ? d.substr(0, d.size() - suffix.size()) : d);
+}
+
 nlohmann::json DepartmentsView(app::App& app) {
   nlohmann::json departments = nlohmann::json::array(), towns = nlohmann::json::array();
   for (const identity::Unit& u : app.identity->Units()) {
@@ -64,7 +73,7 @@ void RegisterPortal(http::Router& r, app::App& app) {
     }
     nlohmann::json view = DepartmentsView(app);
     nlohmann::json cols = nlohmann::json::array();
-    for (const Column& c : Columns()) cols.push_back({{"href", c.path}, {"title", c.title}, {"intro", c.intro}});
+    for (const Column& c : Columns()) cols.push_back({{"href", c.path}, {"title", ColumnTitle(app, c)}, {"intro", c.intro}});
     view["columns"] = cols;
     view["district_name"] = app.config.district_name;
     view["public_accounts"] = app.identity->CountPublic();
@@ -77,12 +86,9 @@ void RegisterPortal(http::Router& r, app::App& app) {
     return res;
   });
   for (const Column& c : Columns()) {
+    if (std::string(c.path) == "/services") continue;  // 网上办事 is the catalogue module's page
     r.Add("GET", c.path, http::Access::kAnyone, [&app, &c](http::Request& req) {
-      std::string title = c.title;
-      if (std::string(c.path) == "/today") {
-        const std::string& d = app.config.district_name;
-        title = "今日" + d.substr(0, d.size() >= 3 ? d.size() - 3 : d.size());
-      }
+      const std::string title = ColumnTitle(app, c);
       nlohmann::json sections = nlohmann::json::array();
       for (const char* s : c.sections) sections.push_back({{"name", s}});
       nlohmann::json view = {{"title", title}, {"intro", c.intro}, {"sections", sections}};

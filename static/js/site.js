@@ -1,13 +1,28 @@
 // Progressive enhancement only: every page works without JavaScript.
+// Loaded without `defer` from <head> so that the `js` class is on <html> before the first paint:
+// the stylesheet folds the phone navigation behind its toggle only when this script runs.
 (function () {
   'use strict';
+  var root = document.documentElement;
+  root.classList.add('js');
+
   document.addEventListener('DOMContentLoaded', function () {
     var toggle = document.querySelector('.nav-toggle');
     var nav = document.getElementById('main-nav');
     if (toggle && nav) {
-      toggle.addEventListener('click', function () {
-        var open = nav.classList.toggle('open');
+      var setOpen = function (open) {
+        nav.classList.toggle('open', open);
         toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      };
+      toggle.addEventListener('click', function () {
+        setOpen(!nav.classList.contains('open'));
+      });
+      // Escape closes the open menu and returns focus to its button.
+      document.addEventListener('keydown', function (e) {
+        if ((e.key === 'Escape' || e.key === 'Esc') && nav.classList.contains('open')) {
+          setOpen(false);
+          toggle.focus();
+        }
       });
     }
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {

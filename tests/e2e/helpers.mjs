@@ -15,6 +15,8 @@ export async function launch() {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--no-first-run', '--disable-sync'],
+    // Chinese UI locale for the browser itself (date pickers show 年/月/日 when Debian's chromium-l10n is installed).
+    env: { ...process.env, LANG: 'zh_CN.UTF-8', LANGUAGE: 'zh_CN:zh' },
   });
 }
 
@@ -33,16 +35,25 @@ export async function newContext(browser, device = DESKTOP, extra = {}) {
  */
 export async function screenshots(browser, page, name, prepare) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-desktop.png`), fullPage: true });
+  await fullShot(page, join(ARTIFACTS, `${name}-desktop.png`));
   const state = await page.context().storageState();
   const phone = await newContext(browser, PHONE, { storageState: state });
   try {
     const p = await phone.newPage();
     if (prepare) await prepare(p); else await p.goto(page.url());
-    await p.screenshot({ path: join(ARTIFACTS, `${name}-phone.png`), fullPage: true });
+    await fullShot(p, join(ARTIFACTS, `${name}-phone.png`));
   } finally {
     await phone.close();
   }
+}
+
+/** Full-page screenshot, cut at MAX_SHOT_HEIGHT CSS pixels (long lists like the audit trail). */
+const MAX_SHOT_HEIGHT = 3200;
+export async function fullShot(page, path) {
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const width = page.viewportSize().width;
+  if (height <= MAX_SHOT_HEIGHT) return page.screenshot({ path, fullPage: true });
+  return page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width, height: MAX_SHOT_HEIGHT } });
 }
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, backends, totp } from '../lib/server.mjs';
-import { launch, newContext, screenshots, residentId, wrongCheck, idCheckDigit, PHONE } from './helpers.mjs';
+import { launch, newContext, screenshots, residentId, wrongCheck, idCheckDigit, PHONE, ARTIFACTS } from './helpers.mjs';
 
 const BACKENDS = backends();
 
@@ -103,6 +103,7 @@ for (const backend of BACKENDS) {
       assert.ok(account.includes(masked), `masked ID ${masked} shown`);
       assert.ok(!account.includes(id), 'full ID number is not shown');
       assert.equal(await page.locator('header .user-link').innerText(), '林晓红');
+      await snap(page, 'account');
 
       await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.getByRole('button', { name: '退出' }).click()]);
       assert.match(await page.locator('.flash').innerText(), /您已安全退出/);
@@ -214,6 +215,22 @@ for (const backend of BACKENDS) {
       await ctx.close();
     });
 
+    it('keyboard: the first Tab shows the skip link, which moves focus to the content', async () => {
+      const ctx = await newContext(browser);
+      const page = await ctx.newPage();
+      await page.goto(node.external + '/register');
+      await page.keyboard.press('Tab');
+      const skip = page.locator('.skip-link');
+      assert.equal(await skip.evaluate((el) => el === document.activeElement), true);
+      const box = await skip.boundingBox();
+      assert.ok(box && box.x >= 0 && box.y >= 0, 'skip link is on screen when focused');
+      const outline = await skip.evaluate((el) => getComputedStyle(el).outlineStyle);
+      assert.notEqual(outline, 'none', 'focused link has a visible outline');
+      await page.keyboard.press('Enter');
+      assert.match(page.url(), /#main$/);
+      await ctx.close();
+    });
+
     it('phone: the menu toggle opens the nav; without JavaScript the nav is shown', async () => {
       const ctx = await newContext(browser, PHONE);
       const page = await ctx.newPage();
@@ -225,6 +242,12 @@ for (const backend of BACKENDS) {
       await toggle.click();
       assert.ok(await nav.isVisible(), 'nav opens');
       assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      if (shots) await page.screenshot({ path: `${ARTIFACTS}/external-nav-open-phone.png` });
+      await page.keyboard.press('Escape');
+      assert.ok(!(await nav.isVisible()), 'Escape closes the nav');
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      await toggle.click();
+      assert.ok(await nav.isVisible());
       await toggle.click();
       assert.ok(!(await nav.isVisible()), 'nav closes');
       assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
@@ -235,6 +258,7 @@ for (const backend of BACKENDS) {
       await p2.goto(node.external + '/');
       assert.ok(await p2.locator('#main-nav').isVisible(), 'nav reachable without JavaScript');
       assert.ok(!(await p2.locator('.nav-toggle').isVisible()), 'no dead toggle without JavaScript');
+      if (shots) await p2.screenshot({ path: `${ARTIFACTS}/external-home-nojs-phone.png` });
       await nojs.close();
     });
   });

@@ -208,6 +208,30 @@ for (const backend of backends()) {
       assert.match(err.fields.password_confirm, /两次输入的密码不一致/);
     });
 
+    it('a body that is not a JSON object is a 400 with a Chinese message', async () => {
+      for (const body of ['not json', '[1,2]', '']) {
+        const res = await fetch(node.external + '/api/v1/accounts', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        assert.equal(res.status, 400, JSON.stringify(body));
+        const err = await errorOf(res);
+        assert.equal(err.code, 'INVALID_INPUT');
+        assert.equal(err.message, '请求体应为 JSON 对象');
+      }
+    });
+
+    it('a JSON field of the wrong type is a 400 INVALID_INPUT, not a 500', async () => {
+      const cases = [
+        [node.external, '/api/v1/accounts', { kind: 'citizen', name: 123, id_number: residentId(), mobile: '13912345678', password: 'spring-river-2024' }],
+        [node.external, '/api/v1/session', { login: 5, password: 'x' }],
+        [node.internal, '/api/v1/session', { username: ['clerk'], password: 'x' }],
+      ];
+      const got = [];
+      for (const [base, path, body] of cases) {
+        const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        got.push(`${path} ${res.status} ${(await res.json()).error?.code}`);
+      }
+      assert.deepEqual(got, cases.map(([, path]) => `${path} 400 INVALID_INPUT`));
+    });
+
     it('refuses a second registration with the same ID number (409)', async () => {
       const id = residentId();
       const body = { kind: 'citizen', name: '重复人', id_number: id, mobile: '13912345671', password: 'spring-river-2024' };
@@ -289,6 +313,31 @@ for (const backend of backends()) {
       const after = await c.get('/api/v1/session');
       assert.equal(after.status, 401);
       assert.equal((await errorOf(after)).code, 'UNAUTHENTICATED');
+    });
+
+    it('a public account is locked on the 5th wrong password; the right one is then refused too (423)', async () => {
+      const id = residentId();
+      const reg = await fetch(node.external + '/api/v1/accounts', {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'citizen', name: '锁定测试', id_number: id, mobile: '13912345673', password: 'spring-river-2024' }),
+      });
+      assert.equal(reg.status, 201);
+      const login = (password) => fetch(node.external + '/api/v1/session', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: id, password }),
+      });
+      for (let i = 1; i <= 4; i++) {
+        const r = await login('wrong-' + i);
+        assert.equal(r.status, 401);
+        assert.equal((await errorOf(r)).message, '证件号码或密码错误。连续输错 5 次，账户将锁定 15 分钟');
+      }
+      const fifth = await login('wrong-5');
+      assert.equal(fifth.status, 423);
+      const e = await errorOf(fifth);
+      assert.equal(e.code, 'ACCOUNT_LOCKED');
+      assert.match(e.message, /密码连续错误 5 次，账户因连续输错密码已被锁定，请于 \d\d:\d\d 后再试/);
+      const sixth = await login('spring-river-2024');
+      assert.equal(sixth.status, 423);
+      assert.equal((await errorOf(sixth)).code, 'ACCOUNT_LOCKED');
     });
 
     it('a logged-out session token cannot be replayed', async () => {

@@ -1,0 +1,106 @@
+#include "approval/model.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.hpp"
+
+namespace yiwang::approval {
+
+std::string ItemKindKey(ItemKind k) {
+  switch (k) {
+    case ItemKind::kLicense: return "license";
+    case ItemKind::kConfirmation: return "confirmation";
+    case ItemKind::kPayment: return "payment";
+    case ItemKind::kOther: return "other";
+  }
+  return "other";
+}
+
+std::string ItemKindLabel(ItemKind k) {
+  switch (k) {
+    case ItemKind::kLicense: return "行政许可";
+    case ItemKind::kConfirmation: return "行政确认";
+    case ItemKind::kPayment: return "行政给付";
+    case ItemKind::kOther: return "其他行政权力";
+  }
+  return "其他行政权力";
+}
+
+ItemKind ParseItemKind(const std::string& key) {
+  for (ItemKind k : {ItemKind::kLicense, ItemKind::kConfirmation, ItemKind::kPayment, ItemKind::kOther}) {
+    if (ItemKindKey(k) == key || ItemKindLabel(k) == key) return k;
+  }
+  throw Error(ErrorCode::kInvalidInput, "事项类型无效：" + key, {{"kind", "请选择事项类型"}});
+}
+
+std::string ItemStatusKey(ItemStatus s) {
+  switch (s) {
+    case ItemStatus::kDraft: return "draft";
+    case ItemStatus::kPublished: return "published";
+    case ItemStatus::kRetired: return "retired";
+    case ItemStatus::kSuperseded: return "superseded";
+  }
+  return "draft";
+}
+
+std::string ItemStatusLabel(ItemStatus s) {
+  switch (s) {
+    case ItemStatus::kDraft: return "草稿";
+    case ItemStatus::kPublished: return "已发布";
+    case ItemStatus::kRetired: return "已停用";
+    case ItemStatus::kSuperseded: return "旧版本";
+  }
+  return "草稿";
+}
+
+ItemStatus ParseItemStatus(const std::string& key) {
+  for (ItemStatus s : {ItemStatus::kDraft, ItemStatus::kPublished, ItemStatus::kRetired, ItemStatus::kSuperseded}) {
+    if (ItemStatusKey(s) == key) return s;
+  }
+  return ItemStatus::kDraft;
+}
+
+void ValidateItem(const Item& item) {
+  std::map<std::string, std::string> f;
+  auto chars = [](const std::string& s) {
+    return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  };
+  if (item.name.empty() || chars(item.name) > 100) f["name"] = "请填写事项名称（不超过 100 个字）";
+  if (item.code.empty() || item.code.size() > 40 ||
+      !std::all_of(item.code.begin(), item.code.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; })) {
+    f["code"] = "事项编码为 1 到 40 位字母、数字、连字符";
+  }
+  if (item.dept_unit_id == 0) f["dept"] = "请选择实施部门";
+  if (item.statutory_days < 1 || item.statutory_days > 365) f["statutory_days"] = "法定时限应为 1 到 365 个工作日";
+  if (item.promised_days < 1 || item.promised_days > item.statutory_days) {
+    f["promised_days"] = "承诺时限应为 1 个工作日以上，且不超过法定时限";
+  }
+  if (item.materials.empty() ||
+      std::none_of(item.materials.begin(), item.materials.end(), [](const Material& m) { return m.required; })) {
+    f["materials"] = "至少需要一项必需的申请材料";
+  }
+  for (const Material& m : item.materials) {
+    if (m.name.empty() || m.copies < 1 || m.copies > 99) f["materials"] = "每项材料须有名称，份数为 1 到 99";
+  }
+  int step_days = 0;
+  for (const Step& s : item.steps) {
+    if (s.name.empty() || s.limit_days < 1) f["steps"] = "每个环节须有名称和不少于 1 个工作日的时限";
+    if (s.role != "window_clerk" && s.role != "handler" && s.role != "reviewer" && s.role != "approver") {
+      f["steps"] = "环节办理角色应为 受理、承办、审核 或 审批";
+    }
+    step_days += s.limit_days;
+  }
+  if (item.steps.size() < 2) f["steps"] = "办理流程至少包括受理和审批两个环节";
+  else if (item.steps.front().role != "window_clerk") f["steps"] = "办理流程的第一个环节应为窗口受理";
+  else if (item.steps.back().role != "approver") f["steps"] = "办理流程的最后一个环节应由审批人作出决定";
+  if (!f.count("steps") && !f.count("promised_days") && step_days > item.promised_days) {
+    f["steps"] = "各环节时限之和（" + std::to_string(step_days) + " 个工作日）超过承诺时限";
+  }
+  for (const Fee& fee : item.fees) {
+    if (fee.name.empty() || fee.amount_fen < 0) f["fees"] = "收费项目须有名称，金额不能为负";
+  }
+  if (!f.empty()) throw Error(ErrorCode::kInvalidInput, "事项信息有误，请修正后再提交", f);
+}
+
+}  // namespace yiwang::approval

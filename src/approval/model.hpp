@@ -1,0 +1,69 @@
+#pragma once
+// The approval item catalogue (事项目录): what an applicant can apply for, what it needs,
+// what it costs, how long it may take, and the steps it goes through. No I/O here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace yiwang::approval {
+
+enum class ItemKind { kLicense, kConfirmation, kPayment, kOther };  // 行政许可/行政确认/行政给付/其他
+std::string ItemKindKey(ItemKind k);    // "license" | "confirmation" | "payment" | "other"
+std::string ItemKindLabel(ItemKind k);  // "行政许可" ...
+ItemKind ParseItemKind(const std::string& key);  // throws kInvalidInput
+
+/// kSuperseded: an older published version replaced by a newer one (kept for running cases).
+enum class ItemStatus { kDraft, kPublished, kRetired, kSuperseded };
+std::string ItemStatusKey(ItemStatus s);
+std::string ItemStatusLabel(ItemStatus s);
+ItemStatus ParseItemStatus(const std::string& key);
+
+struct Material {
+  std::string name;
+  bool original = false;  // 原件 (true) or 复印件 (false)
+  int copies = 1;
+  bool required = true;
+  std::string note;  // e.g. "加盖公章"
+};
+
+struct Fee {
+  std::string name;
+  std::int64_t amount_fen = 0;  // in 分 (0.01 元)
+  std::string basis;            // 收费依据
+};
+
+struct Step {
+  std::string name;  // 受理, 审查, 审核, 审批, 办结
+  std::string role;  // identity role key acting at this step (window_clerk, handler, reviewer, approver)
+  int limit_days = 1;  // working days for this step
+};
+
+struct Item {
+  std::int64_t id = 0;  // row id of this version
+  std::string code;     // stable across versions, e.g. "DH-SCJ-001"
+  int version = 1;
+  std::int64_t dept_unit_id = 0;
+  std::string dept_code;  // unit code, for import/export and demo data
+  std::string dept_name;
+  std::string name;
+  ItemKind kind = ItemKind::kLicense;
+  std::string legal_basis;
+  std::string conditions;
+  int statutory_days = 20;  // 法定时限 (行政许可法 第四十二条 default)
+  int promised_days = 10;   // 承诺时限, shorter than the statutory limit
+  std::string place;        // 办理地点
+  bool fully_online = false;
+  ItemStatus status = ItemStatus::kDraft;
+  std::vector<Material> materials;
+  std::vector<Fee> fees;  // empty = free
+  std::vector<Step> steps;
+  std::int64_t updated_at = 0;
+  std::int64_t published_at = 0;
+};
+
+/// Checks an item as an administrator entered it; throws yiwang::Error(kInvalidInput) with
+/// one message per bad field (fields: name, code, dept, statutory_days, promised_days,
+/// materials, steps, fees).
+void ValidateItem(const Item& item);
+
+}  // namespace yiwang::approval
