@@ -28,10 +28,11 @@ std::string ReadAll(const fs::path& p) {
   return ss.str();
 }
 
-/// Runs a program without a shell (arguments are never interpreted).
-void Run(const std::vector<std::string>& args) {
+/// Runs a program without a shell (arguments are never interpreted); env adds variables.
+void Run(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& env = {}) {
   pid_t pid = fork();
   if (pid == 0) {
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -46,6 +47,27 @@ void Run(const std::vector<std::string>& args) {
 }
 
 bool IsPostgres(const core::Config& c) { return c.database.rfind("postgres", 0) == 0; }
+
+/// The database URL without its password, and the password for PGPASSWORD: a password on a
+/// command line is visible to every user in the process list.
+std::pair<std::string, std::string> SplitPassword(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+  if (scheme == std::string::npos || at == std::string::npos) return {url, ""};
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return {url, ""};
+  std::string password = url.substr(colon + 1, at - colon - 1);
+  std::string decoded;
+  for (std::size_t i = 0; i < password.size(); ++i) {
+    if (password[i] == '%' && i + 2 < password.size()) {
+      decoded += static_cast<char>(std::stoi(password.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      decoded += password[i];
+    }
+  }
+  return {url.substr(0, colon) + url.substr(at), decoded};
+}
 
 std::string SqlQuote(const std::string& s) {
   std::string out = "'";
@@ -74,7 +96,9 @@ std::string Backup(const core::Config& config, const std::string& out_dir) {
   fs::create_directories(out_dir);
   nlohmann::json manifest = {{"format", "yiwang-backup-1"}, {"created_at", core::FormatIsoUtc(core::SystemClock().NowMs())}};
   if (IsPostgres(config)) {
-    Run({"pg_dump", "--format=custom", "--no-owner", "--file", out_dir + "/db.pgdump", "--dbname", config.database});
+    auto [url, password] = SplitPassword(config.database);
+    Run({"pg_dump", "--format=custom", "--no-owner", "--file", out_dir + "/db.pgdump", "--dbname", url},
+        password.empty() ? std::vector<std::pair<std::string, std::string>>{} : std::vector<std::pair<std::string, std::string>>{{"PGPASSWORD", password}});
     manifest["database"] = {{"kind", "postgresql"}, {"file", "db.pgdump"}, {"sm3", core::Sm3Hex(ReadAll(out_dir + "/db.pgdump"))}};
   } else {
     auto db = db::Database::Open(config.database, 1);
@@ -130,7 +154,9 @@ std::string Restore(const core::Config& config, const std::string& from_dir) {
   const bool pg_backup = manifest["database"]["kind"] == "postgresql";
   if (pg_backup != IsPostgres(config)) throw Error(ErrorCode::kInvalidInput, "备份的数据库类型与当前配置不一致");
   if (pg_backup) {
-    Run({"pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", config.database, db_file});
+    auto [url, password] = SplitPassword(config.database);
+    Run({"pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", url, db_file},
+        password.empty() ? std::vector<std::pair<std::string, std::string>>{} : std::vector<std::pair<std::string, std::string>>{{"PGPASSWORD", password}});
   } else {
     const std::string target = config.database.substr(9);
     fs::path tmp = target + ".restore-tmp";

@@ -119,7 +119,7 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
       if (req.Field("new_password") != req.Field("new_password_confirm")) {
         throw Error(ErrorCode::kInvalidInput, "两次输入的新密码不一致", {{"new_password_confirm", "两次输入的新密码不一致"}});
       }
-      app.identity->ChangeOwnPassword(Ctx(req), req.Field("old_password"), req.Field("new_password"));
+      app.identity->ChangeOwnPassword(Ctx(req), req.session_token, req.Field("old_password"), req.Field("new_password"));
       Response res = Response::Redirect("/account");
       http::Renderer::Flash(res, "密码已修改", secure);
       return res;

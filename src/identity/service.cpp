@@ -295,8 +295,8 @@ void IdentityService::ResetPassword(const Context& ctx, std::int64_t user_id, co
   });
 }
 
-void IdentityService::ChangeOwnPassword(const Context& ctx, const std::string& old_password,
-                                        const std::string& new_password) {
+void IdentityService::ChangeOwnPassword(const Context& ctx, const std::string& keep_token,
+                                        const std::string& old_password, const std::string& new_password) {
   if (ctx.principal.kind != "staff" && ctx.principal.kind != "public") throw Error(ErrorCode::kUnauthenticated, "请先登录");
   bool staff = ctx.principal.kind == "staff";
   db::WithTx(db_, [&](db::Tx& tx) {
@@ -315,6 +315,11 @@ void IdentityService::ChangeOwnPassword(const Context& ctx, const std::string& o
       tx.sql() << "UPDATE public_accounts SET password_hash = :h, password_changed_at = :n WHERE id = :id",
           soci::use(h), soci::use(now), soci::use(id);
     }
+    // Whoever else held a session with the old password loses it.
+    long long pid = ctx.principal.id;
+    std::string keep = core::Sm3Hex(keep_token);
+    tx.sql() << "DELETE FROM sessions WHERE principal_kind = :k AND principal_id = :id AND id_hash <> :keep",
+        soci::use(ctx.principal.kind), soci::use(pid), soci::use(keep);
     audit_.Append(tx, ctx.ToActor(), {"account.password_change", ctx.principal.kind, std::to_string(ctx.principal.id), "success", ""});
   });
 }
@@ -450,8 +455,6 @@ LoginResult IdentityService::OpenSession(db::Tx& tx, const std::string& zone, co
   return r;
 }
 
-namespace {
-
 /// What a login needs to know of an account, staff or public.
 struct LoginSubject {
   bool exists = false;
@@ -462,7 +465,7 @@ struct LoginSubject {
   std::int64_t password_changed_at = 0;
 };
 
-LoginSubject SubjectOf(const std::optional<store::UserRow>& row) {
+static LoginSubject SubjectOf(const std::optional<store::UserRow>& row) {
   LoginSubject s;
   if (!row) return s;
   s.exists = true;
@@ -474,7 +477,7 @@ LoginSubject SubjectOf(const std::optional<store::UserRow>& row) {
   return s;
 }
 
-LoginSubject SubjectOf(const std::optional<store::PublicRow>& row) {
+static LoginSubject SubjectOf(const std::optional<store::PublicRow>& row) {
   LoginSubject s;
   if (!row || row->password_hash.empty()) return s;  // mirrors on the internal zone cannot log in
   s.exists = true;
@@ -485,7 +488,28 @@ LoginSubject SubjectOf(const std::optional<store::PublicRow>& row) {
   return s;
 }
 
-}  // namespace
+std::optional<Error> IdentityService::Refusal(db::Tx& tx, const Context& ctx, const std::string& object_type,
+                                             const std::string& id, const LoginSubject& s, std::int64_t now,
+                                             bool password_ok, const std::string& noun, const std::string& disabled_message,
+                                             const std::function<void(int, std::int64_t)>& record_failure) {
+  if (s.disabled) {
+    audit_.Append(tx, ctx.ToActor(), {"session.login", object_type, id, "failure", "账户已被管理员锁定"});
+    return Error(ErrorCode::kAccountLocked, disabled_message);
+  }
+  if (s.locked_until > now) {
+    audit_.Append(tx, ctx.ToActor(), {"session.login", object_type, id, "failure", "账户锁定期间尝试登录"});
+    return Error(ErrorCode::kAccountLocked, LockMessage(s.locked_until));
+  }
+  if (password_ok) return std::nullopt;
+  // A lock that has run out starts a new count (行为：连续 N 次错误才锁定).
+  const int failed = (s.locked_until != 0 ? 0 : s.failed) + 1;
+  std::int64_t until = 0;
+  if (failed >= config_.lockout_threshold) until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
+  record_failure(until ? 0 : failed, until);
+  audit_.Append(tx, ctx.ToActor(), {"session.login", object_type, id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
+  if (until) return Error(ErrorCode::kAccountLocked, "密码连续错误 " + std::to_string(failed) + " 次，" + LockMessage(until));
+  return Error(ErrorCode::kUnauthenticated, WrongPasswordMessage(noun));
+}
 
 // Logins verify the Argon2id hash (~70 ms) outside any transaction, so that a burst of logins
 // never holds the database write lock; the outcome (failure count, lock, session, audit) is
@@ -519,29 +543,10 @@ LoginResult IdentityService::StaffLogin(const std::string& client_ip, const std:
     const User& u = row->user;
     ctx.principal = StaffPrincipal(u);
     const std::string id = std::to_string(u.id);
-    if (s.disabled) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", "账户已被管理员锁定"});
-      failure = Error(ErrorCode::kAccountLocked, "账户已被管理员锁定，请联系安全保密管理员");
-      return {};
-    }
-    if (s.locked_until > now) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", "账户锁定期间尝试登录"});
-      failure = Error(ErrorCode::kAccountLocked, LockMessage(s.locked_until));
-      return {};
-    }
-    if (!password_ok || s.password_hash != before.password_hash) {
-      const int failed = (s.locked_until != 0 ? 0 : s.failed) + 1;
-      std::int64_t until = 0;
-      if (failed >= config_.lockout_threshold) {
-        until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
-        failure = Error(ErrorCode::kAccountLocked, "密码连续错误 " + std::to_string(failed) + " 次，" + LockMessage(until));
-      } else {
-        failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("用户名"));
-      }
-      store::RecordStaffLoginFailure(tx.sql(), u.id, until ? 0 : failed, until);
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "user", id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
-      return {};
-    }
+    failure = Refusal(tx, ctx, "user", id, s, now, password_ok && s.password_hash == before.password_hash, "用户名",
+                      "账户已被管理员锁定，请联系安全保密管理员",
+                      [&](int failed, std::int64_t until) { store::RecordStaffLoginFailure(tx.sql(), u.id, failed, until); });
+    if (failure) return {};
     std::string stage = "full";
     if (TotpRequired(u)) stage = u.totp_enrolled ? "totp" : "enroll";
     // With a second factor still owed, the failure counter is only reset once the code is
@@ -587,30 +592,10 @@ LoginResult IdentityService::PublicLogin(const std::string& client_ip, const std
     const PublicAccount& a = row->account;
     ctx.principal = PublicPrincipal(a);
     const std::string id = std::to_string(a.id);
-    if (s.disabled) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", id, "failure", "账户已被锁定"});
-      failure = Error(ErrorCode::kAccountLocked, "账户已被锁定，请拨打政务服务热线咨询");
-      return {};
-    }
-    if (s.locked_until > now) {
-      audit_.Append(tx, ctx.ToActor(), {"session.login", "public_account", id, "failure", "账户锁定期间尝试登录"});
-      failure = Error(ErrorCode::kAccountLocked, LockMessage(s.locked_until));
-      return {};
-    }
-    if (!password_ok || s.password_hash != before.password_hash) {
-      const int failed = (s.locked_until != 0 ? 0 : s.failed) + 1;
-      std::int64_t until = 0;
-      if (failed >= config_.lockout_threshold) {
-        until = now + static_cast<std::int64_t>(config_.lockout_minutes) * kMinute;
-        failure = Error(ErrorCode::kAccountLocked, "密码连续错误 " + std::to_string(failed) + " 次，" + LockMessage(until));
-      } else {
-        failure = Error(ErrorCode::kUnauthenticated, WrongPasswordMessage("证件号码"));
-      }
-      store::RecordPublicLoginFailure(tx.sql(), a.id, until ? 0 : failed, until);
-      audit_.Append(tx, ctx.ToActor(),
-                    {"session.login", "public_account", id, "failure", until ? "密码错误，账户锁定" : "密码错误"});
-      return {};
-    }
+    failure = Refusal(tx, ctx, "public_account", id, s, now, password_ok && s.password_hash == before.password_hash,
+                      "证件号码", "账户已被锁定，请拨打政务服务热线咨询",
+                      [&](int failed, std::int64_t until) { store::RecordPublicLoginFailure(tx.sql(), a.id, failed, until); });
+    if (failure) return {};
     store::RecordPublicLoginSuccess(tx.sql(), a.id, now);
     LoginResult r = OpenSession(tx, "external", "public", a.id, "full", "", client_ip);
     r.principal = ctx.principal;

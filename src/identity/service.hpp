@@ -2,12 +2,14 @@
 // Identity rules: the unit tree, staff accounts and roles (三员分立), public registration with
 // ID-card / credit-code checks, login with lockout and TOTP, sessions with idle timeout, and
 // per-unit / per-record authorization (domain-rules: security baseline). Never sees HTTP.
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "audit/audit.hpp"
+#include "core/error.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/database.hpp"
@@ -61,6 +63,9 @@ struct LoginResult {
   bool password_expired = false;
 };
 
+/// What a login needs to know of an account, staff or public (defined in service.cpp).
+struct LoginSubject;
+
 struct SessionInfo {
   store::SessionRow row;
   Principal principal;  // authenticated only when row.stage == "full"
@@ -96,7 +101,10 @@ class IdentityService {
   void SetRoles(const Context& ctx, std::int64_t user_id, const std::set<std::string>& roles);
   void SetUserLocked(const Context& ctx, std::int64_t user_id, bool locked);
   void ResetPassword(const Context& ctx, std::int64_t user_id, const std::string& new_password);
-  void ChangeOwnPassword(const Context& ctx, const std::string& old_password, const std::string& new_password);
+  /// Changes the caller's own password and ends their other sessions (keep_token: the session
+  /// the change was made from).
+  void ChangeOwnPassword(const Context& ctx, const std::string& keep_token, const std::string& old_password,
+                         const std::string& new_password);
   /// Whether this user must pass TOTP at login (configured roles, or enrolled voluntarily).
   bool TotpRequired(const User& u) const;
 
@@ -134,6 +142,12 @@ class IdentityService {
                           const std::string& stage, const std::string& totp_pending, const std::string& client_ip);
   std::string SealKey() const;
   std::string WrongPasswordMessage(const std::string& what) const;
+  /// Why a login is refused (administrator lock, lockout, wrong password), with the failure
+  /// counted and audited in tx; nullopt when the login may proceed.
+  std::optional<Error> Refusal(db::Tx& tx, const Context& ctx, const std::string& object_type, const std::string& id,
+                               const LoginSubject& s, std::int64_t now, bool password_ok, const std::string& noun,
+                               const std::string& disabled_message,
+                               const std::function<void(int, std::int64_t)>& record_failure);
 
   db::Database& db_;
   const core::Clock& clock_;

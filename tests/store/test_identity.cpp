@@ -240,6 +240,22 @@ TEST_P(Identity, LockedAccountLosesItsSessions) {
   EXPECT_EQ(n.identity->StaffLogin("127.0.0.1", "clerk_a", "correct horse battery").stage, "full");
 }
 
+TEST_P(Identity, ChangingOwnPasswordEndsOtherSessions) {
+  Node n(GetParam());
+  Fixture f = Seed(n);
+  auto here = n.identity->StaffLogin("127.0.0.1", "clerk_a", "correct horse battery");
+  auto elsewhere = n.identity->StaffLogin("10.9.9.9", "clerk_a", "correct horse battery");
+  Context me = StaffCtx(n, f.clerk_a);
+  EXPECT_THROW(n.identity->ChangeOwnPassword(me, here.token, "wrong old password", "a brand new passphrase"), Error);
+  EXPECT_THROW(n.identity->ChangeOwnPassword(me, here.token, "correct horse battery", "123456"), Error);  // too common
+  EXPECT_TRUE(n.identity->ResolveSession(elsewhere.token, "internal"));  // nothing changed yet
+  n.identity->ChangeOwnPassword(me, here.token, "correct horse battery", "a brand new passphrase");
+  EXPECT_TRUE(n.identity->ResolveSession(here.token, "internal"));
+  EXPECT_FALSE(n.identity->ResolveSession(elsewhere.token, "internal"));
+  EXPECT_THROW(n.identity->StaffLogin("127.0.0.1", "clerk_a", "correct horse battery"), Error);
+  EXPECT_EQ(n.identity->StaffLogin("127.0.0.1", "clerk_a", "a brand new passphrase").stage, "full");
+}
+
 TEST_P(Identity, EveryChangeIsAuditedAndTheChainHolds) {
   Node n(GetParam());
   Seed(n);
