@@ -1,0 +1,94 @@
+#include "approval/deadlines.hpp"
+
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace yiwang::approval {
+
+Deadline AcceptanceDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date received,
+                            std::optional<calendar::Date> corrections_complete) {
+  Deadline d;
+  d.name = "受理期限";
+  d.basis = "行政许可法第三十二条";
+  d.start = corrections_complete.value_or(received);
+  d.days = p.acceptance_days;
+  if (corrections_complete) {
+    d.notes.push_back("申请人于 " + calendar::FormatDate(*corrections_complete) + " 补齐全部补正材料，受理期限自该日重新起算");
+  }
+  d.result = cal.Due(d.start, d.days);
+  return d;
+}
+
+std::optional<calendar::Date> DeemedAcceptance(const calendar::Calendar& cal, const LegalPeriods& p,
+                                               calendar::Date received, bool answered, calendar::Date today) {
+  if (answered) return std::nullopt;
+  const calendar::Date due = cal.Due(received, p.acceptance_days).due;
+  if (today <= due) return std::nullopt;
+  return received;
+}
+
+Deadline DecisionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, const std::string& name,
+                          calendar::Date accepted, int limit_days, const std::vector<calendar::Suspension>& suspensions,
+                          int extension_days) {
+  if (extension_days < 0 || extension_days > p.extension_days) {
+    throw Error(ErrorCode::kInvalidInput, "延长期限不得超过 " + std::to_string(p.extension_days) + " 个工作日");
+  }
+  Deadline d;
+  d.name = name;
+  d.basis = "行政许可法第四十二条";
+  d.start = accepted;
+  d.days = limit_days + extension_days;
+  for (const auto& s : suspensions) {
+    d.notes.push_back(calendar::FormatDate(s.from) + " 至 " + calendar::FormatDate(s.to) + " " + s.reason +
+                      "，所需时间不计算在期限内（行政许可法第四十五条）");
+  }
+  if (extension_days > 0) {
+    d.notes.push_back("经批准延长 " + std::to_string(extension_days) + " 个工作日（行政许可法第四十二条）");
+  }
+  d.result = cal.Due(d.start, d.days, suspensions);
+  return d;
+}
+
+Deadline CertificateDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date decided) {
+  Deadline d;
+  d.name = "证件颁发送达期限";
+  d.basis = "行政许可法第四十四条";
+  d.start = decided;
+  d.days = p.certificate_days;
+  d.result = cal.Due(d.start, d.days);
+  return d;
+}
+
+Deadline StepDeadline(const calendar::Calendar& cal, const std::string& step_name, calendar::Date started, int limit_days,
+                      const std::vector<calendar::Suspension>& suspensions) {
+  Deadline d;
+  d.name = step_name + "环节期限";
+  d.basis = "事项流程环节时限";
+  d.start = started;
+  d.days = limit_days;
+  d.result = cal.Due(d.start, d.days, suspensions);
+  return d;
+}
+
+void CheckExtension(const LegalPeriods& p, int requested_days, int extensions_so_far, const std::string& reasons) {
+  if (extensions_so_far > 0) {
+    throw Error(ErrorCode::kConflict, "办理期限只能延长一次（行政许可法第四十二条），本件已延长过");
+  }
+  std::map<std::string, std::string> f;
+  if (requested_days < 1 || requested_days > p.extension_days) {
+    f["days"] = "延长天数应为 1 到 " + std::to_string(p.extension_days) + " 个工作日";
+  }
+  if (reasons.find_first_not_of(" \t\r\n") == std::string::npos) f["reasons"] = "延长期限须书面说明理由并告知申请人";
+  if (!f.empty()) throw Error(ErrorCode::kInvalidInput, "延长期限的申请不符合要求", f);
+}
+
+std::string ExplainDeadline(const Deadline& d) {
+  std::ostringstream out;
+  out << d.name << "（" << d.basis << "）：" << calendar::Explain(d.result, d.start, d.days);
+  for (const auto& n : d.notes) out << "  注：" << n << "\n";
+  return out.str();
+}
+
+}  // namespace yiwang::approval

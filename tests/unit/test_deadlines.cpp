@@ -1,0 +1,102 @@
+// Case deadlines on the official 2026 calendar: Art. 32 acceptance and deemed acceptance,
+// restart after 补正, Art. 42 decision with one extension, Art. 45 suspension, Art. 44
+// certificate. Dates worked out by hand.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "approval/deadlines.hpp"
+#include "core/error.hpp"
+
+namespace yiwang::approval {
+namespace {
+
+using calendar::FormatDate;
+using calendar::ParseDate;
+
+calendar::Calendar Official() {
+  std::vector<calendar::SpecialDay> days;
+  for (const char* f : {YIWANG_SOURCE_DIR "/data/calendar/cn-2025.csv", YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"}) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto part = calendar::ParseCsv(ss.str());
+    days.insert(days.end(), part.begin(), part.end());
+  }
+  return calendar::Calendar(days, {2025, 2026});
+}
+
+TEST(Deadlines, AcceptanceIsFiveWorkingDaysAfterReceipt) {
+  const auto cal = Official();
+  // Received Thursday 2026-09-24: 09-25..27 中秋 off, 28, 29, 30 count, 10-01..07 国庆 off, 10-08 (4), 10-09 (5).
+  Deadline d = AcceptanceDeadline(cal, {}, ParseDate("2026-09-24"));
+  EXPECT_EQ(FormatDate(d.result.due), "2026-10-09");
+  EXPECT_EQ(d.basis, "行政许可法第三十二条");
+}
+
+TEST(Deadlines, CorrectionsRestartTheAcceptanceClock) {
+  const auto cal = Official();
+  // Received 2026-03-02 (Mon); complete corrections arrive 2026-03-10 (Tue): 11,12,13,16,17 → 03-17.
+  Deadline d = AcceptanceDeadline(cal, {}, ParseDate("2026-03-02"), ParseDate("2026-03-10"));
+  EXPECT_EQ(FormatDate(d.result.due), "2026-03-17");
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_NE(d.notes[0].find("重新起算"), std::string::npos);
+}
+
+TEST(Deadlines, SilenceCountsAsAcceptanceOnTheDayOfReceipt) {
+  const auto cal = Official();
+  const auto received = ParseDate("2026-03-02");  // due 2026-03-09 (Mon)
+  EXPECT_FALSE(DeemedAcceptance(cal, {}, received, false, ParseDate("2026-03-09")));  // still in time
+  auto deemed = DeemedAcceptance(cal, {}, received, false, ParseDate("2026-03-10"));
+  ASSERT_TRUE(deemed);
+  EXPECT_EQ(FormatDate(*deemed), "2026-03-02");
+  EXPECT_FALSE(DeemedAcceptance(cal, {}, received, true, ParseDate("2026-04-01")));  // answered in time
+}
+
+TEST(Deadlines, DecisionWithSuspensionAndOneExtension) {
+  const auto cal = Official();
+  const auto accepted = ParseDate("2026-04-01");  // Wed
+  // 20 days: 04-02, 03 (2), 04-04..06 清明 off, 07-10 (6), 13-17 (11), 20-24 (16), 27-30 (20) → 04-30.
+  EXPECT_EQ(FormatDate(DecisionDeadline(cal, {}, "法定办结期限", accepted, 20, {}).result.due), "2026-04-30");
+  // Expert review 04-13..04-14 is not counted (Art. 45): two more days → 05-07 (05-01..05 off).
+  std::vector<calendar::Suspension> s = {{ParseDate("2026-04-13"), ParseDate("2026-04-14"), "专家评审"}};
+  Deadline suspended = DecisionDeadline(cal, {}, "法定办结期限", accepted, 20, s);
+  EXPECT_EQ(FormatDate(suspended.result.due), "2026-05-07");
+  EXPECT_NE(suspended.notes[0].find("第四十五条"), std::string::npos);
+  // Extended by 10 (Art. 42): 05-08 (1), Saturday 05-09 is a 调休 working day (2), 11-15 (7),
+  // 18-20 (10) → 05-20.
+  Deadline extended = DecisionDeadline(cal, {}, "法定办结期限", accepted, 20, s, 10);
+  EXPECT_EQ(FormatDate(extended.result.due), "2026-05-20");
+  EXPECT_THROW(DecisionDeadline(cal, {}, "法定办结期限", accepted, 20, s, 11), Error);
+}
+
+TEST(Deadlines, ExtensionOnlyOnceWithReasons) {
+  LegalPeriods p;
+  EXPECT_NO_THROW(CheckExtension(p, 10, 0, "需现场核查的场所较多"));
+  EXPECT_THROW(CheckExtension(p, 10, 1, "再次延长"), Error);
+  EXPECT_THROW(CheckExtension(p, 11, 0, "超过十日"), Error);
+  try {
+    CheckExtension(p, 5, 0, "  ");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.fields().count("reasons"));
+  }
+}
+
+TEST(Deadlines, CertificateAndStepDeadlinesAndExplanation) {
+  const auto cal = Official();
+  // Decided 2026-12-18 (Fri): 21-25 (5), 28-31 (9), 2027 not loaded → refused, never guessed.
+  EXPECT_THROW(CertificateDeadline(cal, {}, ParseDate("2026-12-18")), Error);
+  // Decided 2026-06-17 (Wed): 18 (1), 19-21 端午 off, 22-26 (6), 29, 30, 07-01, 02 (10) → 07-02.
+  Deadline cert = CertificateDeadline(cal, {}, ParseDate("2026-06-17"));
+  EXPECT_EQ(FormatDate(cert.result.due), "2026-07-02");
+  Deadline step = StepDeadline(cal, "审查", ParseDate("2026-02-13"), 2, {});
+  EXPECT_EQ(FormatDate(step.result.due), "2026-02-24");
+  std::string text = ExplainDeadline(step);
+  EXPECT_NE(text.find("审查环节期限"), std::string::npos);
+  EXPECT_NE(text.find("春节调休上班"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace yiwang::approval
