@@ -18,10 +18,13 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->exchange = std::make_unique<exchange::Exchange>(*app->db, *app->clock, *app->audit, c.zone, c.spool_dir);
   app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);
   app->identity->RegisterPacketHandlers();
-  app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
-  app->catalogue->RegisterPacketHandlers();
   app->files = std::make_unique<files::FileStore>(*app->clock, c.data_dir + "/files", c.upload_max_bytes);
   app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
+  app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
+  app->catalogue->RegisterPacketHandlers();
+  app->cases = std::make_unique<approval::CaseService>(*app->db, *app->clock, *app->audit, *app->exchange, *app->files,
+                                                      *app->catalogue, *app->calendar, approval::LegalPeriods{});
+  app->cases->RegisterPacketHandlers();
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -33,6 +36,7 @@ http::Site App::ExternalSite() {
   modules::RegisterPortal(r, *this);
   modules::RegisterPublicAccounts(r, *this);
   modules::RegisterCatalogueExternal(r, *this);
+  modules::RegisterCasesExternal(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 
@@ -44,6 +48,7 @@ http::Site App::InternalSite() {
   modules::RegisterAudit(r, *this);
   modules::RegisterCalendar(r, *this);
   modules::RegisterCatalogueAdmin(r, *this);
+  modules::RegisterCasesInternal(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

@@ -3,6 +3,7 @@
 // receive references, never reach for globals.
 #include <memory>
 
+#include "approval/cases.hpp"
 #include "approval/catalogue.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
@@ -28,6 +29,7 @@ struct App {
   std::unique_ptr<files::FileStore> files;
   std::unique_ptr<calendar::CalendarService> calendar;
   std::unique_ptr<approval::CatalogueService> catalogue;
+  std::unique_ptr<approval::CaseService> cases;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "app/app.hpp"
 #include "app/backup.hpp"
 #include "app/demo.hpp"
+#include "approval/transfer.hpp"
 #include "core/error.hpp"
 #include "db/migrator.hpp"
 #include "http/server.hpp"
@@ -357,6 +359,49 @@ int main(int argc, char** argv) {
     } else {
       std::cout << yiwang::calendar::FormatDate(r.due) << std::endl;
     }
+  });
+
+  // ---- catalogue (事项目录 as a spreadsheet)
+  auto* catalogue_cmd = cli.add_subcommand("catalogue", "事项目录：export | import（Excel .xlsx 或 CSV）");
+  catalogue_cmd->require_subcommand(1);
+  Common cat_export_opts;
+  std::string cat_out;
+  auto* cat_export = catalogue_cmd->add_subcommand("export", "导出每个事项的最新版本");
+  cat_export_opts.Add(cat_export);
+  cat_export->add_option("--out", cat_out, "输出文件：FILE.xlsx（Excel 工作簿）或 FILE.csv（UTF-8 CSV）")->required();
+  cat_export->callback([&] {
+    std::string ext = fs::path(cat_out).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (ext != ".xlsx" && ext != ".csv") throw Error(ErrorCode::kInvalidInput, "输出文件应以 .xlsx 或 .csv 结尾：" + cat_out);
+    auto app = yiwang::app::App::Open(cat_export_opts.Load(), false);
+    yiwang::approval::store::Query all;
+    all.published_only = false;  // the latest version of every item, whatever its status
+    const auto items = app->catalogue->SearchAll(all);
+    const std::string bytes = ext == ".xlsx" ? yiwang::approval::ExportXlsx(items) : yiwang::approval::ExportCsv(items);
+    std::ofstream out(cat_out, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) throw Error(ErrorCode::kInternal, "无法写入文件：" + cat_out);
+    std::cout << "已导出 " << items.size() << " 个事项到 " << cat_out << std::endl;
+  });
+  Common cat_import_opts;
+  std::string cat_file;
+  bool cat_publish = false;
+  auto* cat_import = catalogue_cmd->add_subcommand(
+      "import", "导入事项：每行生成一个草稿（已有草稿则更新）；任何一行有误则整个文件不导入");
+  cat_import_opts.Add(cat_import);
+  cat_import->add_option("file", cat_file, ".xlsx 或 .csv 文件（按内容识别）")->required()->check(CLI::ExistingFile);
+  cat_import->add_flag("--publish", cat_publish, "导入后立即发布（一次交换到外网）");
+  cat_import->callback([&] {
+    auto app = yiwang::app::App::Open(cat_import_opts.Load());
+    std::ifstream in(cat_file, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    auto sheet = yiwang::approval::ReadSpreadsheet(bytes.str());
+    const auto r = app->catalogue->Import(yiwang::identity::Context::System("命令行"), std::move(sheet), cat_publish);
+    if (cat_publish) app->exchange->Pump();
+    std::cout << "已导入 " << r.count << " 个事项：新建 " << r.created << "，新版本 " << r.new_versions << "，修改草稿 "
+              << r.drafts_updated << (cat_publish ? "；均已发布" : "；均为草稿，请检查后发布") << std::endl;
   });
 
   // ---- check / version

@@ -31,6 +31,10 @@ void RegisterAudit(http::Router& r, app::App& app);
 void RegisterCatalogueExternal(http::Router& r, app::App& app);
 /// Internal: catalogue administration (draft, publish, retire).
 void RegisterCatalogueAdmin(http::Router& r, app::App& app);
+/// External: apply, my cases, corrections, public status lookup; the applications API.
+void RegisterCasesExternal(http::Router& r, app::App& app);
+/// Internal: the window queue, case pages with deadlines, acceptance actions; the cases API.
+void RegisterCasesInternal(http::Router& r, app::App& app);
 /// Internal: the working-day calendar (view, import) and a due-date calculator.
 void RegisterCalendar(http::Router& r, app::App& app);
 

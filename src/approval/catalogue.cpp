@@ -1,5 +1,11 @@
 #include "approval/catalogue.hpp"
 
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "approval/transfer.hpp"
 #include "approval/views.hpp"
 #include "core/error.hpp"
 #include "identity/store.hpp"
@@ -47,6 +53,19 @@ store::Page CatalogueService::Search(const store::Query& q) {
   return store::Search(c.sql(), db_.dialect(), q);
 }
 
+std::vector<Item> CatalogueService::SearchAll(store::Query q) {
+  db::Conn c(db_);
+  q.page = 1;
+  q.per_page = 200;
+  std::vector<Item> items;
+  for (;;) {
+    store::Page page = store::Search(c.sql(), db_.dialect(), q);
+    items.insert(items.end(), page.items.begin(), page.items.end());
+    if (page.items.empty() || static_cast<std::int64_t>(items.size()) >= page.total) return items;
+    ++q.page;
+  }
+}
+
 Item CatalogueService::Published(const std::string& code) {
   db::Conn c(db_);
   auto item = store::CurrentPublished(c.sql(), code);
@@ -73,6 +92,20 @@ std::vector<std::pair<Item, std::int64_t>> CatalogueService::Departments() {
   return store::DepartmentCounts(c.sql());
 }
 
+std::string CatalogueService::StoreDraft(db::Tx& tx, Item& item, std::int64_t now) {
+  auto latest = store::Latest(tx.sql(), item.code);
+  item.status = ItemStatus::kDraft;
+  if (latest && latest->status == ItemStatus::kDraft) {
+    item.id = latest->id;
+    item.version = latest->version;
+    store::UpdateVersion(tx, item, now);
+    return "修改草稿";
+  }
+  item.version = latest ? latest->version + 1 : 1;
+  item.id = store::InsertVersion(tx, item, now);
+  return latest ? "新建版本" : "新建事项";
+}
+
 Item CatalogueService::SaveDraft(const identity::Context& ctx, Item item) {
   identity::RequireRole(ctx.principal, {identity::Role::kSysAdmin});
   return db::WithTx(db_, [&](db::Tx& tx) {
@@ -88,21 +121,7 @@ Item CatalogueService::SaveDraft(const identity::Context& ctx, Item item) {
       }
     }
     ValidateItem(item);
-    const std::int64_t now = clock_.NowMs();
-    auto latest = store::Latest(tx.sql(), item.code);
-    std::string what;
-    if (latest && latest->status == ItemStatus::kDraft) {
-      item.id = latest->id;
-      item.version = latest->version;
-      item.status = ItemStatus::kDraft;
-      store::UpdateVersion(tx, item, now);
-      what = "修改草稿";
-    } else {
-      item.version = latest ? latest->version + 1 : 1;
-      item.status = ItemStatus::kDraft;
-      item.id = store::InsertVersion(tx, item, now);
-      what = latest ? "新建版本" : "新建事项";
-    }
+    const std::string what = StoreDraft(tx, item, clock_.NowMs());
     audit_.Append(tx, ctx.ToActor(), {"item.save", "item", item.code + "@v" + std::to_string(item.version), "success",
                                       what + "：" + item.name});
     return *store::FindVersion(tx.sql(), item.id);
@@ -166,6 +185,86 @@ int CatalogueService::PublishAll(const identity::Context& ctx, std::vector<Item>
                                       "批量发布事项 " + std::to_string(published.size()) + " 项"});
     Announce(tx, published);
     return static_cast<int>(published.size());
+  });
+}
+
+ImportResult CatalogueService::Import(const identity::Context& ctx, std::vector<Item> items, bool publish,
+                                      const std::vector<int>& rows) {
+  Sheet sheet;
+  for (std::size_t i = 0; i < items.size(); ++i) sheet.rows.push_back(i < rows.size() ? rows[i] : static_cast<int>(i) + 2);
+  sheet.items = std::move(items);
+  return Import(ctx, std::move(sheet), publish);
+}
+
+ImportResult CatalogueService::Import(const identity::Context& ctx, Sheet sheet, bool publish) {
+  identity::RequireRole(ctx.principal, {identity::Role::kSysAdmin});
+  if (sheet.items.empty()) throw Error(ErrorCode::kInvalidInput, "文件中没有事项", {{"header", "文件中只有表头，没有事项"}});
+  std::vector<Item>& items = sheet.items;
+  auto row_of = [&sheet](std::size_t i) { return i < sheet.rows.size() ? sheet.rows[i] : static_cast<int>(i) + 2; };
+  std::set<int> read_problems;  // rows the reader already checked and found wrong
+  for (const auto& [row, text] : sheet.problems) read_problems.insert(row);
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    // Check every row before writing any: all problems are reported at once.
+    std::vector<std::pair<int, std::string>> problems = sheet.problems;
+    std::map<std::string, std::optional<identity::Unit>> units;  // by code, looked up once
+    std::map<std::string, int> code_rows;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      Item& item = items[i];
+      const int row = row_of(i);
+      const bool read_wrong = read_problems.count(row) > 0;  // its own checks already reported
+      auto [u, fresh] = units.try_emplace(item.dept_code);
+      if (fresh && !item.dept_code.empty()) u->second = identity::store::FindUnitByCode(tx.sql(), item.dept_code);
+      const std::optional<identity::Unit>& unit = u->second;
+      item.dept_unit_id = 0;
+      if (item.dept_code.empty()) {
+        if (!read_wrong) problems.emplace_back(row, "请填写实施部门编码");
+      } else if (!unit) {
+        problems.emplace_back(row, "实施部门编码不存在：" + item.dept_code);
+      } else if (unit->kind != "department" && unit->kind != "town") {
+        problems.emplace_back(row, "实施部门应为部门或乡镇（街道），" + item.dept_code + " 是" + identity::UnitKindLabel(unit->kind) +
+                                       "“" + unit->name + "”");
+      } else {
+        item.dept_unit_id = unit->id;
+        item.dept_name = unit->name;
+      }
+      if (read_wrong) continue;
+      if (!item.code.empty() && !code_rows.emplace(item.code, row).second) {
+        problems.emplace_back(row, "事项编码 " + item.code + " 与第 " + std::to_string(code_rows[item.code]) + " 行重复");
+      }
+      try {
+        ValidateItem(item);
+      } catch (const Error& e) {
+        for (const auto& [field, message] : e.fields()) {
+          if (field != "dept") problems.emplace_back(row, message);
+        }
+      }
+    }
+    if (!problems.empty()) {
+      std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      ThrowRowProblems(problems);
+    }
+
+    const std::int64_t now = clock_.NowMs();
+    ImportResult result;
+    std::vector<Item> saved;
+    for (Item& item : items) {
+      const std::string what = StoreDraft(tx, item, now);
+      (what == "新建事项" ? result.created : what == "新建版本" ? result.new_versions : result.drafts_updated)++;
+      if (publish) {
+        if (auto old = store::CurrentPublished(tx.sql(), item.code)) store::SetStatus(tx, *old, ItemStatus::kSuperseded, now);
+        store::SetStatus(tx, item, ItemStatus::kPublished, now);
+        saved.push_back(*store::FindVersion(tx.sql(), item.id));
+      }
+    }
+    result.count = static_cast<int>(items.size());
+    result.published = publish;
+    audit_.Append(tx, ctx.ToActor(),
+                  {"item.import", "catalogue", "", "success",
+                   "导入事项 " + std::to_string(result.count) + " 项（新建 " + std::to_string(result.created) + "，新版本 " +
+                       std::to_string(result.new_versions) + "，修改草稿 " + std::to_string(result.drafts_updated) + "）" +
+                       (publish ? "，并已发布" : "")});
+    if (publish) Announce(tx, saved);
+    return result;
   });
 }
 

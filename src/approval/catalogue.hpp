@@ -7,6 +7,7 @@
 
 #include "approval/model.hpp"
 #include "approval/store.hpp"
+#include "approval/transfer.hpp"
 #include "audit/audit.hpp"
 #include "core/clock.hpp"
 #include "db/database.hpp"
@@ -14,6 +15,15 @@
 #include "identity/service.hpp"
 
 namespace yiwang::approval {
+
+/// What an import did (CatalogueService::Import).
+struct ImportResult {
+  int count = 0;           // rows imported
+  int created = 0;         // new codes, version 1
+  int new_versions = 0;    // a new draft version after a published or retired one
+  int drafts_updated = 0;  // an existing draft updated in place
+  bool published = false;
+};
 
 class CatalogueService {
  public:
@@ -24,6 +34,8 @@ class CatalogueService {
   void RegisterPacketHandlers();
 
   store::Page Search(const store::Query& q);
+  /// Every item the query matches, all pages (the catalogue export); q.page is ignored.
+  std::vector<Item> SearchAll(store::Query q);
   /// The current published version (public guide), or kNotFound.
   Item Published(const std::string& code);
   /// The latest version whatever its status (administration), or kNotFound.
@@ -40,9 +52,24 @@ class CatalogueService {
   Item Retire(const identity::Context& ctx, const std::string& code);
   /// Loads and publishes many items in one transaction and one packet (demo data, imports).
   int PublishAll(const identity::Context& ctx, std::vector<Item> items);
+  /// Loads a spreadsheet's items (approval/transfer.hpp) in one transaction, each as SaveDraft
+  /// would save it: a new code starts at version 1, a draft is updated in place, otherwise a
+  /// new draft version follows (a published version is never changed). With publish, all of
+  /// them are then published and announced in one "items.published" packet, like PublishAll.
+  /// Everything or nothing: an unknown 实施部门编码 or an invalid item is reported with its
+  /// row (rows[i] is the file row of items[i]; the list position + 2 when not given) together
+  /// with every other problem. 系统管理员 only; one audit record "item.import".
+  ImportResult Import(const identity::Context& ctx, std::vector<Item> items, bool publish,
+                      const std::vector<int>& rows = {});
+  /// A file as read (approval/transfer.hpp): the problems found while reading it and those
+  /// found here are reported together, in row order.
+  ImportResult Import(const identity::Context& ctx, Sheet sheet, bool publish);
 
  private:
   void Announce(db::Tx& tx, const std::vector<Item>& items);
+  /// SaveDraft's rule inside a transaction; item must be valid with its unit resolved.
+  /// Returns what it did: "修改草稿", "新建版本" or "新建事项".
+  std::string StoreDraft(db::Tx& tx, Item& item, std::int64_t now);
   db::Database& db_;
   const core::Clock& clock_;
   const audit::AuditLog& audit_;

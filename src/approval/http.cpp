@@ -1,11 +1,13 @@
 // 办事指南 on the external zone (search by keyword and department; each item's guide with
 // materials, limits, fees and its flow), the catalogue API, and catalogue administration on
 // the internal zone.
-#include <sstream>
+#include <cstdio>
 
 #include "app/app.hpp"
 #include "app/modules.hpp"
+#include "approval/transfer.hpp"
 #include "approval/views.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "http/forms.hpp"
 
@@ -47,31 +49,9 @@ nlohmann::json ListView(app::App& app, const Request& req, const approval::store
           {"pager", http::PagerView(req, page.total, q.page, q.per_page)}};
 }
 
-// ---- administration form <-> item. One line per material / fee / step, fields separated by
-// '|', so that a clerk can paste from a spreadsheet.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-std::vector<std::string> Cells(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, '|')) {
-    auto b = cell.find_first_not_of(' ');
-    auto e = cell.find_last_not_of(' ');
-    out.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
-  }
-  return out;
-}
-
+// ---- administration form <-> item. One line per material / fee / step, cells separated by
+// '|', so that a clerk can paste from a spreadsheet (the same text as the catalogue file's
+// cells: approval/transfer.hpp).
 int ToInt(const std::string& s, int fallback) {
   try {
     std::size_t pos = 0;
@@ -80,15 +60,6 @@ int ToInt(const std::string& s, int fallback) {
   } catch (const std::exception&) {
     return fallback;
   }
-}
-
-const std::map<std::string, std::string>& RoleByLabel() {
-  static const std::map<std::string, std::string> kRoles = {
-      {"受理", "window_clerk"}, {"窗口受理员", "window_clerk"}, {"window_clerk", "window_clerk"},
-      {"承办", "handler"},      {"承办人", "handler"},          {"handler", "handler"},
-      {"审核", "reviewer"},     {"审核人", "reviewer"},         {"reviewer", "reviewer"},
-      {"审批", "approver"},     {"审批人", "approver"},         {"approver", "approver"}};
-  return kRoles;
 }
 
 approval::Item ItemFromForm(const Request& req, const std::string& code) {
@@ -108,56 +79,49 @@ approval::Item ItemFromForm(const Request& req, const std::string& code) {
   item.promised_days = ToInt(req.Field("promised_days"), 0);
   item.place = req.Field("place");
   item.fully_online = req.Field("fully_online") == "1";
-  for (const auto& line : Lines(req.Field("materials"))) {
-    auto c = Cells(line);
-    c.resize(5);
-    item.materials.push_back({c[0], c[1] == "原件", c[2].empty() ? 1 : ToInt(c[2], 0), c[3] != "可选", c[4]});
-  }
-  for (const auto& line : Lines(req.Field("fees"))) {
-    auto c = Cells(line);
-    c.resize(3);
-    double yuan = -1;
-    try {
-      yuan = std::stod(c[1]);
-    } catch (const std::exception&) {
-      errors["fees"] = "收费金额应为数字（元）：" + line;
-    }
-    item.fees.push_back({c[0], static_cast<std::int64_t>(yuan * 100 + (yuan >= 0 ? 0.5 : -0.5)), c[2]});
-  }
-  for (const auto& line : Lines(req.Field("steps"))) {
-    auto c = Cells(line);
-    c.resize(3);
-    auto it = RoleByLabel().find(c[1]);
-    item.steps.push_back({c[0], it == RoleByLabel().end() ? c[1] : it->second, ToInt(c[2], 0)});
-  }
+  auto list = [&errors](const char* field, auto parse, auto& out, const std::string& text) {
+    std::vector<std::string> problems;
+    out = parse(text, problems);
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "；") + p;
+    if (!joined.empty()) errors[field] = joined;
+  };
+  list("materials", approval::ParseMaterials, item.materials, req.Field("materials"));
+  list("fees", approval::ParseFees, item.fees, req.Field("fees"));
+  list("steps", approval::ParseSteps, item.steps, req.Field("steps"));
   if (!errors.empty()) throw Error(ErrorCode::kInvalidInput, "事项信息有误，请修正后再提交", errors);
   return item;
 }
 
 nlohmann::json FormValues(const approval::Item& item) {
-  static const std::map<std::string, std::string> kLabels = {
-      {"window_clerk", "受理"}, {"handler", "承办"}, {"reviewer", "审核"}, {"approver", "审批"}};
-  std::string materials, fees, steps;
-  for (const auto& m : item.materials) {
-    materials += m.name + "|" + (m.original ? "原件" : "复印件") + "|" + std::to_string(m.copies) + "|" +
-                 (m.required ? "必需" : "可选") + (m.note.empty() ? "" : "|" + m.note) + "\n";
-  }
-  for (const auto& f : item.fees) {
-    char amount[32];
-    std::snprintf(amount, sizeof amount, "%lld.%02lld", static_cast<long long>(f.amount_fen / 100),
-                  static_cast<long long>(f.amount_fen % 100));
-    fees += f.name + "|" + amount + "|" + f.basis + "\n";
-  }
-  for (const auto& s : item.steps) {
-    auto it = kLabels.find(s.role);
-    steps += s.name + "|" + (it == kLabels.end() ? s.role : it->second) + "|" + std::to_string(s.limit_days) + "\n";
-  }
+  const std::string materials = approval::FormatMaterials(item.materials);
+  const std::string fees = approval::FormatFees(item.fees);
+  const std::string steps = approval::FormatSteps(item.steps);
   nlohmann::json v = approval::ItemJson(item);
   v["materials_text"] = materials;
   v["fees_text"] = fees;
   v["steps_text"] = steps;
   v["kind_" + approval::ItemKindKey(item.kind)] = true;
   return v;
+}
+
+/// The largest catalogue file accepted for import (the whole catalogue of a district is well
+/// under 1 MB as .xlsx).
+constexpr std::size_t kMaxImportBytes = 5 * 1024 * 1024;
+
+/// The administration list: the list view, who may edit, and the filter for the export links.
+nlohmann::json AdminListView(app::App& app, const Request& req) {
+  nlohmann::json view = ListView(app, req, QueryFrom(req, false));
+  view["can_edit"] = req.principal.Has(identity::Role::kSysAdmin);
+  view["status_" + (req.Query("status").empty() ? std::string("all") : req.Query("status"))] = true;
+  std::string filter;
+  for (const char* k : {"q", "dept", "kind", "status"}) {
+    if (!req.Query(k).empty()) filter += (filter.empty() ? "?" : "&") + std::string(k) + "=" + http::UrlEncode(req.Query(k));
+  }
+  view["export_query"] = filter;
+  view["filtered"] = !filter.empty();
+  view["import_max_mb"] = kMaxImportBytes / (1024 * 1024);
+  return view;
 }
 
 }  // namespace
@@ -185,10 +149,69 @@ void RegisterCatalogueExternal(http::Router& r, app::App& app) {
 void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
   r.Add("GET", "/admin/items", Access::kStaff, [&app](Request& req) {
-    nlohmann::json view = ListView(app, req, QueryFrom(req, false));
-    view["can_edit"] = req.principal.Has(identity::Role::kSysAdmin);
-    view["status_" + (req.Query("status").empty() ? std::string("all") : req.Query("status"))] = true;
-    return app.renderer->Page(req, "internal/items", "事项目录", view);
+    return app.renderer->Page(req, "internal/items", "事项目录", AdminListView(app, req));
+  });
+
+  // Export: the latest version of every item, or of the items the list's filter shows.
+  for (const bool xlsx : {false, true}) {
+    r.Add("GET", xlsx ? "/admin/items/export.xlsx" : "/admin/items/export.csv", Access::kStaff, [&app, xlsx](Request& req) {
+      const std::vector<approval::Item> items = app.catalogue->SearchAll(QueryFrom(req, false));
+      const std::string date = core::FormatLocalDate(app.clock->NowMs());
+      Response res;
+      res.body = xlsx ? approval::ExportXlsx(items) : approval::ExportCsv(items);
+      res.content_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8";
+      const std::string ext = xlsx ? ".xlsx" : ".csv";
+      // RFC 6266 / 5987: an ASCII fallback name, then the Chinese one for browsers that read it.
+      res.Header("Content-Disposition", "attachment; filename=\"catalogue-" + date + ext + "\"; filename*=UTF-8''" +
+                                            http::UrlEncode("事项目录-" + date + ext));
+      return res;
+    });
+  }
+
+  // Import: a CSV or .xlsx file posted as multipart/form-data (the CSRF token is one of its
+  // text fields). Every row becomes a draft (or, ticked, a published version); a file with any
+  // bad row changes nothing and its problems are listed on the page with their rows.
+  r.Add("POST", "/admin/items/import", Access::kStaff, [&app, secure](Request& req) {
+    identity::RequireRole(req.principal, {identity::Role::kSysAdmin});
+    const bool publish = req.Field("publish") == "1";
+    const http::Part* file = req.File("file");
+    try {
+      if (!file || (file->filename.empty() && file->data.empty())) {
+        throw Error(ErrorCode::kInvalidInput, "请选择要导入的 CSV 或 Excel（.xlsx）文件");
+      }
+      if (file->data.empty()) throw Error(ErrorCode::kInvalidInput, "所选文件“" + file->filename + "”是空的");
+      if (file->data.size() > kMaxImportBytes) {
+        char size[32];
+        std::snprintf(size, sizeof size, "%.1f", static_cast<double>(file->data.size()) / (1024 * 1024));
+        throw Error(ErrorCode::kPayloadTooLarge, std::string("文件大小为 ") + size + " MB，超过了导入上限 " +
+                                                     std::to_string(kMaxImportBytes / (1024 * 1024)) + " MB，请分批导入");
+      }
+      approval::Sheet sheet = approval::ReadSpreadsheet(file->data);
+      const auto result = app.catalogue->Import(ContextOf(req), std::move(sheet), publish);
+      Response res = Response::Redirect("/admin/items");
+      http::Renderer::Flash(res,
+                            "已导入 " + std::to_string(result.count) + " 个事项（新建 " + std::to_string(result.created) +
+                                " 个，新版本 " + std::to_string(result.new_versions) + " 个，修改草稿 " +
+                                std::to_string(result.drafts_updated) + " 个）" +
+                                (publish ? "，并已发布，外网办事指南将随数据交换更新。" : "，均为草稿，检查无误后请发布。"),
+                            secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      nlohmann::json view = AdminListView(app, req);
+      const auto newline = e.message().find('\n');
+      nlohmann::json problems = nlohmann::json::array();
+      const std::string summary = e.message().substr(0, newline);
+      for (const auto& [key, text] : e.fields()) {  // sorted: the header, then rows in order
+        if (text != summary) problems.push_back(text);
+      }
+      view["import_error"] = {{"message", summary},
+                              {"problems", problems},
+                              {"has_problems", !problems.empty()},
+                              {"filename", file ? file->filename : ""}};
+      view["import_publish"] = publish;
+      return app.renderer->Page(req, "internal/items", "事项目录", view, ErrorCodeHttpStatus(e.code()));
+    }
   });
 
   auto edit_page = [&app](Request& req, nlohmann::json item, bool is_new, nlohmann::json error, int status) {

@@ -116,11 +116,36 @@ std::int64_t Request::ParamInt(const std::string& name) const {
 
 const std::multimap<std::string, std::string>& Request::Form() const {
   if (!form_) {
-    std::string ct = Header("content-type");
-    form_ = ct.rfind("application/x-www-form-urlencoded", 0) == 0 ? ParseForm(body)
-                                                                   : std::multimap<std::string, std::string>{};
+    const std::string ct = Header("content-type");
+    std::multimap<std::string, std::string> fields;
+    if (ct.rfind("application/x-www-form-urlencoded", 0) == 0) {
+      fields = ParseForm(body);
+    } else if (const std::string boundary = MultipartBoundary(ct); !boundary.empty()) {
+      std::vector<Part> files;
+      for (Part& p : ParseMultipart(body, boundary)) {
+        if (p.is_file) {
+          files.push_back(std::move(p));
+        } else {
+          fields.emplace(p.name, std::move(p.data));
+        }
+      }
+      files_ = std::move(files);
+    }
+    form_ = std::move(fields);
   }
   return *form_;
+}
+
+const std::vector<Part>& Request::Files() const {
+  Form();
+  return files_;
+}
+
+const Part* Request::File(const std::string& name) const {
+  for (const Part& p : Files()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
 }
 
 std::string Request::Field(const std::string& name) const {

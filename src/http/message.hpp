@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/multipart.hpp"
 #include "identity/model.hpp"
 
 namespace yiwang::http {
@@ -44,16 +45,22 @@ struct Request {
   std::int64_t QueryInt(const std::string& name, std::int64_t fallback) const;
   std::string Param(const std::string& name) const;
   std::int64_t ParamInt(const std::string& name) const;  // throws kNotFound when not a number
-  /// Form fields of a urlencoded POST (parsed once).
+  /// Form fields of a urlencoded or multipart/form-data POST (parsed once; for multipart, the
+  /// text fields: files are in Files()). Throws kInvalidInput on a malformed multipart body.
   const std::multimap<std::string, std::string>& Form() const;
   std::string Field(const std::string& name) const;
   std::vector<std::string> Fields(const std::string& name) const;
+  /// The file parts of a multipart/form-data POST, in the order sent.
+  const std::vector<Part>& Files() const;
+  /// The first file part named name, or nullptr.
+  const Part* File(const std::string& name) const;
   /// JSON body of an API call; throws kInvalidInput when it is not a JSON object.
   const nlohmann::json& Json() const;
   bool IsApi() const { return path.rfind("/api/", 0) == 0; }
 
  private:
   mutable std::optional<std::multimap<std::string, std::string>> form_;
+  mutable std::vector<Part> files_;
   mutable std::optional<nlohmann::json> json_;
 };
 

@@ -101,6 +101,7 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     add("/admin/units", "单位管理");
     add("/admin/users", "人员管理");
     if (p.Has(identity::Role::kSysAdmin) || p.Has(identity::Role::kSecAdmin)) add("/admin/accounts", "公众账户");
+    if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor)) add("/cases", "办件受理");
     add("/admin/items", "事项目录");
     add("/admin/calendar", "工作日历");
     if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志");

@@ -48,7 +48,13 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
     add("/admin/users", "本单位人员", "查看本单位工作人员");
   }
   add("/account", "账户安全", "修改密码、查看动态口令绑定");
+  nlohmann::json todo = nlohmann::json::array();
+  if (p.Has(identity::Role::kWindowClerk)) {
+    const auto waiting = app.cases->Queue(ContextOf(req), "received").size();
+    if (waiting > 0) todo.push_back({{"href", "/cases?state=received"}, {"label", "待受理的申请 " + std::to_string(waiting) + " 件"}});
+  }
   return {{"name", p.name},
+          {"todo", todo},
           {"unit_name", p.unit_name},
           {"roles", roles},
           {"today", core::FormatLocalDate(app.clock->NowMs())},

@@ -227,7 +227,7 @@ for (const backend of backends()) {
       const all = await auditor.get(`/api/v1/units/${other.id}/users`);
       assert.equal(all.status, 200);
       const names = (await all.json()).users.map((u) => u.username).sort();
-      assert.deepEqual(names, ['approver', 'handler', 'reviewer']);
+      assert.deepEqual(names, ['approver', 'handler', 'reviewer', 'scjclerk']);
       // The refused look-up is in the audit log.
       const log = await (await auditor.get('/api/v1/audit?' + new URLSearchParams({ action: 'user.list', outcome: 'denied' }))).json();
       assert.ok(log.records.some((r) => r.actor === '陈静' && r.object_id === String(other.id)), JSON.stringify(log.records));

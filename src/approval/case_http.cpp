@@ -1,0 +1,257 @@
+// Applications and cases over HTTP. External: apply for an item (multipart form with one file
+// per material, or JSON with base64 materials), my cases, corrections, the public status
+// lookup (全过程公开). Internal: the window queue, a case with its deadlines explained, and the
+// acceptance actions.
+#include <sodium.h>
+
+#include <sstream>
+
+#include "app/app.hpp"
+#include "app/modules.hpp"
+#include "approval/cases.hpp"
+#include "approval/views.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "http/forms.hpp"
+
+namespace yiwang::modules {
+namespace {
+
+using http::Access;
+using http::Request;
+using http::Response;
+
+std::vector<approval::Upload> UploadsFromForm(const Request& req) {
+  std::vector<approval::Upload> out;
+  for (const auto& part : req.Files()) {
+    if (part.name.rfind("material_", 0) != 0) continue;
+    int no = 0;
+    try {
+      no = std::stoi(part.name.substr(9));
+    } catch (const std::exception&) {
+      continue;
+    }
+    out.push_back({no, part.filename, part.data});
+  }
+  return out;
+}
+
+std::vector<approval::Upload> UploadsFromJson(const nlohmann::json& j) {
+  std::vector<approval::Upload> out;
+  if (!j.contains("materials")) return out;
+  if (!j["materials"].is_array()) throw Error(ErrorCode::kInvalidInput, "materials 应为数组");
+  for (const auto& m : j["materials"]) {
+    const std::string b64 = m.value("content_base64", "");
+    std::string bytes(b64.size(), '\0');
+    std::size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), b64.data(), b64.size(), nullptr,
+                          &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+      throw Error(ErrorCode::kInvalidInput, "材料内容应为 Base64 编码", {{"materials", "材料内容应为 Base64 编码"}});
+    }
+    bytes.resize(len);
+    out.push_back({m.value("material_no", 0), m.value("filename", ""), bytes});
+  }
+  return out;
+}
+
+nlohmann::json ItemForApply(const approval::Item& item) {
+  nlohmann::json j = approval::ItemJson(item);
+  for (auto& m : j["materials"]) m["field"] = "material_" + std::to_string(m["no"].get<int>());
+  return j;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace
+
+void RegisterCasesExternal(http::Router& r, app::App& app) {
+  const bool secure = app.config.secure_cookies;
+  auto apply_page = [&app](Request& req, const std::string& code, nlohmann::json view, int status) {
+    approval::Item item = app.catalogue->Published(code);
+    view["item"] = ItemForApply(item);
+    if (!view.contains("values")) {
+      view["values"] = {{"contact_name", req.principal.name}, {"contact_mobile", ""}, {"description", ""}};
+    }
+    view["idempotency_key"] = core::RandomToken(16);
+    view["max_mb"] = app.config.upload_max_bytes / (1024 * 1024);
+    return app.renderer->Page(req, "external/apply", "在线申报：" + item.name, view, status);
+  };
+  r.Add("GET", "/services/items/:code/apply", Access::kPublic, [apply_page](Request& req) {
+    return apply_page(req, req.Param("code"), nlohmann::json::object(), 200);
+  });
+  r.Add("POST", "/services/items/:code/apply", Access::kPublic, [&app, apply_page, secure](Request& req) {
+    approval::Application in;
+    in.item_code = req.Param("code");
+    in.contact_name = req.Field("contact_name");
+    in.contact_mobile = req.Field("contact_mobile");
+    in.description = req.Field("description");
+    in.idempotency_key = req.Field("idempotency_key");
+    try {
+      in.uploads = UploadsFromForm(req);
+      approval::Submitted s = app.cases->Submit(ContextOf(req), in);
+      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(s.case_no) +
+                                        (s.query_code.empty() ? "" : "?code=" + s.query_code));
+      http::Renderer::Flash(res, s.repeated ? "该申请已提交过，未重复创建办件" : "申请已提交，办件编号 " + s.case_no, secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return apply_page(req, in.item_code,
+                        {{"error", http::ErrorView(e)},
+                         {"values", {{"contact_name", in.contact_name}, {"contact_mobile", in.contact_mobile},
+                                     {"description", in.description}}}},
+                        ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  auto case_page = [&app](Request& req, nlohmann::json view, int status) {
+    approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
+    view["case"] = approval::CaseJson(c, false);
+    // The query code is shown once, right after submission (only its SM3 is stored).
+    const std::string code = req.Query("code");
+    if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) view["query_code"] = code;
+    return app.renderer->Page(req, "external/case", "办件 " + c.case_no, view, status);
+  };
+  r.Add("GET", "/account/cases/:case_no", Access::kPublic, [case_page](Request& req) { return case_page(req, {}, 200); });
+  r.Add("POST", "/account/cases/:case_no/corrections", Access::kPublic, [&app, case_page, secure](Request& req) {
+    try {
+      app.cases->SubmitCorrections(ContextOf(req), req.Param("case_no"), UploadsFromForm(req));
+      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(req.Param("case_no")));
+      http::Renderer::Flash(res, "补正材料已提交，受理期限自材料送达之日重新起算", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("GET", "/account/cases", Access::kPublic, [&app](Request& req) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& c : app.cases->MyCases(ContextOf(req))) rows.push_back(approval::CaseJson(c, false));
+    return app.renderer->Page(req, "external/my_cases", "我的办件", {{"cases", rows}, {"empty", rows.empty()}});
+  });
+  r.Add("GET", "/services/track", Access::kAnyone, [&app](Request& req) {
+    nlohmann::json view = {{"case_no", req.Query("case_no")}};
+    if (!req.Query("case_no").empty()) {
+      try {
+        nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Query("case_no"), req.Query("code")), false);
+        c.erase("materials");  // file names may carry personal data; the applicant sees them logged in
+        view["case"] = c;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kNotFound) throw;
+        view["error"] = e.message();
+      }
+    }
+    return app.renderer->Page(req, "external/track", "办件查询", view);
+  });
+
+  // ---- API
+  r.Add("POST", "/api/v1/applications", Access::kPublic, [&app](Request& req) {
+    approval::Application in;
+    const bool multipart = req.Header("content-type").rfind("multipart/form-data", 0) == 0;
+    if (multipart) {
+      in.item_code = req.Field("item_code");
+      in.contact_name = req.Field("contact_name");
+      in.contact_mobile = req.Field("contact_mobile");
+      in.description = req.Field("description");
+      in.uploads = UploadsFromForm(req);
+    } else {
+      const nlohmann::json& j = req.Json();
+      in.item_code = j.value("item_code", "");
+      in.contact_name = j.value("contact_name", "");
+      in.contact_mobile = j.value("contact_mobile", "");
+      in.description = j.value("description", "");
+      in.uploads = UploadsFromJson(j);
+    }
+    in.idempotency_key = req.Header("idempotency-key");
+    approval::Submitted s = app.cases->Submit(ContextOf(req), in);
+    nlohmann::json body = {{"case_no", s.case_no}, {"repeated", s.repeated}};
+    if (!s.query_code.empty()) body["query_code"] = s.query_code;
+    return Response::Json(body, s.repeated ? 200 : 201);
+  });
+  r.Add("GET", "/api/v1/applications/:case_no", Access::kAnyone, [&app](Request& req) {
+    if (req.principal.kind == "public" && req.Query("code").empty()) {
+      return Response::Json(approval::CaseJson(app.cases->ForApplicant(ContextOf(req), req.Param("case_no")), false));
+    }
+    nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Param("case_no"), req.Query("code")), false);
+    c.erase("materials");
+    return Response::Json(c);
+  });
+}
+
+void RegisterCasesInternal(http::Router& r, app::App& app) {
+  const bool secure = app.config.secure_cookies;
+  r.Add("GET", "/cases", Access::kStaff, [&app](Request& req) {
+    const std::string state = req.Query("state", "received");
+    nlohmann::json rows = nlohmann::json::array();
+    const std::string today = core::FormatLocalDate(app.clock->NowMs());
+    for (const auto& c : app.cases->Queue(ContextOf(req), state == "all" ? "" : state)) {
+      nlohmann::json j = approval::CaseJson(c, true);
+      j["overdue"] = c.state == approval::CaseState::kReceived && !c.acceptance_due.empty() && c.acceptance_due < today;
+      rows.push_back(j);
+    }
+    return app.renderer->Page(req, "internal/cases", "办件受理",
+                              {{"cases", rows}, {"empty", rows.empty()}, {"state_" + state, true}, {"today", today}});
+  });
+  auto case_page = [&app](Request& req, nlohmann::json view, int status) {
+    approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
+    view["case"] = approval::CaseJson(c, true);
+    if (c.received_at) {
+      approval::Deadline d = app.cases->AcceptanceDeadlineOf(c);
+      nlohmann::json days = nlohmann::json::array();
+      int k = 0;
+      for (const auto& day : d.result.days) {
+        days.push_back({{"date", calendar::FormatDate(day.date)}, {"weekday", calendar::WeekdayName(day.date)},
+                        {"counted", day.counted}, {"ordinal", day.counted ? ++k : 0}, {"reason", day.reason}});
+      }
+      view["acceptance"] = {{"name", d.name}, {"basis", d.basis}, {"start", calendar::FormatDate(d.start)},
+                            {"days_limit", d.days}, {"due", calendar::FormatDate(d.result.due)}, {"days", days},
+                            {"notes", d.notes}};
+    }
+    if (auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
+    view["can_act"] = c.state == approval::CaseState::kReceived && req.principal.Has(identity::Role::kWindowClerk);
+    view["can_correct"] = c.corrections_requested == 0;
+    return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
+  };
+  r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });
+  r.Add("POST", "/cases/:case_no/actions", Access::kStaff, [&app, case_page, secure](Request& req) {
+    try {
+      approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), req.Field("action"), req.Field("opinion"),
+                                        Lines(req.Field("missing")));
+      Response res = Response::Redirect("/cases/" + http::UrlEncode(c.case_no));
+      http::Renderer::Flash(res, "已办理：" + approval::CaseStateLabel(c.state), secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("GET", "/api/v1/cases", Access::kStaff, [&app](Request& req) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& c : app.cases->Queue(ContextOf(req), req.Query("state"))) rows.push_back(approval::CaseJson(c, true));
+    return Response::Json({{"cases", rows}});
+  });
+  r.Add("GET", "/api/v1/cases/:case_no", Access::kStaff, [&app](Request& req) {
+    return Response::Json(approval::CaseJson(app.cases->ForStaff(ContextOf(req), req.Param("case_no")), true));
+  });
+  r.Add("POST", "/api/v1/cases/:case_no/actions", Access::kStaff, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    std::vector<std::string> missing;
+    if (j.contains("missing") && j["missing"].is_array()) {
+      for (const auto& m : j["missing"]) {
+        if (m.is_string()) missing.push_back(m.get<std::string>());
+      }
+    }
+    approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), j.value("action", ""), j.value("opinion", ""),
+                                      missing);
+    return Response::Json(approval::CaseJson(c, true));
+  });
+}
+
+}  // namespace yiwang::modules

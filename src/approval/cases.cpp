@@ -1,0 +1,706 @@
+#include "approval/cases.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "approval/views.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "db/row.hpp"
+#include "identity/checkdigit.hpp"
+#include "identity/store.hpp"
+
+namespace yiwang::approval {
+namespace {
+
+// ---------------------------------------------------------------- SQL (both dialects)
+
+const char* kCaseCols =
+    "id, case_no, item_code, item_version, item_name, dept_code, dept_unit_id, applicant_id, applicant_kind, "
+    "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
+    "correction_note, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
+    "promised_due, statutory_due";
+
+Case LoadCase(const soci::row& r) {
+  Case c;
+  c.id = db::RowInt(r, "id");
+  c.case_no = db::RowStr(r, "case_no");
+  c.item_code = db::RowStr(r, "item_code");
+  c.item_version = static_cast<int>(db::RowInt(r, "item_version"));
+  c.item_name = db::RowStr(r, "item_name");
+  c.dept_code = db::RowStr(r, "dept_code");
+  c.dept_unit_id = db::RowInt(r, "dept_unit_id");
+  c.applicant_id = db::RowInt(r, "applicant_id");
+  c.applicant_kind = db::RowStr(r, "applicant_kind");
+  c.applicant_name = db::RowStr(r, "applicant_name");
+  c.applicant_id_number = db::RowStr(r, "applicant_id_number");
+  c.contact_name = db::RowStr(r, "contact_name");
+  c.contact_mobile = db::RowStr(r, "contact_mobile");
+  c.description = db::RowStr(r, "description");
+  c.state = ParseCaseState(db::RowStr(r, "state"));
+  c.corrections_requested = static_cast<int>(db::RowInt(r, "corrections_requested"));
+  c.correction_note = db::RowStr(r, "correction_note");
+  c.submitted_at = db::RowInt(r, "submitted_at");
+  c.received_at = db::RowInt(r, "received_at");
+  c.corrections_complete_at = db::RowInt(r, "corrections_complete_at");
+  c.accepted_at = db::RowInt(r, "accepted_at");
+  c.accepted_on = db::RowStr(r, "accepted_on");
+  c.acceptance_due = db::RowStr(r, "acceptance_due");
+  c.promised_due = db::RowStr(r, "promised_due");
+  c.statutory_due = db::RowStr(r, "statutory_due");
+  return c;
+}
+
+void LoadDetails(soci::session& sql, Case& c) {
+  long long id = c.id;
+  soci::rowset<soci::row> ms = (sql.prepare << "SELECT material_no, name, file_sm3, size, mime, filename, round FROM "
+                                               "case_materials WHERE case_id = :id ORDER BY round, material_no",
+                                soci::use(id));
+  for (const soci::row& r : ms) {
+    c.materials.push_back({static_cast<int>(db::RowInt(r, "material_no")), db::RowStr(r, "name"), db::RowStr(r, "file_sm3"),
+                           db::RowInt(r, "size"), db::RowStr(r, "mime"), db::RowStr(r, "filename"),
+                           static_cast<int>(db::RowInt(r, "round"))});
+  }
+  soci::rowset<soci::row> es = (sql.prepare << "SELECT ts, action, state, actor, unit_name, opinion, public FROM "
+                                               "case_events WHERE case_id = :id ORDER BY ts, id",
+                                soci::use(id));
+  for (const soci::row& r : es) {
+    c.events.push_back({db::RowInt(r, "ts"), db::RowStr(r, "action"), db::RowStr(r, "state"), db::RowStr(r, "actor"),
+                        db::RowStr(r, "unit_name"), db::RowStr(r, "opinion"), db::RowInt(r, "public") != 0});
+  }
+}
+
+std::optional<Case> FindCase(soci::session& sql, const std::string& case_no) {
+  std::optional<Case> out;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT " << kCaseCols << " FROM cases WHERE case_no = :n", soci::use(case_no));
+  for (const soci::row& r : rows) out = LoadCase(r);
+  if (out) LoadDetails(sql, *out);
+  return out;
+}
+
+std::int64_t InsertCase(soci::session& sql, const Case& c, const std::string& code_hash, const std::string& idem,
+                        std::int64_t now) {
+  long long id = 0, dept = c.dept_unit_id, applicant = c.applicant_id, submitted = c.submitted_at, received = c.received_at,
+            n = now;
+  std::string state = CaseStateKey(c.state);
+  sql << "INSERT INTO cases (case_no, query_code_hash, item_code, item_version, item_name, dept_code, dept_unit_id, "
+         "applicant_id, applicant_kind, applicant_name, applicant_id_number, contact_name, contact_mobile, description, "
+         "state, idempotency_key, submitted_at, received_at, acceptance_due, updated_at) VALUES (:no, :qh, :ic, :iv, :in, "
+         ":dc, :du, :ai, :ak, :an, :aid, :cn, :cm, :d, :s, :ik, :sa, :ra, :ad, :ua) RETURNING id",
+      soci::use(c.case_no), soci::use(code_hash), soci::use(c.item_code), soci::use(c.item_version),
+      soci::use(c.item_name), soci::use(c.dept_code), soci::use(dept), soci::use(applicant), soci::use(c.applicant_kind),
+      soci::use(c.applicant_name), soci::use(c.applicant_id_number), soci::use(c.contact_name),
+      soci::use(c.contact_mobile), soci::use(c.description), soci::use(state), soci::use(idem), soci::use(submitted),
+      soci::use(received), soci::use(c.acceptance_due), soci::use(n), soci::into(id);
+  return id;
+}
+
+void InsertMaterials(soci::session& sql, std::int64_t case_id, const std::vector<CaseMaterial>& ms, std::int64_t now) {
+  for (const auto& m : ms) {
+    long long id = case_id, size = m.size, n = now;
+    sql << "INSERT INTO case_materials (case_id, material_no, name, file_sm3, size, mime, filename, round, created_at) "
+           "VALUES (:c, :no, :n, :h, :s, :m, :f, :r, :t)",
+        soci::use(id), soci::use(m.material_no), soci::use(m.name), soci::use(m.file_sm3), soci::use(size),
+        soci::use(m.mime), soci::use(m.filename), soci::use(m.round), soci::use(n);
+  }
+}
+
+std::string Trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string RandomDigits(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += static_cast<char>('0' + randombytes_uniform(10));
+  return out;
+}
+
+calendar::Date DateOf(std::int64_t ms) { return calendar::ParseDate(core::FormatLocalDate(ms)); }
+
+nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const files::FileStore& files) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& m : ms) {
+    const std::string bytes = files.Read(m.file_sm3);
+    std::string b64(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    b64.resize(std::strlen(b64.c_str()));
+    out.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename}, {"round", m.round},
+                   {"sm3", m.file_sm3}, {"content", b64}});
+  }
+  return out;
+}
+
+std::string DecodeBase64(const std::string& b64) {
+  std::string out(b64.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr, &len,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    throw Error(ErrorCode::kInvalidInput, "交换包中的材料内容无法解码");
+  }
+  out.resize(len);
+  return out;
+}
+
+/// The units whose cases a staff member handles: the department (or town) their office belongs
+/// to, and everything under it. A clerk in 登记注册科 handles the 市场监督管理局's cases.
+std::vector<std::int64_t> HandledUnits(soci::session& sql, std::int64_t unit_id) {
+  const auto units = identity::store::ListUnits(sql);
+  std::map<std::int64_t, const identity::Unit*> by_id;
+  std::multimap<std::int64_t, std::int64_t> children;
+  for (const auto& u : units) {
+    by_id[u.id] = &u;
+    children.emplace(u.parent_id, u.id);
+  }
+  std::int64_t root = unit_id;
+  for (std::int64_t u = unit_id; u != 0 && by_id.count(u); u = by_id[u]->parent_id) {
+    if (by_id[u]->kind != "office") {
+      root = u;
+      break;
+    }
+  }
+  std::vector<std::int64_t> out = {root};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto range = children.equal_range(out[i]);
+    for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CaseStateKey(CaseState s) {
+  switch (s) {
+    case CaseState::kSubmitted: return "submitted";
+    case CaseState::kReceived: return "received";
+    case CaseState::kCorrection: return "correction";
+    case CaseState::kAccepted: return "accepted";
+    case CaseState::kRefused: return "refused";
+  }
+  return "submitted";
+}
+
+std::string CaseStateLabel(CaseState s) {
+  switch (s) {
+    case CaseState::kSubmitted: return "已提交";
+    case CaseState::kReceived: return "待受理";
+    case CaseState::kCorrection: return "待补正";
+    case CaseState::kAccepted: return "已受理";
+    case CaseState::kRefused: return "不予受理";
+  }
+  return "已提交";
+}
+
+CaseState ParseCaseState(const std::string& key) {
+  for (CaseState s : {CaseState::kSubmitted, CaseState::kReceived, CaseState::kCorrection, CaseState::kAccepted,
+                      CaseState::kRefused}) {
+    if (CaseStateKey(s) == key) return s;
+  }
+  throw Error(ErrorCode::kInvalidInput, "办件状态无效：" + key);
+}
+
+const std::set<std::string>& CaseService::AllowedTypes() const {
+  static const std::set<std::string> kTypes = {"application/pdf", "image/jpeg", "image/png", "application/ofd"};
+  return kTypes;
+}
+
+void CaseService::AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state,
+                           const std::string& actor, const std::string& unit_name, const std::string& opinion,
+                           bool is_public) {
+  long long id = case_id, ts = at;
+  int pub = is_public ? 1 : 0;
+  std::string st = CaseStateKey(state);
+  tx.sql() << "INSERT INTO case_events (case_id, ts, action, state, actor, unit_name, opinion, public) VALUES (:c, :t, "
+              ":a, :s, :ac, :u, :o, :p)",
+      soci::use(id), soci::use(ts), soci::use(action), soci::use(st), soci::use(actor), soci::use(unit_name),
+      soci::use(opinion), soci::use(pub);
+}
+
+std::vector<CaseMaterial> CaseService::StoreUploads(db::Tx& tx, const Item& item, const std::vector<Upload>& uploads,
+                                                    bool require_all, int round) {
+  std::map<std::string, std::string> fields;
+  std::vector<CaseMaterial> out;
+  std::set<int> given;
+  for (const Upload& u : uploads) {
+    const std::string key = "material_" + std::to_string(u.material_no);
+    if (u.material_no < 1 || u.material_no > static_cast<int>(item.materials.size())) {
+      fields[key] = "材料序号不存在";
+      continue;
+    }
+    if (u.bytes.empty()) continue;  // an empty file input
+    try {
+      files::StoredFile f = files_.Put(tx, u.bytes, AllowedTypes());
+      const Material& m = item.materials[static_cast<std::size_t>(u.material_no - 1)];
+      out.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, u.filename.substr(0, 200), round});
+      given.insert(u.material_no);
+    } catch (const Error& e) {
+      fields[key] = item.materials[static_cast<std::size_t>(u.material_no - 1)].name + "：" + e.message();
+    }
+  }
+  if (require_all) {
+    for (std::size_t i = 0; i < item.materials.size(); ++i) {
+      const std::string key = "material_" + std::to_string(i + 1);
+      if (item.materials[i].required && !given.count(static_cast<int>(i + 1)) && !fields.count(key)) {
+        fields[key] = "请上传必需材料：" + item.materials[i].name;
+      }
+    }
+  } else if (out.empty() && fields.empty()) {
+    fields["materials"] = "请至少上传一份补正材料";
+  }
+  if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请材料不符合要求，请修正后再提交", fields);
+  return out;
+}
+
+// ---------------------------------------------------------------- external
+
+Submitted CaseService::Submit(const identity::Context& ctx, const Application& in) {
+  if (ctx.principal.kind != "public") throw Error(ErrorCode::kUnauthenticated, "请先登录后再申报");
+  const std::string idem = Trim(in.idempotency_key).substr(0, 100);
+  if (idem.empty()) throw Error(ErrorCode::kInvalidInput, "缺少防重复提交标识（Idempotency-Key）");
+  {
+    db::Conn c(db_);
+    long long applicant = ctx.principal.id;
+    std::string existing;
+    soci::indicator ind = soci::i_null;
+    c.sql() << "SELECT case_no FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+        soci::use(idem), soci::into(existing, ind);
+    if (c.sql().got_data() && ind == soci::i_ok) return {existing, "", true};
+  }
+  const Item item = catalogue_.Published(in.item_code);
+  std::map<std::string, std::string> fields;
+  const std::string contact = Trim(in.contact_name), mobile = Trim(in.contact_mobile);
+  if (contact.empty() || contact.size() > 90) fields["contact_name"] = "请填写联系人姓名";
+  if (!identity::IsValidMobile(mobile)) fields["contact_mobile"] = "联系电话应为 11 位中国大陆手机号";
+  if (in.description.size() > 6000) fields["description"] = "申请说明不超过 2000 字";
+  if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请信息有误，请修正后再提交", fields);
+
+  Submitted out;
+  db::WithTx(db_, [&](db::Tx& tx) {
+    // A concurrent retry with the same key: the unique index decides; look again inside.
+    long long applicant = ctx.principal.id;
+    int seen = 0;
+    tx.sql() << "SELECT COUNT(*) FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+        soci::use(idem), soci::into(seen);
+    if (seen) {
+      tx.sql() << "SELECT case_no FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+          soci::use(idem), soci::into(out.case_no);
+      out.repeated = true;
+      return;
+    }
+    auto account = identity::store::FindPublic(tx.sql(), ctx.principal.id);
+    if (!account) throw Error(ErrorCode::kUnauthenticated, "账户不存在，请重新登录");
+    std::vector<CaseMaterial> materials = StoreUploads(tx, item, in.uploads, true, 0);
+    const std::int64_t now = clock_.NowMs();
+    Case c;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      c.case_no = "DH" + core::FormatLocalDate(now).substr(0, 4) + core::FormatLocalDate(now).substr(5, 2) +
+                  core::FormatLocalDate(now).substr(8, 2) + RandomDigits(6);
+      int taken = 0;
+      tx.sql() << "SELECT COUNT(*) FROM cases WHERE case_no = :n", soci::use(c.case_no), soci::into(taken);
+      if (!taken) break;
+    }
+    out.case_no = c.case_no;
+    out.query_code = RandomDigits(6);
+    c.item_code = item.code;
+    c.item_version = item.version;
+    c.item_name = item.name;
+    c.dept_code = item.dept_code;
+    c.dept_unit_id = item.dept_unit_id;
+    c.applicant_id = account->account.id;
+    c.applicant_kind = account->account.kind;
+    c.applicant_name = account->account.name;
+    c.applicant_id_number = account->account.id_number;
+    c.contact_name = contact;
+    c.contact_mobile = mobile;
+    c.description = in.description;
+    c.state = CaseState::kSubmitted;
+    c.submitted_at = now;
+    const std::string code_hash = core::Sm3Hex(c.case_no + ":" + out.query_code);
+    c.id = InsertCase(tx.sql(), c, code_hash, idem, now);
+    InsertMaterials(tx.sql(), c.id, materials, now);
+    AddEvent(tx, c.id, now, "submit", CaseState::kSubmitted, c.applicant_name, "", "网上提交申请", true);
+    audit_.Append(tx, ctx.ToActor(), {"case.submit", "case", c.case_no, "success", item.code + " " + item.name});
+    exchange_.Send(tx, core::Zone::kInternal, "application.submitted",
+                   {{"case_no", c.case_no}, {"query_code_hash", code_hash}, {"item_code", c.item_code},
+                    {"item_version", c.item_version}, {"item_name", c.item_name}, {"dept_code", c.dept_code},
+                    {"applicant_id", c.applicant_id}, {"applicant_kind", c.applicant_kind},
+                    {"applicant_name", c.applicant_name}, {"applicant_id_number", c.applicant_id_number},
+                    {"contact_name", c.contact_name}, {"contact_mobile", c.contact_mobile},
+                    {"description", c.description}, {"submitted_at", c.submitted_at}, {"idempotency_key", idem},
+                    {"materials", MaterialsPayload(materials, files_)}});
+  });
+  return out;
+}
+
+void CaseService::SubmitCorrections(const identity::Context& ctx, const std::string& case_no,
+                                    const std::vector<Upload>& uploads) {
+  Case c = ForApplicant(ctx, case_no);
+  if (c.state != CaseState::kCorrection) throw Error(ErrorCode::kConflict, "本件当前不需要补正材料");
+  const Item item = [&] {
+    db::Conn conn(db_);
+    auto v = store::FindByCodeVersion(conn.sql(), c.item_code, c.item_version);
+    if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在");
+    return *v;
+  }();
+  db::WithTx(db_, [&](db::Tx& tx) {
+    std::vector<CaseMaterial> materials = StoreUploads(tx, item, uploads, false, 1);
+    const std::int64_t now = clock_.NowMs();
+    InsertMaterials(tx.sql(), c.id, materials, now);
+    long long id = c.id, n = now;
+    std::string st = CaseStateKey(CaseState::kSubmitted);
+    tx.sql() << "UPDATE cases SET state = :s, updated_at = :u WHERE id = :id", soci::use(st), soci::use(n), soci::use(id);
+    AddEvent(tx, c.id, now, "correct", CaseState::kSubmitted, c.applicant_name, "", "提交补正材料", true);
+    audit_.Append(tx, ctx.ToActor(), {"case.correct", "case", c.case_no, "success", ""});
+    exchange_.Send(tx, core::Zone::kInternal, "application.corrected",
+                   {{"case_no", c.case_no}, {"materials", MaterialsPayload(materials, files_)}});
+  });
+}
+
+Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& case_no) {
+  db::Conn c(db_);
+  auto found = FindCase(c.sql(), case_no);
+  // Another applicant's case is "not found", not "forbidden": its existence is not told.
+  if (!found || ctx.principal.kind != "public" || found->applicant_id != ctx.principal.id) {
+    throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+  }
+  return *found;
+}
+
+std::vector<Case> CaseService::MyCases(const identity::Context& ctx) {
+  std::vector<Case> out;
+  if (ctx.principal.kind != "public") return out;
+  db::Conn c(db_);
+  long long applicant = ctx.principal.id;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols
+                                                  << " FROM cases WHERE applicant_id = :a ORDER BY submitted_at DESC",
+                                  soci::use(applicant));
+  for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  return out;
+}
+
+Case CaseService::PublicStatus(const std::string& case_no, const std::string& query_code) {
+  db::Conn c(db_);
+  std::string hash;
+  soci::indicator ind = soci::i_null;
+  c.sql() << "SELECT query_code_hash FROM cases WHERE case_no = :n", soci::use(case_no), soci::into(hash, ind);
+  const bool ok = c.sql().got_data() && ind == soci::i_ok &&
+                  core::ConstantTimeEqual(hash, core::Sm3Hex(case_no + ":" + Trim(query_code)));
+  if (!ok) throw Error(ErrorCode::kNotFound, "办件编号或查询码不正确");
+  return *FindCase(c.sql(), case_no);
+}
+
+// ---------------------------------------------------------------- exchange
+
+void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e) {
+  exchange_.Send(tx, core::Zone::kExternal, "case.updated",
+                 {{"case_no", c.case_no},
+                  {"state", CaseStateKey(c.state)},
+                  {"correction_note", c.correction_note},
+                  {"accepted_on", c.accepted_on},
+                  {"promised_due", c.promised_due},
+                  {"statutory_due", c.statutory_due},
+                  {"event",
+                   {{"ts", e.ts}, {"action", e.action}, {"state", e.state}, {"actor", e.actor}, {"unit_name", e.unit_name},
+                    {"opinion", e.opinion}}}});
+}
+
+void CaseService::RegisterPacketHandlers() {
+  // Internal zone: an application arrives.
+  exchange_.On("application.submitted", [this](db::Tx& tx, const exchange::Packet& p) {
+    const auto& j = p.payload;
+    const std::string case_no = j.at("case_no").get<std::string>();
+    auto existing = FindCase(tx.sql(), case_no);
+    const std::int64_t now = clock_.NowMs();
+    std::vector<CaseMaterial> materials;
+    for (const auto& m : j.at("materials")) {
+      const std::string bytes = DecodeBase64(m.at("content").get<std::string>());
+      if (core::Sm3Hex(bytes) != m.at("sm3").get<std::string>()) throw Error(ErrorCode::kInvalidInput, "材料内容与摘要不符");
+      files::StoredFile f = files_.Put(tx, bytes, AllowedTypes());
+      materials.push_back({m.at("material_no").get<int>(), m.at("name").get<std::string>(), f.sm3, f.size, f.mime,
+                           m.at("filename").get<std::string>(), m.value("round", 0)});
+    }
+    auto unit = identity::store::FindUnitByCode(tx.sql(), j.at("dept_code").get<std::string>());
+    Case c;
+    if (existing) {
+      // Zone "both": the applicant's row is the working row; it is now received inside.
+      c = *existing;
+    } else {
+      c.case_no = case_no;
+      c.item_code = j.at("item_code").get<std::string>();
+      c.item_version = j.at("item_version").get<int>();
+      c.item_name = j.at("item_name").get<std::string>();
+      c.dept_code = j.at("dept_code").get<std::string>();
+      c.applicant_id = j.at("applicant_id").get<std::int64_t>();
+      c.applicant_kind = j.at("applicant_kind").get<std::string>();
+      c.applicant_name = j.at("applicant_name").get<std::string>();
+      c.applicant_id_number = j.at("applicant_id_number").get<std::string>();
+      c.contact_name = j.at("contact_name").get<std::string>();
+      c.contact_mobile = j.at("contact_mobile").get<std::string>();
+      c.description = j.value("description", "");
+      c.submitted_at = j.at("submitted_at").get<std::int64_t>();
+    }
+    c.dept_unit_id = unit ? unit->id : 0;
+    c.state = CaseState::kReceived;
+    c.received_at = now;
+    const calendar::Calendar cal = calendar_.Load();
+    c.acceptance_due = calendar::FormatDate(AcceptanceDeadline(cal, periods_, DateOf(now)).result.due);
+    if (existing) {
+      long long id = c.id, n = now, dept = c.dept_unit_id;
+      std::string st = CaseStateKey(c.state);
+      tx.sql() << "UPDATE cases SET state = :s, received_at = :r, acceptance_due = :d, dept_unit_id = :u, updated_at = :n2 "
+                  "WHERE id = :id",
+          soci::use(st), soci::use(n), soci::use(c.acceptance_due), soci::use(dept), soci::use(n), soci::use(id);
+    } else {
+      c.id = InsertCase(tx.sql(), c, j.at("query_code_hash").get<std::string>(), j.at("idempotency_key").get<std::string>(),
+                        now);
+      InsertMaterials(tx.sql(), c.id, materials, now);
+    }
+    AddEvent(tx, c.id, now, "receive", CaseState::kReceived, "数据交换", unit ? unit->name : "",
+             "申请已送达办理部门，受理期限至 " + c.acceptance_due, true);
+    c.events.clear();
+    FeedBack(tx, c, {now, "receive", CaseStateKey(CaseState::kReceived), "数据交换", unit ? unit->name : "",
+                     "申请已送达办理部门，受理期限至 " + c.acceptance_due, true});
+  });
+  // Internal zone: corrections arrive; the acceptance clock restarts (第三十二条).
+  exchange_.On("application.corrected", [this](db::Tx& tx, const exchange::Packet& p) {
+    auto c = FindCase(tx.sql(), p.payload.at("case_no").get<std::string>());
+    if (!c) throw Error(ErrorCode::kNotFound, "补正材料对应的办件不存在");
+    const std::int64_t now = clock_.NowMs();
+    std::vector<CaseMaterial> materials;
+    for (const auto& m : p.payload.at("materials")) {
+      const std::string bytes = DecodeBase64(m.at("content").get<std::string>());
+      files::StoredFile f = files_.Put(tx, bytes, AllowedTypes());
+      materials.push_back({m.at("material_no").get<int>(), m.at("name").get<std::string>(), f.sm3, f.size, f.mime,
+                           m.at("filename").get<std::string>(), 1});
+    }
+    // In zone "both" the applicant's rows were already written by SubmitCorrections.
+    bool known = std::any_of(c->materials.begin(), c->materials.end(), [](const CaseMaterial& m) { return m.round == 1; });
+    if (!known) InsertMaterials(tx.sql(), c->id, materials, now);
+    const calendar::Calendar cal = calendar_.Load();
+    c->state = CaseState::kReceived;
+    c->corrections_complete_at = now;
+    c->acceptance_due =
+        calendar::FormatDate(AcceptanceDeadline(cal, periods_, DateOf(c->received_at), DateOf(now)).result.due);
+    long long id = c->id, n = now;
+    std::string st = CaseStateKey(c->state);
+    tx.sql() << "UPDATE cases SET state = :s, corrections_complete_at = :c, acceptance_due = :d, updated_at = :u WHERE "
+                "id = :id",
+        soci::use(st), soci::use(n), soci::use(c->acceptance_due), soci::use(n), soci::use(id);
+    AddEvent(tx, c->id, now, "corrections_received", CaseState::kReceived, "数据交换", "",
+             "补正材料已送达，受理期限至 " + c->acceptance_due, true);
+    FeedBack(tx, *c, {now, "corrections_received", st, "数据交换", "", "补正材料已送达，受理期限至 " + c->acceptance_due, true});
+  });
+  // External zone: a change of state fed back from inside.
+  exchange_.On("case.updated", [this](db::Tx& tx, const exchange::Packet& p) {
+    const auto& j = p.payload;
+    auto c = FindCase(tx.sql(), j.at("case_no").get<std::string>());
+    if (!c) throw Error(ErrorCode::kNotFound, "反馈对应的办件不存在");
+    const auto& e = j.at("event");
+    const bool already = std::any_of(c->events.begin(), c->events.end(), [&](const CaseEvent& x) {
+      return x.ts == e.at("ts").get<std::int64_t>() && x.action == e.at("action").get<std::string>();
+    });
+    long long id = c->id, n = clock_.NowMs();
+    std::string st = j.at("state").get<std::string>(), note = j.value("correction_note", ""),
+                on = j.value("accepted_on", ""), pd = j.value("promised_due", ""), sd = j.value("statutory_due", "");
+    tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, accepted_on = :a, promised_due = :p, "
+                "statutory_due = :sd, updated_at = :u WHERE id = :id",
+        soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(n), soci::use(id);
+    if (!already) {  // zone "both": the event row is already there
+      long long ts = e.at("ts").get<std::int64_t>();
+      std::string action = e.at("action").get<std::string>(), est = e.at("state").get<std::string>(),
+                  actor = e.at("actor").get<std::string>(), unit = e.value("unit_name", ""), op = e.value("opinion", "");
+      tx.sql() << "INSERT INTO case_events (case_id, ts, action, state, actor, unit_name, opinion, public) VALUES (:c, :t, "
+                  ":a, :s, :ac, :u, :o, 1)",
+          soci::use(id), soci::use(ts), soci::use(action), soci::use(est), soci::use(actor), soci::use(unit),
+          soci::use(op);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- internal
+
+std::vector<Case> CaseService::Queue(const identity::Context& ctx, const std::string& state) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  if (!state.empty()) ParseCaseState(state);
+  db::Conn c(db_);
+  std::vector<long long> units;
+  for (auto u : HandledUnits(c.sql(), ctx.principal.unit_id)) units.push_back(u);
+  std::string in;
+  for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
+  std::vector<Case> out;
+  const std::string where = " WHERE dept_unit_id IN (" + in + ")" + (state.empty() ? "" : " AND state = :s") +
+                            " AND state <> 'submitted' ORDER BY acceptance_due, received_at LIMIT 500";
+  if (state.empty()) {
+    soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where);
+    for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  } else {
+    soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where, soci::use(state));
+    for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  }
+  return out;
+}
+
+Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  db::Conn c(db_);
+  auto found = FindCase(c.sql(), case_no);
+  if (!found || found->state == CaseState::kSubmitted) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+  // Per record: the case's department must be among the units the staff member handles.
+  const auto handled = HandledUnits(c.sql(), ctx.principal.unit_id);
+  const bool allowed = std::find(handled.begin(), handled.end(), found->dept_unit_id) != handled.end();
+  const bool global = ctx.principal.Has(identity::Role::kSupervisor) || ctx.principal.Has(identity::Role::kAuditor);
+  if (!allowed && !global) throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理");
+  return *found;
+}
+
+Deadline CaseService::AcceptanceDeadlineOf(const Case& c) {
+  const calendar::Calendar cal = calendar_.Load();
+  std::optional<calendar::Date> corrections;
+  if (c.corrections_complete_at) corrections = DateOf(c.corrections_complete_at);
+  return AcceptanceDeadline(cal, periods_, DateOf(c.received_at), corrections);
+}
+
+std::optional<std::string> CaseService::DeemedAcceptanceOf(const Case& c) {
+  if (c.state != CaseState::kReceived || c.corrections_requested > 0) return std::nullopt;
+  const calendar::Calendar cal = calendar_.Load();
+  auto deemed = DeemedAcceptance(cal, periods_, DateOf(c.received_at), false, DateOf(clock_.NowMs()));
+  if (!deemed) return std::nullopt;
+  return calendar::FormatDate(*deemed);
+}
+
+Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const std::string& action,
+                      const std::string& opinion, const std::vector<std::string>& missing) {
+  identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
+  Case c = ForStaff(ctx, case_no);
+  if (action != "accept" && action != "refuse" && action != "request_correction") {
+    throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + action, {{"action", "应为 accept、refuse 或 request_correction"}});
+  }
+  if (c.state != CaseState::kReceived) {
+    throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”，不能执行该操作");
+  }
+  const std::string text = Trim(opinion);
+  std::vector<std::string> items;
+  for (const auto& m : missing) {
+    if (!Trim(m).empty()) items.push_back(Trim(m));
+  }
+  if (action == "refuse" && text.empty()) {
+    throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
+  }
+  if (action == "request_correction") {
+    if (c.corrections_requested > 0) {
+      throw Error(ErrorCode::kConflict, "已一次性告知过补正内容，不得再次要求补正（行政许可法第三十二条）");
+    }
+    if (items.empty()) {
+      throw Error(ErrorCode::kInvalidInput, "补正告知须一次列明全部需补正的材料", {{"missing", "请逐项列出需补正的内容"}});
+    }
+  }
+  const calendar::Calendar cal = calendar_.Load();
+  const std::int64_t now = clock_.NowMs();
+  std::string event_opinion;
+  db::WithTx(db_, [&](db::Tx& tx) {
+    long long id = c.id, n = now;
+    if (action == "accept") {
+      // Deemed acceptance: if the acceptance period had passed, acceptance counts from receipt.
+      std::optional<std::string> deemed;
+      if (c.corrections_requested == 0) {
+        auto d = DeemedAcceptance(cal, periods_, DateOf(c.received_at), false, DateOf(now));
+        if (d) deemed = calendar::FormatDate(*d);
+      }
+      c.state = CaseState::kAccepted;
+      c.accepted_at = now;
+      c.accepted_on = deemed.value_or(core::FormatLocalDate(now));
+      Item item = [&] {
+        auto v = store::FindByCodeVersion(tx.sql(), c.item_code, c.item_version);
+        if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在");
+        return *v;
+      }();
+      const calendar::Date from = calendar::ParseDate(c.accepted_on);
+      c.promised_due = calendar::FormatDate(DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, {}).result.due);
+      c.statutory_due =
+          calendar::FormatDate(DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, {}).result.due);
+      std::string st = CaseStateKey(c.state);
+      tx.sql() << "UPDATE cases SET state = :s, accepted_at = :a, accepted_on = :o, promised_due = :p, statutory_due = :sd, "
+                  "updated_at = :u WHERE id = :id",
+          soci::use(st), soci::use(n), soci::use(c.accepted_on), soci::use(c.promised_due), soci::use(c.statutory_due),
+          soci::use(n), soci::use(id);
+      event_opinion = "予以受理。受理通知书：" + c.case_no + "，承诺于 " + c.promised_due + " 前办结（法定期限 " +
+                      c.statutory_due + "）" + (deemed ? "。因未在受理期限内作出决定，自收到申请之日起视为受理" : "") +
+                      (text.empty() ? "" : "。" + text);
+    } else if (action == "refuse") {
+      c.state = CaseState::kRefused;
+      std::string st = CaseStateKey(c.state);
+      tx.sql() << "UPDATE cases SET state = :s, updated_at = :u WHERE id = :id", soci::use(st), soci::use(n), soci::use(id);
+      event_opinion = "不予受理。理由：" + text +
+                      "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
+    } else {
+      c.state = CaseState::kCorrection;
+      c.corrections_requested = 1;
+      std::string list;
+      for (std::size_t i = 0; i < items.size(); ++i) list += std::to_string(i + 1) + ". " + items[i] + "；";
+      c.correction_note = list + (text.empty() ? "" : text);
+      std::string st = CaseStateKey(c.state);
+      tx.sql() << "UPDATE cases SET state = :s, corrections_requested = 1, correction_note = :c, updated_at = :u WHERE "
+                  "id = :id",
+          soci::use(st), soci::use(c.correction_note), soci::use(n), soci::use(id);
+      event_opinion = "一次性告知需补正的全部内容：" + c.correction_note + " 补齐后受理期限重新起算。";
+    }
+    AddEvent(tx, c.id, now, action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, true);
+    audit_.Append(tx, ctx.ToActor(), {"case." + action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
+    FeedBack(tx, c, {now, action, CaseStateKey(c.state), ctx.principal.name, ctx.principal.unit_name, event_opinion, true});
+  });
+  return ForStaff(ctx, case_no);
+}
+
+nlohmann::json CaseJson(const Case& c, bool staff_view) {
+  nlohmann::json materials = nlohmann::json::array(), events = nlohmann::json::array();
+  for (const auto& m : c.materials) {
+    materials.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename},
+                         {"size_kb", (m.size + 1023) / 1024}, {"type", files::TypeLabel(m.mime)},
+                         {"sm3", m.file_sm3}, {"correction", m.round == 1}});
+  }
+  for (const auto& e : c.events) {
+    if (!e.is_public && !staff_view) continue;
+    events.push_back({{"time", core::FormatLocal(e.ts)}, {"action", e.action}, {"state", e.state},
+                      {"state_label", CaseStateLabel(ParseCaseState(e.state))}, {"actor", e.actor},
+                      {"unit_name", e.unit_name}, {"opinion", e.opinion}});
+  }
+  nlohmann::json j = {{"case_no", c.case_no},
+                      {"item_code", c.item_code},
+                      {"item_version", c.item_version},
+                      {"item_name", c.item_name},
+                      {"dept_code", c.dept_code},
+                      {"state", CaseStateKey(c.state)},
+                      {"state_label", CaseStateLabel(c.state)},
+                      {"submitted_at", core::FormatLocal(c.submitted_at)},
+                      {"acceptance_due", c.acceptance_due},
+                      {"accepted_on", c.accepted_on},
+                      {"promised_due", c.promised_due},
+                      {"statutory_due", c.statutory_due},
+                      {"correction_note", c.correction_note},
+                      {"needs_correction", c.state == CaseState::kCorrection},
+                      {"events", events}};
+  if (staff_view) {
+    j["applicant_name"] = c.applicant_name;
+    j["applicant_kind"] = c.applicant_kind;
+    j["applicant_id_number"] = identity::MaskIdNumber(c.applicant_id_number);
+    j["contact_name"] = c.contact_name;
+    j["contact_mobile"] = c.contact_mobile;
+    j["description"] = c.description;
+    j["materials"] = materials;
+    j["received_at"] = c.received_at ? core::FormatLocal(c.received_at) : "";
+    j["corrections_requested"] = c.corrections_requested;
+  } else {
+    j["applicant_name"] = identity::MaskName(c.applicant_name);
+    j["materials"] = materials;
+  }
+  return j;
+}
+
+}  // namespace yiwang::approval

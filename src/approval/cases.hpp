@@ -1,0 +1,164 @@
+#pragma once
+// Approval cases (办件): "外网受理、内网办理、外网反馈". An applicant submits on the external
+// zone; the application crosses to the internal zone as an exchange packet; the window
+// accepts it, refuses it with reasons, or asks once for everything missing (一次性告知,
+// 行政许可法 第三十二条); every change of state goes back to the applicant as a packet.
+//
+// Built so far: submission (idempotent), materials checked by content, the acceptance stage
+// with its deadline and deemed acceptance, corrections, the public status lookup and the
+// applicant's timeline. Not yet: the review/decision flow after acceptance, certificates.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "approval/catalogue.hpp"
+#include "approval/deadlines.hpp"
+#include "audit/audit.hpp"
+#include "calendar/service.hpp"
+#include "core/clock.hpp"
+#include "db/database.hpp"
+#include "exchange/exchange.hpp"
+#include "files/file_store.hpp"
+#include "identity/service.hpp"
+
+namespace yiwang::approval {
+
+enum class CaseState {
+  kSubmitted,   // external: sent, not yet received inside
+  kReceived,    // internal: waiting for the acceptance decision
+  kCorrection,  // 补正: waiting for the applicant's corrections
+  kAccepted,    // 受理
+  kRefused,     // 不予受理
+};
+std::string CaseStateKey(CaseState s);
+std::string CaseStateLabel(CaseState s);
+CaseState ParseCaseState(const std::string& key);
+
+struct CaseEvent {
+  std::int64_t ts = 0;
+  std::string action;
+  std::string state;
+  std::string actor;
+  std::string unit_name;
+  std::string opinion;
+  bool is_public = true;
+};
+
+struct CaseMaterial {
+  int material_no = 0;
+  std::string name;
+  std::string file_sm3;
+  std::int64_t size = 0;
+  std::string mime;
+  std::string filename;
+  int round = 0;  // 0 = with the application, 1 = with the corrections
+};
+
+struct Case {
+  std::int64_t id = 0;
+  std::string case_no;
+  std::string item_code;
+  int item_version = 0;
+  std::string item_name;
+  std::string dept_code;
+  std::int64_t dept_unit_id = 0;
+  std::int64_t applicant_id = 0;
+  std::string applicant_kind;
+  std::string applicant_name;
+  std::string applicant_id_number;
+  std::string contact_name;
+  std::string contact_mobile;
+  std::string description;
+  CaseState state = CaseState::kSubmitted;
+  int corrections_requested = 0;
+  std::string correction_note;
+  std::int64_t submitted_at = 0;
+  std::int64_t received_at = 0;
+  std::int64_t corrections_complete_at = 0;
+  std::int64_t accepted_at = 0;
+  std::string accepted_on;     // the date acceptance counts from (deemed: the day of receipt)
+  std::string acceptance_due;  // YYYY-MM-DD, stored so supervision can query by due date
+  std::string promised_due;
+  std::string statutory_due;
+  std::vector<CaseMaterial> materials;
+  std::vector<CaseEvent> events;
+};
+
+/// One uploaded material of an application.
+struct Upload {
+  int material_no = 0;  // 1-based, as listed in the item's guide
+  std::string filename;
+  std::string bytes;
+};
+
+struct Application {
+  std::string item_code;
+  std::string contact_name;
+  std::string contact_mobile;
+  std::string description;
+  std::vector<Upload> uploads;
+  std::string idempotency_key;  // a retry or a double click with the same key makes one case
+};
+
+struct Submitted {
+  std::string case_no;
+  std::string query_code;  // shown once; only its SM3 is stored
+  bool repeated = false;   // true when the idempotency key had been used: the same case
+};
+
+class CaseService {
+ public:
+  CaseService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange,
+              files::FileStore& files, CatalogueService& catalogue, calendar::CalendarService& calendar,
+              LegalPeriods periods)
+      : db_(db), clock_(clock), audit_(audit), exchange_(exchange), files_(files), catalogue_(catalogue),
+        calendar_(calendar), periods_(periods) {}
+
+  void RegisterPacketHandlers();
+
+  // ---- external zone (applicant)
+  Submitted Submit(const identity::Context& ctx, const Application& app);
+  /// Sends the corrections asked for (补正); the acceptance clock restarts inside when they arrive.
+  void SubmitCorrections(const identity::Context& ctx, const std::string& case_no, const std::vector<Upload>& uploads);
+  Case ForApplicant(const identity::Context& ctx, const std::string& case_no);
+  std::vector<Case> MyCases(const identity::Context& ctx);
+  /// 全过程公开: anyone with the case number and its query code sees the status and timeline.
+  Case PublicStatus(const std::string& case_no, const std::string& query_code);
+
+  // ---- internal zone (staff)
+  /// Cases of the staff member's unit subtree, optionally in one state.
+  std::vector<Case> Queue(const identity::Context& ctx, const std::string& state);
+  Case ForStaff(const identity::Context& ctx, const std::string& case_no);
+  /// The acceptance deadline (with explanation) and, when the office stayed silent past it,
+  /// the deemed acceptance date (第三十二条).
+  Deadline AcceptanceDeadlineOf(const Case& c);
+  std::optional<std::string> DeemedAcceptanceOf(const Case& c);
+  /// action: "accept" | "refuse" (reasons required) | "request_correction" (missing list
+  /// required, once only). Window clerk of the case's department (or its subtree).
+  Case Act(const identity::Context& ctx, const std::string& case_no, const std::string& action,
+           const std::string& opinion, const std::vector<std::string>& missing);
+
+  const std::set<std::string>& AllowedTypes() const;
+
+ private:
+  void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
+                const std::string& unit_name, const std::string& opinion, bool is_public);
+  void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event);
+  std::vector<CaseMaterial> StoreUploads(db::Tx& tx, const Item& item, const std::vector<Upload>& uploads,
+                                         bool require_all, int round);
+
+  db::Database& db_;
+  const core::Clock& clock_;
+  const audit::AuditLog& audit_;
+  exchange::Exchange& exchange_;
+  files::FileStore& files_;
+  CatalogueService& catalogue_;
+  calendar::CalendarService& calendar_;
+  LegalPeriods periods_;
+};
+
+nlohmann::json CaseJson(const Case& c, bool staff_view);
+
+}  // namespace yiwang::approval

@@ -1,0 +1,130 @@
+// Applications over real HTTP on both databases: the multipart apply page (CSRF, idempotency
+// key, materials checked by content), the JSON applications API with an Idempotency-Key
+// header, the window clerk's queue and acceptance API, per-unit refusal, and the public
+// status lookup with the query code.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startNode, backends, Client, csrfFrom } from '../lib/server.mjs';
+
+const pdf = (tag) => Buffer.from(`%PDF-1.7\n% ${tag}\n%%EOF\n`);
+const ITEM = 'DH-SCJ-001';  // 食品经营许可（新办）, 东河区市场监督管理局
+
+async function errorOf(res) { return (await res.json()).error; }
+
+for (const backend of backends()) {
+  describe(`applications on ${backend}`, () => {
+    let node, citizen, clerk, otherClerk, csrf, clerkCsrf, otherCsrf;
+    before(async () => {
+      node = await startNode({ backend });
+      const c = node.accounts.find((a) => a.zone === 'external' && a.unit === '个人');
+      citizen = new Client(node.external);
+      csrf = (await (await citizen.post('/api/v1/session', { json: { login: c.login, password: c.password } })).json()).csrf_token;
+      clerk = new Client(node.internal);
+      clerkCsrf = (await (await clerk.post('/api/v1/session', { json: { username: 'scjclerk', password: node.account('scjclerk').password } })).json()).csrf_token;
+      otherClerk = new Client(node.internal);
+      otherCsrf = (await (await otherClerk.post('/api/v1/session', { json: { username: 'clerk', password: node.account('clerk').password } })).json()).csrf_token;
+    });
+    after(async () => { await node.cleanup(); });
+
+    const materials = () => [1, 2, 3, 4, 5].map((n) => ({ material_no: n, filename: `m${n}.pdf`, content_base64: pdf(`m${n}-${randomBytes(4).toString('hex')}`).toString('base64') }));
+    const applyJson = (key, body) => citizen.post('/api/v1/applications', {
+      json: { item_code: ITEM, contact_name: '张晓明', contact_mobile: '13800000001', description: '开餐馆', materials: materials(), ...body },
+      headers: { 'x-csrf-token': csrf, 'idempotency-key': key },
+    });
+    const waitState = async (caseNo, code, state) => {
+      for (let i = 0; i < 60; i++) {
+        const r = await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`);
+        if (r.ok && (await r.json()).state === state) return true;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      return false;
+    };
+
+    it('the apply page submits a multipart form and shows the case with its query code once', async () => {
+      let r = await citizen.get(`/services/items/${ITEM}/apply`);
+      assert.equal(r.status, 200);
+      const html = await r.text();
+      assert.match(html, /营业执照复印件/);
+      const form = new FormData();
+      form.append('_csrf', csrfFrom(html));
+      form.append('idempotency_key', randomBytes(8).toString('hex'));
+      form.append('contact_name', '张晓明');
+      form.append('contact_mobile', '13800000001');
+      for (const n of [1, 2, 3, 4, 5]) form.append(`material_${n}`, new Blob([pdf(`page-${n}`)]), `材料${n}.pdf`);
+      r = await fetch(`${node.external}/services/items/${ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 303);
+      const location = r.headers.get('location');
+      assert.match(location, /^\/account\/cases\/DH\d{14}\?code=\d{6}$/);
+      const page = await (await citizen.get(location)).text();
+      assert.match(page, /查询码/);
+      assert.match(page, /材料1\.pdf/);
+    });
+
+    it('a multipart form without the CSRF token is refused and creates nothing', async () => {
+      const before = await (await citizen.get('/account/cases')).text();
+      const form = new FormData();
+      form.append('idempotency_key', 'no-csrf');
+      form.append('contact_name', '张晓明');
+      form.append('contact_mobile', '13800000001');
+      const r = await fetch(`${node.external}/services/items/${ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 403);
+      assert.equal((await (await citizen.get('/account/cases')).text()).match(/DH\d{14}/g)?.length ?? 0, before.match(/DH\d{14}/g)?.length ?? 0);
+    });
+
+    it('the JSON API is idempotent and checks every material by content', async () => {
+      const key = randomBytes(8).toString('hex');
+      const first = await applyJson(key);
+      assert.equal(first.status, 201);
+      const a = await first.json();
+      assert.match(a.query_code, /^\d{6}$/);
+      const again = await applyJson(key);
+      assert.equal(again.status, 200);
+      const b = await again.json();
+      assert.equal(b.case_no, a.case_no);
+      assert.equal(b.repeated, true);
+      const exe = materials();
+      exe[0].content_base64 = Buffer.from('MZ\x90\x00 not a pdf').toString('base64');
+      const bad = await applyJson(randomBytes(8).toString('hex'), { materials: exe });
+      assert.equal(bad.status, 400);
+      assert.match((await errorOf(bad)).fields.material_1, /按文件内容识别/);
+      const missing = await applyJson(randomBytes(8).toString('hex'), { materials: materials().slice(0, 1) });
+      assert.equal(missing.status, 400);
+      assert.match((await errorOf(missing)).fields.material_2, /请上传必需材料/);
+      const noKey = await citizen.post('/api/v1/applications', { json: { item_code: ITEM }, headers: { 'x-csrf-token': csrf } });
+      assert.equal(noKey.status, 400);
+    });
+
+    it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      let seen = false;
+      for (let i = 0; i < 60 && !seen; i++) {
+        const q = await (await clerk.get('/api/v1/cases?state=received')).json();
+        seen = q.cases.some((c) => c.case_no === caseNo);
+        if (!seen) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.ok(seen, 'the application reached the window queue');
+      const detail = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.match(detail.acceptance_due, /^\d{4}-\d{2}-\d{2}$/);
+      const denied = await otherClerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'accept' }, headers: { 'x-csrf-token': otherCsrf } });
+      assert.equal(denied.status, 403);
+      const noCsrf = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'accept' } });
+      assert.equal(noCsrf.status, 403);
+      const noReason = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'refuse', opinion: '' }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal(noReason.status, 400);
+      const ok = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'accept' }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal(ok.status, 200);
+      assert.equal((await ok.json()).state, 'accepted');
+      const twice = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'accept' }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal(twice.status, 409);
+      assert.ok(await waitState(caseNo, code, 'accepted'), 'the applicant sees the acceptance');
+      const pub = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.match(pub.applicant_name, /\*/);
+      assert.equal(pub.materials, undefined);
+      const wrong = await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code === '000000' ? '111111' : '000000'}`);
+      assert.equal(wrong.status, 404);
+      const track = await (await fetch(`${node.external}/services/track?case_no=${caseNo}&code=${code}`)).text();
+      assert.match(track, /已受理/);
+    });
+  });
+}

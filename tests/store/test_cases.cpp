@@ -1,0 +1,285 @@
+// Applications and the acceptance stage on both databases, in one node (zone both) and across
+// two nodes with a spool directory: idempotent submission, materials checked by content, the
+// Art. 32 acceptance deadline, one-notice corrections restarting the clock, deemed acceptance,
+// per-unit and per-state refusals that change nothing, the public status lookup.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "approval/cases.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "identity/checkdigit.hpp"
+#include "test_support.hpp"
+
+namespace yiwang::testing {
+namespace {
+namespace fs = std::filesystem;
+using approval::Case;
+using approval::CaseState;
+
+const std::string kPdf = "%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// One node's approval services, with units, a published item and the 2026 calendar.
+struct Approval {
+  explicit Approval(Node& n)
+      : node(n),
+        calendar(*n.db, n.clock, *n.audit),
+        catalogue(*n.db, n.clock, *n.audit, *n.exchange),
+        cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, {}) {
+    catalogue.RegisterPacketHandlers();
+    cases.RegisterPacketHandlers();
+  }
+  void SeedInside() {
+    auto sys = identity::Context::System("测试");
+    calendar.Import(sys, ReadFile(YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"), "2026");
+    auto d = node.identity->CreateUnit(sys, {0, "D", "东河区人民政府", "district", 0});
+    scj = node.identity->CreateUnit(sys, {d.id, "SCJ", "东河区市场监督管理局", "department", 1}).id;
+    zrj = node.identity->CreateUnit(sys, {d.id, "ZRJ", "东河区自然资源和规划局", "department", 2}).id;
+    approval::Item i;
+    i.code = "SCJ-001";
+    i.name = "食品经营许可（新办）";
+    i.dept_code = "SCJ";
+    i.statutory_days = 10;
+    i.promised_days = 5;
+    i.materials = {{"申请书", true, 1, true, ""}, {"营业执照复印件", false, 1, true, ""}, {"委托书", false, 1, false, ""}};
+    i.steps = {{"受理", "window_clerk", 1}, {"审查", "handler", 3}, {"审批", "approver", 1}};
+    catalogue.PublishAll(sys, {i});
+    clerk = Staff("clerk", scj, {"window_clerk"});
+    other_clerk = Staff("zclerk", zrj, {"window_clerk"});
+    handler = Staff("handler", scj, {"handler"});
+  }
+  identity::Context Staff(const std::string& name, std::int64_t unit, std::set<std::string> roles) {
+    auto sys = identity::Context::System("测试");
+    auto u = node.identity->CreateUser(sys, {name, name + "姓名", unit, "", "correct horse battery"});
+    node.identity->SetRoles(sys, u.id, roles);
+    u = node.identity->GetUser(sys, u.id);
+    identity::Context c;
+    c.principal = {"staff", u.id, u.display_name, u.username, u.unit_id, u.unit_name, u.roles};
+    c.zone = "internal";
+    return c;
+  }
+  identity::Context Citizen() {
+    identity::Registration r;
+    r.kind = "citizen";
+    r.name = "张三";
+    const std::string first17 = "37050319900307123";
+    r.id_number = first17 + identity::ResidentIdCheckChar(first17);
+    r.mobile = "13800138000";
+    r.password = r.password_confirm = "my long passphrase";
+    auto a = node.identity->Register({}, r);
+    identity::Context c;
+    c.principal.kind = "public";
+    c.principal.id = a.id;
+    c.principal.name = a.name;
+    c.zone = "external";
+    return c;
+  }
+  approval::Application App(const std::string& key) {
+    approval::Application a;
+    a.item_code = "SCJ-001";
+    a.contact_name = "张三";
+    a.contact_mobile = "13800138000";
+    a.description = "在东河街道开设餐馆";
+    a.idempotency_key = key;
+    a.uploads = {{1, "申请书.pdf", kPdf}, {2, "执照.pdf", kPdf + " "}};
+    return a;
+  }
+  Node& node;
+  calendar::CalendarService calendar;
+  approval::CatalogueService catalogue;
+  approval::CaseService cases;
+  std::int64_t scj = 0, zrj = 0;
+  identity::Context clerk, other_clerk, handler;
+};
+
+class Cases : public BackendTest {
+ protected:
+  void SetUp() override { n_ = std::make_unique<Node>(GetParam()); n_->clock.Set(core::ParseLocal("2026-03-02 09:00")); }
+  std::unique_ptr<Node> n_;
+};
+
+TEST_P(Cases, SubmitReceiveAcceptWithDeadlines) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  approval::Submitted s = a.cases.Submit(me, a.App("k1"));
+  EXPECT_EQ(s.case_no.size(), 16u);
+  EXPECT_EQ(s.query_code.size(), 6u);
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  Case inside = a.cases.ForStaff(a.clerk, s.case_no);
+  EXPECT_EQ(inside.state, CaseState::kReceived);
+  EXPECT_EQ(inside.acceptance_due, "2026-03-09");  // 行政许可法第三十二条: 5 working days after 03-02
+  EXPECT_EQ(inside.materials.size(), 2u);
+  Case accepted = a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  EXPECT_EQ(accepted.state, CaseState::kAccepted);
+  EXPECT_EQ(accepted.accepted_on, "2026-03-02");
+  EXPECT_EQ(accepted.promised_due, "2026-03-09");    // promised 5 days
+  EXPECT_EQ(accepted.statutory_due, "2026-03-16");  // statutory 10 days
+  n_->exchange->Pump();
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kAccepted);
+  ASSERT_EQ(mine.events.size(), 3u);  // submit, receive, accept: none duplicated by the feedback
+  EXPECT_EQ(mine.events.back().action, "accept");
+  EXPECT_NE(mine.events.back().opinion.find("受理通知书"), std::string::npos);
+  EXPECT_EQ(n_->Count("audit_log", "action LIKE 'case.%'"), 2);
+  EXPECT_EQ(n_->Count("exchange_errors"), 0);
+  // 全过程公开: status with the query code, not without it.
+  EXPECT_EQ(a.cases.PublicStatus(s.case_no, s.query_code).state, CaseState::kAccepted);
+  EXPECT_THROW(a.cases.PublicStatus(s.case_no, "000000" == s.query_code ? "111111" : "000000"), Error);
+}
+
+TEST_P(Cases, SubmittingTwiceWithTheSameKeyMakesOneCase) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto first = a.cases.Submit(me, a.App("same-key"));
+  auto second = a.cases.Submit(me, a.App("same-key"));
+  EXPECT_EQ(first.case_no, second.case_no);
+  EXPECT_TRUE(second.repeated);
+  EXPECT_EQ(n_->Count("cases"), 1);
+  EXPECT_EQ(n_->Count("exchange_outbox", "kind = 'application.submitted'"), 1);
+}
+
+TEST_P(Cases, BadApplicationsChangeNothing) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto missing = a.App("m1");
+  missing.uploads.pop_back();  // the required 营业执照复印件 is missing
+  try {
+    a.cases.Submit(me, missing);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.fields().count("material_2"));
+  }
+  auto wrong_type = a.App("m2");
+  wrong_type.uploads[0].bytes = "MZ\x90 an executable renamed to .pdf";
+  try {
+    a.cases.Submit(me, wrong_type);
+    FAIL();
+  } catch (const Error& e) {
+    ASSERT_TRUE(e.fields().count("material_1"));
+    EXPECT_NE(e.fields().at("material_1").find("按文件内容识别"), std::string::npos) << e.fields().at("material_1");
+  }
+  auto oversize = a.App("m3");
+  oversize.uploads[0].bytes = "%PDF-" + std::string(1024 * 1024 + 1, 'x');
+  EXPECT_THROW(a.cases.Submit(me, oversize), Error);
+  auto bad_mobile = a.App("m4");
+  bad_mobile.contact_mobile = "12345";
+  EXPECT_THROW(a.cases.Submit(me, bad_mobile), Error);
+  EXPECT_THROW(a.cases.Submit({}, a.App("m5")), Error);  // not logged in
+  auto unknown = a.App("m6");
+  unknown.item_code = "NO-SUCH";
+  EXPECT_THROW(a.cases.Submit(me, unknown), Error);
+  EXPECT_EQ(n_->Count("cases"), 0);
+  EXPECT_EQ(n_->Count("case_materials"), 0);
+  EXPECT_EQ(n_->Count("exchange_outbox", "kind = 'application.submitted'"), 0);
+}
+
+TEST_P(Cases, WrongUnitWrongRoleWrongStateAreRefused) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("k"));
+  n_->exchange->Pump();
+  try {
+    a.cases.Act(a.other_clerk, s.case_no, "accept", "", {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kForbidden);
+  }
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, "accept", "", {}), Error);  // not a window clerk
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "refuse", "  ", {}), Error);  // reasons required
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "approve", "", {}), Error);
+  EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).state, CaseState::kReceived);
+  a.cases.Act(a.clerk, s.case_no, "refuse", "申请事项不属于本部门职权范围", {});
+  try {
+    a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+  }
+  Case refused = a.cases.ForStaff(a.clerk, s.case_no);
+  EXPECT_EQ(refused.state, CaseState::kRefused);
+  EXPECT_NE(refused.events.back().opinion.find("行政复议"), std::string::npos);  // appeal rights are told
+}
+
+TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("k"));
+  n_->exchange->Pump();
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", "", {}), Error);  // must list what is missing
+  a.cases.Act(a.clerk, s.case_no, "request_correction", "请于十日内补正", {"营业执照复印件不清晰", "缺少委托书"});
+  n_->exchange->Pump();
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kCorrection);
+  EXPECT_NE(mine.correction_note.find("1. 营业执照复印件不清晰；2. 缺少委托书"), std::string::npos);
+  n_->clock.Set(core::ParseLocal("2026-03-10 10:00"));
+  EXPECT_THROW(a.cases.SubmitCorrections(me, s.case_no, {}), Error);  // nothing uploaded
+  a.cases.SubmitCorrections(me, s.case_no, {{2, "执照-清晰.pdf", kPdf + "v2"}, {3, "委托书.pdf", kPdf + "v3"}});
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  Case inside = a.cases.ForStaff(a.clerk, s.case_no);
+  EXPECT_EQ(inside.state, CaseState::kReceived);
+  EXPECT_EQ(inside.acceptance_due, "2026-03-17");  // restarted from 03-10
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", "", {"再要一份"}), Error);  // only once
+  EXPECT_EQ(a.cases.Act(a.clerk, s.case_no, "accept", "", {}).state, CaseState::kAccepted);
+}
+
+TEST_P(Cases, SilencePastTheDeadlineCountsAsAcceptanceOnTheDayOfReceipt) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("k"));
+  n_->exchange->Pump();
+  Case c = a.cases.ForStaff(a.clerk, s.case_no);
+  EXPECT_FALSE(a.cases.DeemedAcceptanceOf(c));
+  n_->clock.Set(core::ParseLocal("2026-03-10 09:00"));  // the deadline was 03-09
+  EXPECT_EQ(a.cases.DeemedAcceptanceOf(c).value_or(""), "2026-03-02");
+  Case accepted = a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  EXPECT_EQ(accepted.accepted_on, "2026-03-02");
+  EXPECT_NE(accepted.events.back().opinion.find("视为受理"), std::string::npos);
+}
+
+TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
+  const std::string spool = (fs::temp_directory_path() / ("yiwang-cases-" + core::HexEncode(core::RandomBytes(5)))).string();
+  Node outside(GetParam(), core::Zone::kExternal, spool), inside(GetParam(), core::Zone::kInternal, spool);
+  for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
+  Approval out(outside), in(inside);
+  in.SeedInside();  // units and the catalogue are owned inside and reach the portal as packets
+  auto ferry = [&] {
+    for (int i = 0; i < 3; ++i) {
+      inside.exchange->Pump();
+      outside.exchange->Pump();
+    }
+  };
+  ferry();
+  EXPECT_EQ(out.catalogue.Published("SCJ-001").name, "食品经营许可（新办）");
+  auto me = out.Citizen();
+  auto s = out.cases.Submit(me, out.App("split"));
+  ferry();
+  EXPECT_EQ(in.cases.ForStaff(in.clerk, s.case_no).state, CaseState::kReceived);
+  EXPECT_EQ(inside.Count("case_materials"), 2);
+  in.cases.Act(in.clerk, s.case_no, "accept", "", {});
+  ferry();
+  Case mine = out.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kAccepted);
+  EXPECT_EQ(mine.promised_due, "2026-03-09");
+  EXPECT_EQ(outside.Count("exchange_errors"), 0);
+  EXPECT_EQ(inside.Count("exchange_errors"), 0);
+  fs::remove_all(spool);
+}
+
+YIWANG_BACKENDS(Cases);
+
+}  // namespace
+}  // namespace yiwang::testing
