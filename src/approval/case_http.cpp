@@ -188,12 +188,17 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
 void RegisterCasesInternal(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
   r.Add("GET", "/cases", Access::kStaff, [&app](Request& req) {
-    const std::string state = req.Query("state", "received");
+    const std::string state = req.Query("state", "mine");
     nlohmann::json rows = nlohmann::json::array();
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
-    for (const auto& c : app.cases->Queue(ContextOf(req), state == "all" ? "" : state)) {
+    const bool mine = state == "mine";
+    for (const auto& c : app.cases->Queue(ContextOf(req), state == "all" || mine ? "" : state, mine)) {
       nlohmann::json j = approval::CaseJson(c, true);
-      j["overdue"] = c.state == approval::CaseState::kReceived && !c.acceptance_due.empty() && c.acceptance_due < today;
+      const bool waiting = c.state == approval::CaseState::kReceived;
+      const std::string due = waiting ? c.acceptance_due : c.step_due;
+      j["due"] = due;
+      j["overdue"] = (waiting || c.state == approval::CaseState::kInProgress || c.state == approval::CaseState::kAccepted) &&
+                     !due.empty() && due < today;
       rows.push_back(j);
     }
     return app.renderer->Page(req, "internal/cases", "办件受理",
@@ -215,15 +220,49 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                             {"notes", d.notes}};
     }
     if (auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
-    view["can_act"] = c.state == approval::CaseState::kReceived && req.principal.Has(identity::Role::kWindowClerk);
+    const auto& p = req.principal;
+    using approval::CaseState;
+    view["can_act"] = c.state == CaseState::kReceived && p.Has(identity::Role::kWindowClerk);
     view["can_correct"] = c.corrections_requested == 0;
+    approval::Item item = app.cases->ItemOf(c);
+    nlohmann::json steps = nlohmann::json::array();
+    for (std::size_t i = 0; i < item.steps.size(); ++i) {
+      const int no = static_cast<int>(i) + 1;
+      steps.push_back({{"no", no}, {"name", item.steps[i].name}, {"limit_days", item.steps[i].limit_days},
+                       {"done", c.current_step > no || c.state == CaseState::kDecided || c.state == CaseState::kConcluded},
+                       {"current", c.current_step == no && (c.state == CaseState::kAccepted || c.state == CaseState::kInProgress ||
+                                                            c.state == CaseState::kSuspended)}});
+    }
+    view["steps"] = steps;
+    const bool flowing = c.state == CaseState::kAccepted || c.state == CaseState::kInProgress;
+    const bool last = c.current_step == static_cast<int>(item.steps.size());
+    const std::string step_role =
+        c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size()) ? item.steps[c.current_step - 1].role : "";
+    view["can_claim"] = flowing && c.assignee_id == 0 && p.roles.count(step_role) > 0;
+    view["can_complete"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && !last;
+    view["can_decide"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && last;
+    view["can_conclude"] = c.state == CaseState::kDecided &&
+                           (p.Has(identity::Role::kApprover) || p.Has(identity::Role::kWindowClerk));
+    const bool handles = p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover);
+    view["can_suspend"] = flowing && handles;
+    view["can_resume"] = c.state == CaseState::kSuspended && handles;
+    view["can_extend"] = (flowing || c.state == CaseState::kSuspended) && c.extension_days == 0 && p.Has(identity::Role::kApprover);
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };
   r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });
   r.Add("POST", "/cases/:case_no/actions", Access::kStaff, [&app, case_page, secure](Request& req) {
     try {
-      approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), req.Field("action"), req.Field("opinion"),
-                                        Lines(req.Field("missing")));
+      approval::CaseAction a;
+      a.action = req.Field("action");
+      a.opinion = req.Field("opinion");
+      a.missing = Lines(req.Field("missing"));
+      a.decision = req.Field("decision");
+      try {
+        a.days = req.Field("days").empty() ? 0 : std::stoi(req.Field("days"));
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::kInvalidInput, "延长天数应为整数", {{"days", "延长天数应为整数"}});
+      }
+      approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
       Response res = Response::Redirect("/cases/" + http::UrlEncode(c.case_no));
       http::Renderer::Flash(res, "已办理：" + approval::CaseStateLabel(c.state), secure);
       return res;
@@ -234,7 +273,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/api/v1/cases", Access::kStaff, [&app](Request& req) {
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& c : app.cases->Queue(ContextOf(req), req.Query("state"))) rows.push_back(approval::CaseJson(c, true));
+    const bool mine = req.Query("queue") == "mine";
+    for (const auto& c : app.cases->Queue(ContextOf(req), req.Query("state"), mine)) rows.push_back(approval::CaseJson(c, true));
     return Response::Json({{"cases", rows}});
   });
   r.Add("GET", "/api/v1/cases/:case_no", Access::kStaff, [&app](Request& req) {
@@ -248,8 +288,13 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
         if (m.is_string()) missing.push_back(m.get<std::string>());
       }
     }
-    approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), j.value("action", ""), j.value("opinion", ""),
-                                      missing);
+    approval::CaseAction a;
+    a.action = j.value("action", "");
+    a.opinion = j.value("opinion", "");
+    a.missing = missing;
+    a.decision = j.value("decision", "");
+    a.days = j.value("days", 0);
+    approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
     return Response::Json(approval::CaseJson(c, true));
   });
 }

@@ -22,7 +22,8 @@ const char* kCaseCols =
     "id, case_no, item_code, item_version, item_name, dept_code, dept_unit_id, applicant_id, applicant_kind, "
     "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
     "correction_note, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
-    "promised_due, statutory_due";
+    "promised_due, statutory_due, current_step, assignee_id, assignee_name, step_started_on, step_due, extension_days, "
+    "decision, decided_at, concluded_at";
 
 Case LoadCase(const soci::row& r) {
   Case c;
@@ -51,6 +52,15 @@ Case LoadCase(const soci::row& r) {
   c.acceptance_due = db::RowStr(r, "acceptance_due");
   c.promised_due = db::RowStr(r, "promised_due");
   c.statutory_due = db::RowStr(r, "statutory_due");
+  c.current_step = static_cast<int>(db::RowInt(r, "current_step"));
+  c.assignee_id = db::RowInt(r, "assignee_id");
+  c.assignee_name = db::RowStr(r, "assignee_name");
+  c.step_started_on = db::RowStr(r, "step_started_on");
+  c.step_due = db::RowStr(r, "step_due");
+  c.extension_days = static_cast<int>(db::RowInt(r, "extension_days"));
+  c.decision = db::RowStr(r, "decision");
+  c.decided_at = db::RowInt(r, "decided_at");
+  c.concluded_at = db::RowInt(r, "concluded_at");
   return c;
 }
 
@@ -63,6 +73,12 @@ void LoadDetails(soci::session& sql, Case& c) {
     c.materials.push_back({static_cast<int>(db::RowInt(r, "material_no")), db::RowStr(r, "name"), db::RowStr(r, "file_sm3"),
                            db::RowInt(r, "size"), db::RowStr(r, "mime"), db::RowStr(r, "filename"),
                            static_cast<int>(db::RowInt(r, "round"))});
+  }
+  soci::rowset<soci::row> ss = (sql.prepare << "SELECT from_date, to_date, reason FROM case_suspensions WHERE case_id = "
+                                               ":id ORDER BY id",
+                                soci::use(id));
+  for (const soci::row& r : ss) {
+    c.suspensions.push_back({db::RowStr(r, "from_date"), db::RowStr(r, "to_date"), db::RowStr(r, "reason")});
   }
   soci::rowset<soci::row> es = (sql.prepare << "SELECT ts, action, state, actor, unit_name, opinion, public FROM "
                                                "case_events WHERE case_id = :id ORDER BY ts, id",
@@ -149,6 +165,13 @@ std::string DecodeBase64(const std::string& b64) {
   return out;
 }
 
+/// The applicant's and the public's view: internal steps (who signed for what) left out.
+Case PublicOnly(Case c) {
+  c.events.erase(std::remove_if(c.events.begin(), c.events.end(), [](const CaseEvent& e) { return !e.is_public; }),
+                 c.events.end());
+  return c;
+}
+
 /// The units whose cases a staff member handles: the department (or town) their office belongs
 /// to, and everything under it. A clerk in 登记注册科 handles the 市场监督管理局's cases.
 std::vector<std::int64_t> HandledUnits(soci::session& sql, std::int64_t unit_id) {
@@ -183,6 +206,10 @@ std::string CaseStateKey(CaseState s) {
     case CaseState::kCorrection: return "correction";
     case CaseState::kAccepted: return "accepted";
     case CaseState::kRefused: return "refused";
+    case CaseState::kInProgress: return "in_progress";
+    case CaseState::kSuspended: return "suspended";
+    case CaseState::kDecided: return "decided";
+    case CaseState::kConcluded: return "concluded";
   }
   return "submitted";
 }
@@ -194,13 +221,18 @@ std::string CaseStateLabel(CaseState s) {
     case CaseState::kCorrection: return "待补正";
     case CaseState::kAccepted: return "已受理";
     case CaseState::kRefused: return "不予受理";
+    case CaseState::kInProgress: return "办理中";
+    case CaseState::kSuspended: return "特别程序中";
+    case CaseState::kDecided: return "已作出决定";
+    case CaseState::kConcluded: return "已办结";
   }
   return "已提交";
 }
 
 CaseState ParseCaseState(const std::string& key) {
   for (CaseState s : {CaseState::kSubmitted, CaseState::kReceived, CaseState::kCorrection, CaseState::kAccepted,
-                      CaseState::kRefused}) {
+                      CaseState::kRefused, CaseState::kInProgress, CaseState::kSuspended, CaseState::kDecided,
+                      CaseState::kConcluded}) {
     if (CaseStateKey(s) == key) return s;
   }
   throw Error(ErrorCode::kInvalidInput, "办件状态无效：" + key);
@@ -370,7 +402,7 @@ Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& 
   if (!found || ctx.principal.kind != "public" || found->applicant_id != ctx.principal.id) {
     throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
   }
-  return *found;
+  return PublicOnly(*found);
 }
 
 std::vector<Case> CaseService::MyCases(const identity::Context& ctx) {
@@ -393,7 +425,7 @@ Case CaseService::PublicStatus(const std::string& case_no, const std::string& qu
   const bool ok = c.sql().got_data() && ind == soci::i_ok &&
                   core::ConstantTimeEqual(hash, core::Sm3Hex(case_no + ":" + Trim(query_code)));
   if (!ok) throw Error(ErrorCode::kNotFound, "办件编号或查询码不正确");
-  return *FindCase(c.sql(), case_no);
+  return PublicOnly(*FindCase(c.sql(), case_no));
 }
 
 // ---------------------------------------------------------------- exchange
@@ -526,7 +558,7 @@ void CaseService::RegisterPacketHandlers() {
 
 // ---------------------------------------------------------------- internal
 
-std::vector<Case> CaseService::Queue(const identity::Context& ctx, const std::string& state) {
+std::vector<Case> CaseService::Queue(const identity::Context& ctx, const std::string& state, bool mine) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
   if (!state.empty()) ParseCaseState(state);
   db::Conn c(db_);
@@ -544,7 +576,30 @@ std::vector<Case> CaseService::Queue(const identity::Context& ctx, const std::st
     soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where, soci::use(state));
     for (const soci::row& r : rows) out.push_back(LoadCase(r));
   }
-  return out;
+  if (!mine) return out;
+  // My work: assigned to me, or waiting at a step whose role I hold.
+  std::map<std::string, Item> items;
+  std::vector<Case> filtered;
+  for (const Case& k : out) {
+    if (k.assignee_id == ctx.principal.id) {
+      filtered.push_back(k);
+      continue;
+    }
+    if (k.assignee_id != 0) continue;
+    if (k.state == CaseState::kReceived || k.state == CaseState::kCorrection) {
+      if (ctx.principal.Has(identity::Role::kWindowClerk) && k.state == CaseState::kReceived) filtered.push_back(k);
+      continue;
+    }
+    if (k.state != CaseState::kAccepted && k.state != CaseState::kInProgress) continue;
+    const std::string key = k.item_code + "@" + std::to_string(k.item_version);
+    if (!items.count(key)) items.emplace(key, ItemOf(k));
+    const Item& it = items.at(key);
+    if (k.current_step >= 1 && k.current_step <= static_cast<int>(it.steps.size()) &&
+        ctx.principal.roles.count(it.steps[static_cast<std::size_t>(k.current_step - 1)].role)) {
+      filtered.push_back(k);
+    }
+  }
+  return filtered;
 }
 
 Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no) {
@@ -577,36 +632,131 @@ std::optional<std::string> CaseService::DeemedAcceptanceOf(const Case& c) {
 
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const std::string& action,
                       const std::string& opinion, const std::vector<std::string>& missing) {
-  identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
+  CaseAction a;
+  a.action = action;
+  a.opinion = opinion;
+  a.missing = missing;
+  return Act(ctx, case_no, a);
+}
+
+Item CaseService::ItemOf(const Case& c) {
+  db::Conn conn(db_);
+  auto v = store::FindByCodeVersion(conn.sql(), c.item_code, c.item_version);
+  if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在：" + c.item_code + " 第 " + std::to_string(c.item_version) + " 版");
+  return *v;
+}
+
+void CaseService::RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal) {
+  std::vector<calendar::Suspension> stops;
+  const std::string today = core::FormatLocalDate(clock_.NowMs());
+  for (const auto& s : c.suspensions) {
+    // A running procedure stops the clock through today; when it ends, through its last day.
+    const std::string to = s.to.empty() ? today : s.to;
+    if (to >= s.from) stops.push_back({calendar::ParseDate(s.from), calendar::ParseDate(to), s.reason});
+  }
+  const calendar::Date from = calendar::ParseDate(c.accepted_on);
+  c.promised_due = calendar::FormatDate(
+      DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days).result.due);
+  c.statutory_due = calendar::FormatDate(
+      DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, stops, c.extension_days).result.due);
+  if (c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size()) && !c.step_started_on.empty()) {
+    const Step& step = item.steps[static_cast<std::size_t>(c.current_step - 1)];
+    c.step_due = calendar::FormatDate(
+        StepDeadline(cal, step.name, calendar::ParseDate(c.step_started_on), step.limit_days, stops).result.due);
+  }
+}
+
+Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
+  static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
+                                                 "decide", "conclude", "suspend", "resume", "extend"};
+  if (!kActions.count(a.action)) {
+    throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
+  }
+  if (ctx.principal.kind != "staff" && ctx.principal.kind != "system") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
   Case c = ForStaff(ctx, case_no);
-  if (action != "accept" && action != "refuse" && action != "request_correction") {
-    throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + action, {{"action", "应为 accept、refuse 或 request_correction"}});
-  }
-  if (c.state != CaseState::kReceived) {
-    throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”，不能执行该操作");
-  }
-  const std::string text = Trim(opinion);
-  std::vector<std::string> items;
-  for (const auto& m : missing) {
-    if (!Trim(m).empty()) items.push_back(Trim(m));
-  }
-  if (action == "refuse" && text.empty()) {
-    throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
-  }
-  if (action == "request_correction") {
-    if (c.corrections_requested > 0) {
-      throw Error(ErrorCode::kConflict, "已一次性告知过补正内容，不得再次要求补正（行政许可法第三十二条）");
-    }
-    if (items.empty()) {
-      throw Error(ErrorCode::kInvalidInput, "补正告知须一次列明全部需补正的材料", {{"missing", "请逐项列出需补正的内容"}});
-    }
-  }
-  const calendar::Calendar cal = calendar_.Load();
+  const Item item = ItemOf(c);
+  const std::string text = Trim(a.opinion);
   const std::int64_t now = clock_.NowMs();
+  const std::string today = core::FormatLocalDate(now);
+  const calendar::Calendar cal = calendar_.Load();
+  auto wrong_state = [&] {
+    return Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”，不能执行该操作");
+  };
+  const Step* step = c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size())
+                         ? &item.steps[static_cast<std::size_t>(c.current_step - 1)]
+                         : nullptr;
+  const bool last_step = c.current_step == static_cast<int>(item.steps.size());
+  auto require_role = [&](const std::string& role) {
+    auto r = identity::ParseRole(role);
+    if (!r) throw Error(ErrorCode::kInternal, "事项流程中的角色无效：" + role);
+    identity::RequireRole(ctx.principal, {*r});
+  };
+  auto require_assignee = [&] {
+    if (c.assignee_id != ctx.principal.id) {
+      throw Error(ErrorCode::kForbidden, c.assignee_id ? "本环节由 " + c.assignee_name + " 办理，您不能代为处理"
+                                                       : "请先签收本环节再办理");
+    }
+  };
+
   std::string event_opinion;
+  // ---- checks (nothing written yet)
+  if (a.action == "accept" || a.action == "refuse" || a.action == "request_correction") {
+    identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
+    if (c.state != CaseState::kReceived) throw wrong_state();
+    if (a.action == "refuse" && text.empty()) {
+      throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
+    }
+    if (a.action == "request_correction") {
+      if (c.corrections_requested > 0) {
+        throw Error(ErrorCode::kConflict, "已一次性告知过补正内容，不得再次要求补正（行政许可法第三十二条）");
+      }
+      bool any = std::any_of(a.missing.begin(), a.missing.end(), [](const std::string& m) { return !Trim(m).empty(); });
+      if (!any) {
+        throw Error(ErrorCode::kInvalidInput, "补正告知须一次列明全部需补正的材料", {{"missing", "请逐项列出需补正的内容"}});
+      }
+    }
+  } else if (a.action == "claim") {
+    if ((c.state != CaseState::kAccepted && c.state != CaseState::kInProgress) || !step) throw wrong_state();
+    require_role(step->role);
+    if (c.assignee_id) throw Error(ErrorCode::kConflict, "本环节已由 " + c.assignee_name + " 签收");
+  } else if (a.action == "complete_step") {
+    if (c.state != CaseState::kInProgress || !step) throw wrong_state();
+    require_assignee();
+    if (last_step) throw Error(ErrorCode::kConflict, "最后一个环节须作出审批决定（准予或不予许可）");
+  } else if (a.action == "decide") {
+    if (c.state != CaseState::kInProgress || !step || !last_step) throw wrong_state();
+    identity::RequireRole(ctx.principal, {identity::Role::kApprover});
+    require_assignee();
+    if (a.decision != "approve" && a.decision != "deny") {
+      throw Error(ErrorCode::kInvalidInput, "请选择准予许可或不予许可", {{"decision", "请选择审批决定"}});
+    }
+    if (a.decision == "deny" && text.empty()) {
+      throw Error(ErrorCode::kInvalidInput, "不予许可须说明理由", {{"opinion", "请填写不予许可的理由"}});
+    }
+  } else if (a.action == "conclude") {
+    if (c.state != CaseState::kDecided) throw wrong_state();
+    identity::RequireRole(ctx.principal, {identity::Role::kApprover, identity::Role::kWindowClerk});
+  } else if (a.action == "suspend") {
+    if (c.state != CaseState::kInProgress && c.state != CaseState::kAccepted) throw wrong_state();
+    identity::RequireRole(ctx.principal, {identity::Role::kHandler, identity::Role::kReviewer, identity::Role::kApprover});
+    if (text.empty()) {
+      throw Error(ErrorCode::kInvalidInput, "请写明特别程序（听证、检验检测、专家评审等）及其事由",
+                  {{"opinion", "请写明特别程序及其事由"}});
+    }
+  } else if (a.action == "resume") {
+    if (c.state != CaseState::kSuspended) throw wrong_state();
+    identity::RequireRole(ctx.principal, {identity::Role::kHandler, identity::Role::kReviewer, identity::Role::kApprover});
+  } else if (a.action == "extend") {
+    if (c.state != CaseState::kInProgress && c.state != CaseState::kSuspended && c.state != CaseState::kAccepted) {
+      throw wrong_state();
+    }
+    identity::RequireRole(ctx.principal, {identity::Role::kApprover});
+    CheckExtension(periods_, a.days, c.extension_days > 0 ? 1 : 0, text);
+  }
+
   db::WithTx(db_, [&](db::Tx& tx) {
     long long id = c.id, n = now;
-    if (action == "accept") {
+    if (a.action == "accept") {
       // Deemed acceptance: if the acceptance period had passed, acceptance counts from receipt.
       std::optional<std::string> deemed;
       if (c.corrections_requested == 0) {
@@ -615,45 +765,95 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       }
       c.state = CaseState::kAccepted;
       c.accepted_at = now;
-      c.accepted_on = deemed.value_or(core::FormatLocalDate(now));
-      Item item = [&] {
-        auto v = store::FindByCodeVersion(tx.sql(), c.item_code, c.item_version);
-        if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在");
-        return *v;
-      }();
-      const calendar::Date from = calendar::ParseDate(c.accepted_on);
-      c.promised_due = calendar::FormatDate(DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, {}).result.due);
-      c.statutory_due =
-          calendar::FormatDate(DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, {}).result.due);
-      std::string st = CaseStateKey(c.state);
-      tx.sql() << "UPDATE cases SET state = :s, accepted_at = :a, accepted_on = :o, promised_due = :p, statutory_due = :sd, "
-                  "updated_at = :u WHERE id = :id",
-          soci::use(st), soci::use(n), soci::use(c.accepted_on), soci::use(c.promised_due), soci::use(c.statutory_due),
-          soci::use(n), soci::use(id);
+      c.accepted_on = deemed.value_or(today);
+      c.current_step = item.steps.size() > 1 ? 2 : 1;  // step 1 (受理) is this act
+      c.step_started_on = today;
+      RecomputeDues(c, item, cal);
       event_opinion = "予以受理。受理通知书：" + c.case_no + "，承诺于 " + c.promised_due + " 前办结（法定期限 " +
                       c.statutory_due + "）" + (deemed ? "。因未在受理期限内作出决定，自收到申请之日起视为受理" : "") +
                       (text.empty() ? "" : "。" + text);
-    } else if (action == "refuse") {
+    } else if (a.action == "refuse") {
       c.state = CaseState::kRefused;
-      std::string st = CaseStateKey(c.state);
-      tx.sql() << "UPDATE cases SET state = :s, updated_at = :u WHERE id = :id", soci::use(st), soci::use(n), soci::use(id);
       event_opinion = "不予受理。理由：" + text +
                       "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
-    } else {
+    } else if (a.action == "request_correction") {
       c.state = CaseState::kCorrection;
       c.corrections_requested = 1;
       std::string list;
-      for (std::size_t i = 0; i < items.size(); ++i) list += std::to_string(i + 1) + ". " + items[i] + "；";
-      c.correction_note = list + (text.empty() ? "" : text);
-      std::string st = CaseStateKey(c.state);
-      tx.sql() << "UPDATE cases SET state = :s, corrections_requested = 1, correction_note = :c, updated_at = :u WHERE "
-                  "id = :id",
-          soci::use(st), soci::use(c.correction_note), soci::use(n), soci::use(id);
+      int k = 0;
+      for (const auto& m : a.missing) {
+        if (!Trim(m).empty()) list += std::to_string(++k) + ". " + Trim(m) + "；";
+      }
+      c.correction_note = list + text;
       event_opinion = "一次性告知需补正的全部内容：" + c.correction_note + " 补齐后受理期限重新起算。";
+    } else if (a.action == "claim") {
+      c.state = CaseState::kInProgress;
+      c.assignee_id = ctx.principal.id;
+      c.assignee_name = ctx.principal.name;
+      event_opinion = "签收“" + step->name + "”环节，环节期限至 " + c.step_due;
+    } else if (a.action == "complete_step") {
+      event_opinion = "完成“" + step->name + "”环节" + (text.empty() ? "" : "。意见：" + text);
+      c.current_step += 1;
+      c.assignee_id = 0;
+      c.assignee_name.clear();
+      c.step_started_on = today;
+      RecomputeDues(c, item, cal);
+    } else if (a.action == "decide") {
+      c.state = CaseState::kDecided;
+      c.decision = a.decision;
+      c.decided_at = now;
+      c.assignee_id = 0;
+      c.assignee_name.clear();
+      event_opinion = a.decision == "approve"
+                          ? "准予行政许可" + (text.empty() ? std::string() : "。" + text)
+                          : "不予行政许可。理由：" + text +
+                                "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
+    } else if (a.action == "conclude") {
+      c.state = CaseState::kConcluded;
+      c.concluded_at = now;
+      event_opinion = std::string("办结") + (c.decision == "approve" ? "（准予许可）" : "（不予许可）");
+    } else if (a.action == "suspend") {
+      c.state = CaseState::kSuspended;
+      c.suspensions.push_back({today, "", text});
+      tx.sql() << "INSERT INTO case_suspensions (case_id, from_date, reason) VALUES (:c, :f, :r)", soci::use(id),
+          soci::use(today), soci::use(text);
+      RecomputeDues(c, item, cal);
+      event_opinion = "进入特别程序：" + text + "。所需时间不计算在办理期限内（行政许可法第四十五条），已书面告知申请人";
+    } else if (a.action == "resume") {
+      // The procedure's days ran from its first day to yesterday; today counts again.
+      const std::string last = calendar::FormatDate(calendar::ParseDate(today) - std::chrono::days{1});
+      c.suspensions.back().to = last;
+      tx.sql() << "UPDATE case_suspensions SET to_date = :t WHERE case_id = :c AND to_date = ''", soci::use(last),
+          soci::use(id);
+      c.state = c.assignee_id ? CaseState::kInProgress : CaseState::kAccepted;
+      RecomputeDues(c, item, cal);
+      event_opinion = "特别程序结束，恢复计时" + (text.empty() ? std::string() : "。" + text) + "。承诺办结期限调整为 " +
+                      c.promised_due;
+    } else if (a.action == "extend") {
+      c.extension_days = a.days;
+      RecomputeDues(c, item, cal);
+      event_opinion = "经批准延长办理期限 " + std::to_string(a.days) + " 个工作日（行政许可法第四十二条），理由：" + text +
+                      "。办结期限调整为 " + c.statutory_due;
     }
-    AddEvent(tx, c.id, now, action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, true);
-    audit_.Append(tx, ctx.ToActor(), {"case." + action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
-    FeedBack(tx, c, {now, action, CaseStateKey(c.state), ctx.principal.name, ctx.principal.unit_name, event_opinion, true});
+    std::string st = CaseStateKey(c.state);
+    long long accepted_at = c.accepted_at, assignee = c.assignee_id, decided_at = c.decided_at,
+              concluded_at = c.concluded_at;
+    tx.sql() << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
+                ":sd, corrections_requested = :cr, correction_note = :cn, current_step = :cs, assignee_id = :ai, "
+                "assignee_name = :an, step_started_on = :ss, step_due = :sdu, extension_days = :ed, decision = :de, "
+                "decided_at = :da, concluded_at = :ca, updated_at = :u WHERE id = :id",
+        soci::use(st), soci::use(accepted_at), soci::use(c.accepted_on), soci::use(c.promised_due),
+        soci::use(c.statutory_due), soci::use(c.corrections_requested), soci::use(c.correction_note),
+        soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
+        soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
+        soci::use(decided_at), soci::use(concluded_at), soci::use(n),
+        soci::use(id);
+    const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
+    AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
+    audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
+    if (is_public) {
+      FeedBack(tx, c, {now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, true});
+    }
   });
   return ForStaff(ctx, case_no);
 }
@@ -685,6 +885,12 @@ nlohmann::json CaseJson(const Case& c, bool staff_view) {
                       {"statutory_due", c.statutory_due},
                       {"correction_note", c.correction_note},
                       {"needs_correction", c.state == CaseState::kCorrection},
+                      {"current_step", c.current_step},
+                      {"step_due", c.step_due},
+                      {"assignee_name", c.assignee_name},
+                      {"extension_days", c.extension_days},
+                      {"decision", c.decision},
+                      {"decision_label", c.decision == "approve" ? "准予许可" : c.decision == "deny" ? "不予许可" : ""},
                       {"events", events}};
   if (staff_view) {
     j["applicant_name"] = c.applicant_name;

@@ -29,8 +29,12 @@ enum class CaseState {
   kSubmitted,   // external: sent, not yet received inside
   kReceived,    // internal: waiting for the acceptance decision
   kCorrection,  // 补正: waiting for the applicant's corrections
-  kAccepted,    // 受理
+  kAccepted,    // 受理: waiting for the first step after acceptance to be claimed
   kRefused,     // 不予受理
+  kInProgress,  // 办理中: a step of the item's flow is being handled
+  kSuspended,   // 特别程序: hearing, testing, expert review… the clock stops (第四十五条)
+  kDecided,     // 已决定: 准予 or 不予许可
+  kConcluded,   // 已办结
 };
 std::string CaseStateKey(CaseState s);
 std::string CaseStateLabel(CaseState s);
@@ -44,6 +48,12 @@ struct CaseEvent {
   std::string unit_name;
   std::string opinion;
   bool is_public = true;
+};
+
+struct CaseSuspension {
+  std::string from;  // YYYY-MM-DD, first day not counted
+  std::string to;    // YYYY-MM-DD, last day not counted; "" while the procedure runs
+  std::string reason;
 };
 
 struct CaseMaterial {
@@ -82,8 +92,30 @@ struct Case {
   std::string acceptance_due;  // YYYY-MM-DD, stored so supervision can query by due date
   std::string promised_due;
   std::string statutory_due;
+  int current_step = 0;  // 1-based index into the item version's steps; 0 before acceptance
+  std::int64_t assignee_id = 0;
+  std::string assignee_name;
+  std::string step_started_on;
+  std::string step_due;
+  int extension_days = 0;
+  std::string decision;  // "approve" | "deny"
+  std::int64_t decided_at = 0;
+  std::int64_t concluded_at = 0;
+  std::vector<CaseSuspension> suspensions;
   std::vector<CaseMaterial> materials;
   std::vector<CaseEvent> events;
+};
+
+/// One action on a case by staff.
+struct CaseAction {
+  /// accept | refuse | request_correction (window clerk); claim | complete_step (the step's
+  /// role); decide (审批人, decision approve|deny); conclude; suspend | resume (special
+  /// procedure, 第四十五条); extend (审批人, once, 第四十二条).
+  std::string action;
+  std::string opinion;
+  std::vector<std::string> missing;  // request_correction: everything missing, at once
+  std::string decision;              // decide: "approve" | "deny"
+  int days = 0;                      // extend
 };
 
 /// One uploaded material of an application.
@@ -128,8 +160,9 @@ class CaseService {
   Case PublicStatus(const std::string& case_no, const std::string& query_code);
 
   // ---- internal zone (staff)
-  /// Cases of the staff member's unit subtree, optionally in one state.
-  std::vector<Case> Queue(const identity::Context& ctx, const std::string& state);
+  /// Cases of the units the staff member handles, optionally in one state; mine: only those
+  /// assigned to the staff member or waiting for a role they hold.
+  std::vector<Case> Queue(const identity::Context& ctx, const std::string& state, bool mine = false);
   Case ForStaff(const identity::Context& ctx, const std::string& case_no);
   /// The acceptance deadline (with explanation) and, when the office stayed silent past it,
   /// the deemed acceptance date (第三十二条).
@@ -139,6 +172,11 @@ class CaseService {
   /// required, once only). Window clerk of the case's department (or its subtree).
   Case Act(const identity::Context& ctx, const std::string& case_no, const std::string& action,
            const std::string& opinion, const std::vector<std::string>& missing);
+  /// Any action; checks role, unit, state and the action's own rules, and answers a clear
+  /// error otherwise (nothing changes then).
+  Case Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a);
+  /// The item version a case runs on (its steps and limits).
+  Item ItemOf(const Case& c);
 
   const std::set<std::string>& AllowedTypes() const;
 
@@ -146,6 +184,8 @@ class CaseService {
   void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
                 const std::string& unit_name, const std::string& opinion, bool is_public);
   void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event);
+  /// Promised, statutory and step due dates from acceptance, suspensions and extension.
+  void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal);
   std::vector<CaseMaterial> StoreUploads(db::Tx& tx, const Item& item, const std::vector<Upload>& uploads,
                                          bool require_all, int round);
 

@@ -125,6 +125,35 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 404);
       const track = await (await fetch(`${node.external}/services/track?case_no=${caseNo}&code=${code}`)).text();
       assert.match(track, /已受理/);
+
+      // The item's flow: each step signed for and completed by its role, then the decision.
+      const login = async (username) => {
+        const c = new Client(node.internal);
+        const t = (await (await c.post('/api/v1/session', { json: { username, password: node.account(username).password } })).json()).csrf_token;
+        return (action, extra = {}) => c.post(`/api/v1/cases/${caseNo}/actions`, { json: { action, ...extra }, headers: { 'x-csrf-token': t } });
+      };
+      const handler = await login('handler');
+      const reviewer = await login('reviewer');
+      const approver = await login('approver');
+      const windowClerk = (action) => clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal((await reviewer('claim')).status, 403, 'the first step after acceptance is the handler\'s');
+      const item = await (await fetch(`${node.external}/api/v1/items/${ITEM}`)).json();
+      for (const step of item.steps.slice(1, -1)) {
+        const act = step.role === 'handler' ? handler : reviewer;
+        assert.equal((await act('claim')).status, 200, `claim ${step.name}`);
+        const done = await act('complete_step', { opinion: `${step.name}通过` });
+        assert.equal(done.status, 200, `complete ${step.name}`);
+      }
+      assert.equal((await approver('claim')).status, 200);
+      assert.equal((await approver('decide', { decision: 'deny' })).status, 400, 'a denial needs reasons');
+      const decided = await approver('decide', { decision: 'approve', opinion: '同意' });
+      assert.equal(decided.status, 200);
+      assert.equal((await decided.json()).state, 'decided');
+      assert.equal((await windowClerk('conclude')).status, 200);
+      assert.ok(await waitState(caseNo, code, 'concluded'), 'the applicant sees the conclusion');
+      const final = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.ok(!final.events.some((e) => e.action === 'claim'), 'who signed for a step is not shown outside');
+      assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));
     });
   });
 }

@@ -55,6 +55,7 @@ struct Approval {
     clerk = Staff("clerk", scj, {"window_clerk"});
     other_clerk = Staff("zclerk", zrj, {"window_clerk"});
     handler = Staff("handler", scj, {"handler"});
+    approver = Staff("approver", scj, {"approver"});
   }
   identity::Context Staff(const std::string& name, std::int64_t unit, std::set<std::string> roles) {
     auto sys = identity::Context::System("测试");
@@ -97,7 +98,7 @@ struct Approval {
   approval::CatalogueService catalogue;
   approval::CaseService cases;
   std::int64_t scj = 0, zrj = 0;
-  identity::Context clerk, other_clerk, handler;
+  identity::Context clerk, other_clerk, handler, approver;
 };
 
 class Cases : public BackendTest {
@@ -277,6 +278,79 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   EXPECT_EQ(outside.Count("exchange_errors"), 0);
   EXPECT_EQ(inside.Count("exchange_errors"), 0);
   fs::remove_all(spool);
+}
+
+approval::CaseAction Do(const std::string& action, const std::string& opinion = "", const std::string& decision = "",
+                        int days = 0) {
+  approval::CaseAction a;
+  a.action = action;
+  a.opinion = opinion;
+  a.decision = decision;
+  a.days = days;
+  return a;
+}
+
+TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("flow"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});  // accepted Monday 03-02
+  Case c = a.cases.ForStaff(a.handler, s.case_no);
+  EXPECT_EQ(c.current_step, 2);
+  EXPECT_EQ(c.step_due, "2026-03-05");  // 审查: 3 working days after 03-02
+  // Only the step's role may sign for it; nobody may act before signing.
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("claim")), Error);
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("complete_step")), Error);
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("claim")), Error);  // already signed
+  // A special procedure stops the clock (Art. 45): 03-03 and 03-04 are not counted.
+  n_->clock.Set(core::ParseLocal("2026-03-03 09:00"));
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("suspend", "  ")), Error);  // the procedure must be named
+  a.cases.Act(a.handler, s.case_no, Do("suspend", "检验检测"));
+  EXPECT_EQ(a.cases.ForStaff(a.handler, s.case_no).state, CaseState::kSuspended);
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("complete_step")), Error);  // not while suspended
+  n_->clock.Set(core::ParseLocal("2026-03-05 09:00"));
+  c = a.cases.Act(a.handler, s.case_no, Do("resume", "检测合格"));
+  EXPECT_EQ(c.state, CaseState::kInProgress);
+  ASSERT_EQ(c.suspensions.size(), 1u);
+  EXPECT_EQ(c.suspensions[0].from, "2026-03-03");
+  EXPECT_EQ(c.suspensions[0].to, "2026-03-04");
+  EXPECT_EQ(c.promised_due, "2026-03-11");   // 5 days, two of them stopped: 09 → 11
+  EXPECT_EQ(c.statutory_due, "2026-03-18");  // 10 days: 16 → 18
+  EXPECT_EQ(c.step_due, "2026-03-09");       // 审查 3 days: 05 → 09
+  // Extension: approver only, once, at most 10 days, with reasons (Art. 42).
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("extend", "需要", "", 5)), Error);
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("extend", "", "", 5)), Error);
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("extend", "太多", "", 11)), Error);
+  c = a.cases.Act(a.approver, s.case_no, Do("extend", "需现场核查", "", 10));
+  EXPECT_EQ(c.statutory_due, "2026-04-01");  // 20 counted days after 03-02 with 03-03/04 stopped
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("extend", "再延", "", 1)), Error);
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "材料齐全，符合条件"));
+  c = a.cases.ForStaff(a.approver, s.case_no);
+  EXPECT_EQ(c.current_step, 3);
+  EXPECT_EQ(c.assignee_id, 0);
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve")), Error);  // sign first
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("complete_step")), Error);  // the last step is a decision
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("decide", "", "deny")), Error);  // denial needs reasons
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("decide", "", "maybe")), Error);
+  c = a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
+  EXPECT_EQ(c.state, CaseState::kDecided);
+  EXPECT_EQ(c.decision, "approve");
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("conclude")), Error);  // not the handler's to conclude
+  c = a.cases.Act(a.clerk, s.case_no, Do("conclude"));
+  EXPECT_EQ(c.state, CaseState::kConcluded);
+  n_->exchange->Pump();
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kConcluded);
+  std::vector<std::string> seen;
+  for (const auto& e : mine.events) seen.push_back(e.action);
+  // The applicant sees every public step (not who signed for which step).
+  EXPECT_EQ(seen, (std::vector<std::string>{"submit", "receive", "accept", "suspend", "resume", "extend", "complete_step",
+                                            "decide", "conclude"}));
+  EXPECT_EQ(n_->Count("audit_log", "action LIKE 'case.%'"), 10);  // submit, accept, 2 claims, suspend, resume, extend, complete, decide, conclude
 }
 
 YIWANG_BACKENDS(Cases);
