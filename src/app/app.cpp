@@ -22,8 +22,11 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
   app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
   app->catalogue->RegisterPacketHandlers();
+  app->documents = std::make_unique<approval::DocumentService>(*app->db, *app->clock, *app->files,
+                                                              core::DeriveKey(c.secret, "seal-keys"), c.public_url);
   app->cases = std::make_unique<approval::CaseService>(*app->db, *app->clock, *app->audit, *app->exchange, *app->files,
-                                                      *app->catalogue, *app->calendar, approval::LegalPeriods{});
+                                                      *app->catalogue, *app->calendar, *app->documents,
+                                                      approval::LegalPeriods{});
   app->cases->RegisterPacketHandlers();
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();

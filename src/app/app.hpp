@@ -29,6 +29,7 @@ struct App {
   std::unique_ptr<files::FileStore> files;
   std::unique_ptr<calendar::CalendarService> calendar;
   std::unique_ptr<approval::CatalogueService> catalogue;
+  std::unique_ptr<approval::DocumentService> documents;
   std::unique_ptr<approval::CaseService> cases;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;

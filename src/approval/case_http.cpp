@@ -60,6 +60,34 @@ nlohmann::json ItemForApply(const approval::Item& item) {
   return j;
 }
 
+nlohmann::json DocumentsView(app::App& app, const std::string& case_no, const std::string& base) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : app.documents->ForCase(case_no)) {
+    nlohmann::json j = approval::DocumentJson(d);
+    j["href"] = base + http::UrlEncode(case_no) + "/documents/" + http::UrlEncode(d.doc_no);
+    out.push_back(j);
+  }
+  return out;
+}
+
+Response PdfResponse(app::App& app, const std::string& case_no, const std::string& doc_no) {
+  for (const auto& d : app.documents->ForCase(case_no)) {
+    if (d.doc_no != doc_no) continue;
+    Response res;
+    res.content_type = "application/pdf";
+    res.body = app.documents->Pdf(d);
+    res.Header("Content-Disposition", "attachment; filename=\"" + d.doc_no + ".pdf\"");
+    return res;
+  }
+  throw Error(ErrorCode::kNotFound, "文书不存在：" + doc_no);
+}
+
+nlohmann::json VerificationView(const approval::Verification& v) {
+  nlohmann::json j = {{"found", v.found}, {"valid", v.found && v.signature_valid && v.bytes_match}, {"message", v.message}};
+  if (v.found) j["document"] = approval::DocumentJson(v.document);
+  return j;
+}
+
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -114,6 +142,8 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, false);
+    view["documents"] = DocumentsView(app, c.case_no, "/account/cases/");
+    view["has_documents"] = !view["documents"].empty();
     // The query code is shown once, right after submission (only its SM3 is stored).
     const std::string code = req.Query("code");
     if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) view["query_code"] = code;
@@ -131,10 +161,50 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
     }
   });
+  r.Add("GET", "/account/cases/:case_no/documents/:doc_no", Access::kPublic, [&app](Request& req) {
+    app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));  // the applicant's own case only
+    return PdfResponse(app, req.Param("case_no"), req.Param("doc_no"));
+  });
+  // The QR code on a sealed document opens this page: valid or not, and what was certified.
+  // Uploading the PDF checks that not a byte of it was changed.
+  auto verify_page = [&app, secure](Request& req, const std::string* bytes) {
+    approval::Verification v = app.documents->Verify(req.Param("doc_no"), bytes);
+    nlohmann::json view = VerificationView(v);
+    view["doc_no"] = req.Param("doc_no");
+    view["checked_file"] = bytes != nullptr;
+    Response cookies;
+    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
+    Response res = app.renderer->Page(req, "external/verify", "电子文书核验", view, v.found ? 200 : 404);
+    for (auto& h : cookies.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/verify/:doc_no", Access::kAnyone, [verify_page](Request& req) { return verify_page(req, nullptr); });
+  r.Add("POST", "/verify/:doc_no", Access::kAnyone, [verify_page](Request& req) {
+    const http::Part* file = req.File("file");
+    if (!file || file->data.empty()) throw Error(ErrorCode::kInvalidInput, "请选择要核验的 PDF 文件");
+    return verify_page(req, &file->data);
+  });
+  r.Add("GET", "/api/v1/certificates/:doc_no/verify", Access::kAnyone, [&app](Request& req) {
+    approval::Verification v = app.documents->Verify(req.Param("doc_no"));
+    return Response::Json(VerificationView(v), v.found ? 200 : 404);
+  });
   r.Add("GET", "/account/cases", Access::kPublic, [&app](Request& req) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& c : app.cases->MyCases(ContextOf(req))) rows.push_back(approval::CaseJson(c, false));
     return app.renderer->Page(req, "external/my_cases", "我的办件", {{"cases", rows}, {"empty", rows.empty()}});
+  });
+  r.Add("GET", "/services/concluded", Access::kAnyone, [&app](Request& req) {
+    const int page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+    std::int64_t total = 0;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& c : app.cases->Concluded(page, 20, &total)) {
+      nlohmann::json j = approval::CaseJson(c, false);
+      j.erase("events");
+      j.erase("materials");
+      rows.push_back(j);
+    }
+    return app.renderer->Page(req, "external/concluded", "办件公示",
+                              {{"cases", rows}, {"empty", rows.empty()}, {"pager", http::PagerView(req, total, page, 20)}});
   });
   r.Add("GET", "/services/track", Access::kAnyone, [&app](Request& req) {
     nlohmann::json view = {{"case_no", req.Query("case_no")}};
@@ -207,6 +277,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, true);
+    view["documents"] = DocumentsView(app, c.case_no, "/cases/");
+    view["has_documents"] = !view["documents"].empty();
     if (c.received_at) {
       approval::Deadline d = app.cases->AcceptanceDeadlineOf(c);
       nlohmann::json days = nlohmann::json::array();
@@ -250,6 +322,10 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };
   r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });
+  r.Add("GET", "/cases/:case_no/documents/:doc_no", Access::kStaff, [&app](Request& req) {
+    app.cases->ForStaff(ContextOf(req), req.Param("case_no"));  // per unit
+    return PdfResponse(app, req.Param("case_no"), req.Param("doc_no"));
+  });
   r.Add("POST", "/cases/:case_no/actions", Access::kStaff, [&app, case_page, secure](Request& req) {
     try {
       approval::CaseAction a;

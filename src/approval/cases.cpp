@@ -430,9 +430,12 @@ Case CaseService::PublicStatus(const std::string& case_no, const std::string& qu
 
 // ---------------------------------------------------------------- exchange
 
-void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e) {
+void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const std::vector<IssuedDocument>& docs) {
   exchange_.Send(tx, core::Zone::kExternal, "case.updated",
                  {{"case_no", c.case_no},
+                  {"documents", documents_.Packet(docs)},
+                  {"decision", c.decision},
+                  {"concluded_at", c.concluded_at},
                   {"state", CaseStateKey(c.state)},
                   {"correction_note", c.correction_note},
                   {"accepted_on", c.accepted_on},
@@ -541,9 +544,13 @@ void CaseService::RegisterPacketHandlers() {
     long long id = c->id, n = clock_.NowMs();
     std::string st = j.at("state").get<std::string>(), note = j.value("correction_note", ""),
                 on = j.value("accepted_on", ""), pd = j.value("promised_due", ""), sd = j.value("statutory_due", "");
+    std::string decision = j.value("decision", "");
+    long long concluded = j.value("concluded_at", std::int64_t{0});
     tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, accepted_on = :a, promised_due = :p, "
-                "statutory_due = :sd, updated_at = :u WHERE id = :id",
-        soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(n), soci::use(id);
+                "statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u WHERE id = :id",
+        soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
+        soci::use(concluded), soci::use(n), soci::use(id);
+    if (j.contains("documents")) documents_.Accept(tx, j.at("documents"));
     if (!already) {  // zone "both": the event row is already there
       long long ts = e.at("ts").get<std::int64_t>();
       std::string action = e.at("action").get<std::string>(), est = e.at("state").get<std::string>(),
@@ -848,14 +855,54 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
         soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
         soci::use(decided_at), soci::use(concluded_at), soci::use(n),
         soci::use(id);
+    // The sealed documents: the decision when it is made, the certificate when a grant is
+    // concluded (行政许可法 第三十八条, 第四十四条).
+    std::vector<IssuedDocument> docs;
+    if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text));
+    if (a.action == "conclude" && c.decision == "approve") docs.push_back(documents_.Issue(tx, c, item, "certificate", ""));
     const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
     audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
     if (is_public) {
-      FeedBack(tx, c, {now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, true});
+      FeedBack(tx, c, {now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, true}, docs);
     }
   });
   return ForStaff(ctx, case_no);
+}
+
+std::string MaskApplicant(const std::string& kind, const std::string& name) {
+  if (kind != "enterprise") return identity::MaskName(name);
+  static const char* kForms[] = {"股份有限公司", "有限责任公司", "有限公司", "专业合作社", "合作社", "合伙企业",
+                                 "个体工商户", "研究院", "中心", "协会", "学校", "医院", "公司", "厂", "店"};
+  std::vector<std::string> chars;
+  for (std::size_t i = 0; i < name.size();) {
+    unsigned char ch = static_cast<unsigned char>(name[i]);
+    std::size_t len = ch < 0x80 ? 1 : (ch >> 5) == 6 ? 2 : (ch >> 4) == 14 ? 3 : 4;
+    chars.push_back(name.substr(i, len));
+    i += len;
+  }
+  std::string prefix;
+  for (std::size_t i = 0; i < std::min<std::size_t>(2, chars.size()); ++i) prefix += chars[i];
+  for (const char* form : kForms) {
+    const std::string f(form);
+    if (name.size() > f.size() && name.compare(name.size() - f.size(), f.size(), f) == 0) return prefix + "某某" + f;
+  }
+  return prefix + "某某";
+}
+
+std::vector<Case> CaseService::Concluded(int page, int per_page, std::int64_t* total) {
+  db::Conn c(db_);
+  long long n = 0;
+  c.sql() << "SELECT COUNT(*) FROM cases WHERE state = 'concluded'", soci::into(n);
+  if (total) *total = n;
+  long long limit = std::clamp(per_page, 1, 100), offset = static_cast<long long>(std::max(page, 1) - 1) * limit;
+  std::vector<Case> out;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols
+                                                  << " FROM cases WHERE state = 'concluded' ORDER BY concluded_at DESC, id "
+                                                     "DESC LIMIT :l OFFSET :o",
+                                  soci::use(limit), soci::use(offset));
+  for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  return out;
 }
 
 nlohmann::json CaseJson(const Case& c, bool staff_view) {
@@ -903,7 +950,8 @@ nlohmann::json CaseJson(const Case& c, bool staff_view) {
     j["received_at"] = c.received_at ? core::FormatLocal(c.received_at) : "";
     j["corrections_requested"] = c.corrections_requested;
   } else {
-    j["applicant_name"] = identity::MaskName(c.applicant_name);
+    j["applicant_name"] = MaskApplicant(c.applicant_kind, c.applicant_name);
+    j["concluded_on"] = c.concluded_at ? core::FormatLocalDate(c.concluded_at) : "";
     j["materials"] = materials;
   }
   return j;

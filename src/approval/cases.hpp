@@ -15,6 +15,7 @@
 
 #include "approval/catalogue.hpp"
 #include "approval/deadlines.hpp"
+#include "approval/documents.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -144,9 +145,9 @@ class CaseService {
  public:
   CaseService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange,
               files::FileStore& files, CatalogueService& catalogue, calendar::CalendarService& calendar,
-              LegalPeriods periods)
+              DocumentService& documents, LegalPeriods periods)
       : db_(db), clock_(clock), audit_(audit), exchange_(exchange), files_(files), catalogue_(catalogue),
-        calendar_(calendar), periods_(periods) {}
+        calendar_(calendar), documents_(documents), periods_(periods) {}
 
   void RegisterPacketHandlers();
 
@@ -158,6 +159,9 @@ class CaseService {
   std::vector<Case> MyCases(const identity::Context& ctx);
   /// 全过程公开: anyone with the case number and its query code sees the status and timeline.
   Case PublicStatus(const std::string& case_no, const std::string& query_code);
+  /// 办件公示: concluded cases, newest first, with the applicant's name masked
+  /// (MaskApplicant). Anyone may read it.
+  std::vector<Case> Concluded(int page, int per_page, std::int64_t* total);
 
   // ---- internal zone (staff)
   /// Cases of the units the staff member handles, optionally in one state; mine: only those
@@ -183,7 +187,7 @@ class CaseService {
  private:
   void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
                 const std::string& unit_name, const std::string& opinion, bool is_public);
-  void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event);
+  void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event, const std::vector<IssuedDocument>& docs = {});
   /// Promised, statutory and step due dates from acceptance, suspensions and extension.
   void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal);
   std::vector<CaseMaterial> StoreUploads(db::Tx& tx, const Item& item, const std::vector<Upload>& uploads,
@@ -196,9 +200,16 @@ class CaseService {
   files::FileStore& files_;
   CatalogueService& catalogue_;
   calendar::CalendarService& calendar_;
+  DocumentService& documents_;
   LegalPeriods periods_;
 };
 
 nlohmann::json CaseJson(const Case& c, bool staff_view);
+
+/// How an applicant's name is shown in public (办件公示): a person as 张*三 / 张* (the family
+/// name and, for three or more characters, the last one); an organisation keeps its first two
+/// characters (usually the place) and its legal form, the rest becomes 某某:
+/// 滨海东河食品有限公司 → 滨海某某有限公司.
+std::string MaskApplicant(const std::string& kind, const std::string& name);
 
 }  // namespace yiwang::approval

@@ -101,6 +101,8 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.secret = v;
   } else if (key == "threads") {
     c.threads = ToInt(key, v, 1, 256);
+  } else if (key == "public_url") {
+    c.public_url = v;
   } else if (key == "site_name") {
     c.site_name = v;
   } else if (key == "district_name") {
@@ -190,6 +192,8 @@ void LoadConfigEnv(Config& c) {
 void ValidateConfig(Config& c) {
   if (c.data_dir.empty()) throw Error(ErrorCode::kInvalidInput, "必须指定数据目录（--data）");
   if (c.database.empty()) c.database = "sqlite://" + c.data_dir + "/yiwang.db";
+  if (c.public_url.empty()) c.public_url = "http://" + c.external_addr;
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   if (c.mode == Mode::kProduction) {
     bool known = std::find(std::begin(kKnownSecrets), std::end(kKnownSecrets), c.secret) != std::end(kKnownSecrets);
     if (known || c.secret.size() < 32) {
@@ -223,6 +227,7 @@ std::map<std::string, std::string> Config::Describe() const {
       {"data", data_dir},
       {"database", database.rfind("postgresql://", 0) == 0 ? "postgresql://…" : database},
       {"external", external_addr},
+      {"public_url", public_url},
       {"internal", internal_addr},
       {"secret", secret.empty() ? "(未设置)" : "(已设置)"},
       {"threads", std::to_string(threads)},

@@ -28,6 +28,9 @@ struct Config {
   std::string secret;
   int threads = 4;
   std::string site_name = "滨海市东河区人民政府";
+  /// The external zone's address as citizens reach it (printed in the QR codes of sealed
+  /// documents); default http://<external>.
+  std::string public_url;
   std::string district_name = "东河区";
   std::string password_profile = "asvs";
   /// Roles whose holders must pass a TOTP second factor (domain-rules: privileged staff).

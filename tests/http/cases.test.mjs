@@ -33,7 +33,7 @@ for (const backend of backends()) {
       headers: { 'x-csrf-token': csrf, 'idempotency-key': key },
     });
     const waitState = async (caseNo, code, state) => {
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 200; i++) {
         const r = await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`);
         if (r.ok && (await r.json()).state === state) return true;
         await new Promise((res) => setTimeout(res, 100));
@@ -98,7 +98,7 @@ for (const backend of backends()) {
     it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       let seen = false;
-      for (let i = 0; i < 60 && !seen; i++) {
+      for (let i = 0; i < 200 && !seen; i++) {
         const q = await (await clerk.get('/api/v1/cases?state=received')).json();
         seen = q.cases.some((c) => c.case_no === caseNo);
         if (!seen) await new Promise((res) => setTimeout(res, 100));

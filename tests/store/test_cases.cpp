@@ -33,7 +33,8 @@ struct Approval {
       : node(n),
         calendar(*n.db, n.clock, *n.audit),
         catalogue(*n.db, n.clock, *n.audit, *n.exchange),
-        cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, {}) {
+        documents(*n.db, n.clock, *n.files, std::string(32, 's'), "http://127.0.0.1:8080"),
+        cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, documents, {}) {
     catalogue.RegisterPacketHandlers();
     cases.RegisterPacketHandlers();
   }
@@ -96,10 +97,21 @@ struct Approval {
   Node& node;
   calendar::CalendarService calendar;
   approval::CatalogueService catalogue;
+  approval::DocumentService documents;
   approval::CaseService cases;
   std::int64_t scj = 0, zrj = 0;
   identity::Context clerk, other_clerk, handler, approver;
 };
+
+approval::CaseAction Do(const std::string& action, const std::string& opinion = "", const std::string& decision = "",
+                        int days = 0) {
+  approval::CaseAction a;
+  a.action = action;
+  a.opinion = opinion;
+  a.decision = decision;
+  a.days = days;
+  return a;
+}
 
 class Cases : public BackendTest {
  protected:
@@ -275,20 +287,33 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   Case mine = out.cases.ForApplicant(me, s.case_no);
   EXPECT_EQ(mine.state, CaseState::kAccepted);
   EXPECT_EQ(mine.promised_due, "2026-03-09");
+  // Decided and concluded inside; the sealed documents verify outside without the internal database.
+  in.cases.Act(in.handler, s.case_no, Do("claim"));
+  in.cases.Act(in.handler, s.case_no, Do("complete_step", "符合条件"));
+  in.cases.Act(in.approver, s.case_no, Do("claim"));
+  in.cases.Act(in.approver, s.case_no, Do("decide", "", "approve"));
+  in.cases.Act(in.clerk, s.case_no, Do("conclude"));
+  ferry();
+  EXPECT_EQ(out.cases.ForApplicant(me, s.case_no).state, CaseState::kConcluded);
+  auto docs = out.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 2u);
+  std::string pdf = out.documents.Pdf(docs[1]);
+  EXPECT_TRUE(out.documents.Verify(docs[1].doc_no, &pdf).signature_valid);
+  EXPECT_EQ(out.cases.Concluded(1, 10, nullptr).size(), 1u);
   EXPECT_EQ(outside.Count("exchange_errors"), 0);
   EXPECT_EQ(inside.Count("exchange_errors"), 0);
   fs::remove_all(spool);
 }
 
-approval::CaseAction Do(const std::string& action, const std::string& opinion = "", const std::string& decision = "",
-                        int days = 0) {
-  approval::CaseAction a;
-  a.action = action;
-  a.opinion = opinion;
-  a.decision = decision;
-  a.days = days;
-  return a;
+TEST(MaskApplicant, PeopleAndOrganisations) {
+  EXPECT_EQ(approval::MaskApplicant("citizen", "张三丰"), "张*丰");
+  EXPECT_EQ(approval::MaskApplicant("citizen", "张三"), "张*");
+  EXPECT_EQ(approval::MaskApplicant("enterprise", "滨海东河食品有限公司"), "滨海某某有限公司");
+  EXPECT_EQ(approval::MaskApplicant("enterprise", "东河区绿源蔬菜专业合作社"), "东河某某专业合作社");
+  EXPECT_EQ(approval::MaskApplicant("enterprise", "滨海新港物流股份有限公司"), "滨海某某股份有限公司");
+  EXPECT_EQ(approval::MaskApplicant("enterprise", "东河小馆"), "东河某某");
 }
+
 
 TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   Approval a(*n_);
@@ -339,9 +364,33 @@ TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   c = a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
   EXPECT_EQ(c.state, CaseState::kDecided);
   EXPECT_EQ(c.decision, "approve");
+  // The decision is a sealed PDF: SM2 over SM3 by the department's seal key.
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].title, "准予行政许可决定书");
+  std::string pdf = a.documents.Pdf(docs[0]);
+  EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u);
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no, &pdf).signature_valid);
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no, &pdf).bytes_match);
+  std::string tampered = pdf;
+  tampered[tampered.size() / 2] ^= 0x01;  // one changed byte
+  EXPECT_FALSE(a.documents.Verify(docs[0].doc_no, &tampered).bytes_match);
+  EXPECT_FALSE(a.documents.Verify("NO-SUCH-DOC").found);
+  n_->Exec("UPDATE documents SET payload = REPLACE(payload, '张三', '李四')");  // a forged record
+  EXPECT_FALSE(a.documents.Verify(docs[0].doc_no).signature_valid);
+  n_->Exec("UPDATE documents SET payload = REPLACE(payload, '李四', '张三')");
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no).signature_valid);
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("conclude")), Error);  // not the handler's to conclude
   c = a.cases.Act(a.clerk, s.case_no, Do("conclude"));
   EXPECT_EQ(c.state, CaseState::kConcluded);
+  docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 2u);  // and the certificate once the grant is concluded
+  EXPECT_EQ(docs[1].kind, "certificate");
+  EXPECT_TRUE(a.documents.Verify(docs[1].doc_no).signature_valid);
+  std::int64_t total = 0;
+  auto concluded = a.cases.Concluded(1, 20, &total);
+  EXPECT_EQ(total, 1);
+  EXPECT_EQ(approval::CaseJson(concluded.at(0), false)["applicant_name"], "张*");
   n_->exchange->Pump();
   Case mine = a.cases.ForApplicant(me, s.case_no);
   EXPECT_EQ(mine.state, CaseState::kConcluded);

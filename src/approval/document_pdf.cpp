@@ -1,0 +1,195 @@
+#include "approval/document_pdf.hpp"
+
+#include <cairo-pdf.h>
+#include <pango/pangocairo.h>
+#include <qrencode.h>
+
+#include <cmath>
+#include <cstdio>
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace yiwang::approval {
+namespace {
+
+constexpr double kWidth = 595.28, kHeight = 841.89;  // A4 in points
+
+cairo_status_t Append(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+/// Draws text with pango at (x, y) within width; returns the height used.
+double Text(cairo_t* cr, const std::string& text, const char* font, double x, double y, double width,
+            PangoAlignment align = PANGO_ALIGN_LEFT, double r = 0, double g = 0, double b = 0) {
+  PangoLayout* layout = pango_cairo_create_layout(cr);
+  PangoFontDescription* desc = pango_font_description_from_string(font);
+  pango_layout_set_font_description(layout, desc);
+  pango_layout_set_width(layout, static_cast<int>(width * PANGO_SCALE));
+  pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment(layout, align);
+  pango_layout_set_spacing(layout, 6 * PANGO_SCALE);
+  pango_layout_set_text(layout, text.c_str(), -1);
+  cairo_set_source_rgb(cr, r, g, b);
+  cairo_move_to(cr, x, y);
+  pango_cairo_show_layout(cr, layout);
+  int w = 0, h = 0;
+  pango_layout_get_pixel_size(layout, &w, &h);
+  pango_font_description_free(desc);
+  g_object_unref(layout);
+  return h;
+}
+
+void Seal(cairo_t* cr, double cx, double cy, const std::string& issuer) {
+  const double radius = 62;
+  cairo_save(cr);
+  cairo_set_source_rgba(cr, 0.82, 0.07, 0.09, 0.85);
+  cairo_set_line_width(cr, 3.5);
+  cairo_arc(cr, cx, cy, radius, 0, 2 * M_PI);
+  cairo_stroke(cr);
+  // Five-pointed star.
+  cairo_new_path(cr);
+  for (int i = 0; i < 10; ++i) {
+    const double a = -M_PI / 2 + i * M_PI / 5;
+    const double rr = i % 2 == 0 ? 17 : 7;
+    const double px = cx + rr * std::cos(a), py = cy + rr * std::sin(a);
+    if (i == 0) cairo_move_to(cr, px, py);
+    else cairo_line_to(cr, px, py);
+  }
+  cairo_close_path(cr);
+  cairo_fill(cr);
+  // The issuer's name along the upper arc, one character at a time.
+  std::vector<std::string> chars;
+  for (std::size_t i = 0; i < issuer.size();) {
+    unsigned char c = static_cast<unsigned char>(issuer[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+    chars.push_back(issuer.substr(i, len));
+    i += len;
+  }
+  const double span = std::min(M_PI * 1.25, 0.28 * static_cast<double>(chars.size()));
+  for (std::size_t i = 0; i < chars.size(); ++i) {
+    const double a = -M_PI / 2 - span / 2 + (chars.size() == 1 ? span / 2 : span * static_cast<double>(i) / (chars.size() - 1));
+    cairo_save(cr);
+    cairo_translate(cr, cx + (radius - 17) * std::cos(a), cy + (radius - 17) * std::sin(a));
+    cairo_rotate(cr, a + M_PI / 2);
+    PangoLayout* layout = pango_cairo_create_layout(cr);
+    PangoFontDescription* desc = pango_font_description_from_string("Noto Sans CJK SC Bold 13");
+    pango_layout_set_font_description(layout, desc);
+    pango_layout_set_text(layout, chars[i].c_str(), -1);
+    int w = 0, h = 0;
+    pango_layout_get_pixel_size(layout, &w, &h);
+    cairo_move_to(cr, -w / 2.0, -h / 2.0);
+    pango_cairo_show_layout(cr, layout);
+    pango_font_description_free(desc);
+    g_object_unref(layout);
+    cairo_restore(cr);
+  }
+  cairo_restore(cr);
+  Text(cr, "行政许可专用章", "Noto Sans CJK SC Bold 10", cx - 50, cy + 22, 100, PANGO_ALIGN_CENTER, 0.82, 0.07, 0.09);
+}
+
+void Qr(cairo_t* cr, const std::string& text, double x, double y, double size) {
+  std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(QRcode_encodeString8bit(text.c_str(), 0, QR_ECLEVEL_M), &QRcode_free);
+  if (!qr) throw Error(ErrorCode::kInternal, "二维码生成失败");
+  const double cell = size / qr->width;
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  for (int row = 0; row < qr->width; ++row) {
+    for (int col = 0; col < qr->width; ++col) {
+      if (qr->data[row * qr->width + col] & 1) cairo_rectangle(cr, x + col * cell, y + row * cell, cell, cell);
+    }
+  }
+  cairo_fill(cr);
+}
+
+}  // namespace
+
+std::string ChineseDate(const std::string& d) {
+  int y = 0, m = 0, day = 0;
+  char tail = 0;
+  if (d.size() != 10 || std::sscanf(d.c_str(), "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 || m < 1 || m > 12 || day < 1 ||
+      day > 31) {
+    throw Error(ErrorCode::kInvalidInput, "日期格式应为 YYYY-MM-DD：" + d);
+  }
+  static const char* kDigits[] = {"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+  auto small = [](int n) {
+    static const char* kD[] = {"", "一", "二", "三", "四", "五", "六", "七", "八", "九"};
+    if (n < 10) return std::string(kD[n]);
+    return std::string(n / 10 == 1 ? "" : kD[n / 10]) + "十" + kD[n % 10];
+  };
+  std::string out;
+  for (char c : std::to_string(y)) out += kDigits[c - '0'];
+  return out + "年" + small(m) + "月" + small(day) + "日";
+}
+
+std::string RenderDocumentPdf(const DocumentData& d) {
+  std::string out;
+  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(&Append, &out, kWidth, kHeight);
+  // Fixed metadata: the same document renders to the same bytes (its SM3 is what is sealed).
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, d.title.c_str());
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "yiwang");
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  const double margin = 72, width = kWidth - 2 * margin;
+  double y = 70;
+  const bool certificate = d.kind == "certificate";
+  if (certificate) {
+    // Double ornamental border.
+    cairo_set_source_rgb(cr, 0.62, 0.48, 0.16);
+    cairo_set_line_width(cr, 4);
+    cairo_rectangle(cr, 28, 28, kWidth - 56, kHeight - 56);
+    cairo_stroke(cr);
+    cairo_set_line_width(cr, 1.2);
+    cairo_rectangle(cr, 38, 38, kWidth - 76, kHeight - 76);
+    cairo_stroke(cr);
+    y = 100;
+    y += Text(cr, d.title, "Noto Sans CJK SC Bold 30", margin, y, width, PANGO_ALIGN_CENTER, 0.55, 0.05, 0.06) + 16;
+    y += Text(cr, "编号：" + d.doc_no, "Noto Serif CJK SC 11", margin, y, width, PANGO_ALIGN_CENTER) + 40;
+    const std::pair<std::string, std::string> rows[] = {
+        {"持  证  人", d.holder_name}, {"证件号码", d.holder_id}, {"许可事项", d.item_name},
+        {"办件编号", d.case_no},       {"发证机关", d.issuer},    {"有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until}};
+    for (const auto& [label, value] : rows) {
+      Text(cr, label, "Noto Sans CJK SC Bold 14", margin + 20, y, 110);
+      y += std::max(24.0, Text(cr, value, "Noto Serif CJK SC 14", margin + 140, y, width - 160)) + 14;
+    }
+    y += 20;
+    Text(cr, d.body, "Noto Serif CJK SC 13", margin + 20, y, width - 40);
+  } else {
+    // GB/T 9704-like: red 发文机关标志 and rule, 发文字号, title, body.
+    y += Text(cr, d.issuer, "Noto Serif CJK SC Bold 30", margin, y, width, PANGO_ALIGN_CENTER, 0.8, 0.05, 0.06) + 18;
+    cairo_set_source_rgb(cr, 0.8, 0.05, 0.06);
+    cairo_set_line_width(cr, 2);
+    cairo_move_to(cr, margin - 20, y);
+    cairo_line_to(cr, kWidth - margin + 20, y);
+    cairo_stroke(cr);
+    y += 10;
+    y += Text(cr, d.doc_no, "Noto Serif CJK SC 12", margin, y, width, PANGO_ALIGN_CENTER) + 28;
+    y += Text(cr, d.title, "Noto Sans CJK SC Bold 20", margin, y, width, PANGO_ALIGN_CENTER) + 28;
+    Text(cr, d.body, "Noto Serif CJK SC 13", margin, y, width);
+  }
+  // Issuer, date and seal.
+  const double sign_y = kHeight - 250;
+  Text(cr, d.issuer, "Noto Serif CJK SC 14", kWidth - margin - 260, sign_y, 240, PANGO_ALIGN_RIGHT);
+  Text(cr, ChineseDate(d.issued_on), "Noto Serif CJK SC 14", kWidth - margin - 260, sign_y + 28, 240, PANGO_ALIGN_RIGHT);
+  Seal(cr, kWidth - margin - 110, sign_y + 18, d.issuer);
+  if (!d.seal_sm3.empty()) {
+    Text(cr, "电子印章 SM2/SM3 · " + d.seal_sm3.substr(0, 16), "Noto Sans CJK SC 7", kWidth - margin - 260, sign_y + 88,
+         240, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);
+  }
+  // QR code with the verification address.
+  Qr(cr, d.verify_url, margin, kHeight - 170, 86);
+  Text(cr, "扫码核验：" + d.verify_url, "Noto Sans CJK SC 7", margin, kHeight - 78, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
+  cairo_show_page(cr);
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  const cairo_status_t status = cairo_surface_status(surface);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) throw Error(ErrorCode::kInternal, "PDF 生成失败");
+  return out;
+}
+
+}  // namespace yiwang::approval

@@ -1,0 +1,220 @@
+#include "approval/documents.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <set>
+
+#include "approval/cases.hpp"
+#include "approval/document_pdf.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/sm2.hpp"
+#include "db/row.hpp"
+#include "identity/checkdigit.hpp"
+
+namespace yiwang::approval {
+namespace {
+
+std::string SignedText(const std::string& pdf_sm3, const nlohmann::json& payload) {
+  return "yiwang-seal-v1\n" + pdf_sm3 + "\n" + payload.dump();
+}
+
+std::string Base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::string Unbase64(const std::string& b64) {
+  std::string out(b64.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr, &len,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    throw Error(ErrorCode::kInvalidInput, "文书内容无法解码");
+  }
+  out.resize(len);
+  return out;
+}
+
+IssuedDocument Load(const soci::row& r) {
+  IssuedDocument d;
+  d.doc_no = db::RowStr(r, "doc_no");
+  d.case_no = db::RowStr(r, "case_no");
+  d.kind = db::RowStr(r, "kind");
+  d.title = db::RowStr(r, "title");
+  d.issuer = db::RowStr(r, "issuer");
+  d.payload = nlohmann::json::parse(db::RowStr(r, "payload"));
+  d.pdf_sm3 = db::RowStr(r, "pdf_sm3");
+  d.signature_hex = db::RowStr(r, "signature");
+  d.public_pem = db::RowStr(r, "public_pem");
+  d.issued_at = db::RowInt(r, "issued_at");
+  return d;
+}
+
+void Insert(soci::session& sql, const IssuedDocument& d) {
+  std::string payload = d.payload.dump();
+  long long at = d.issued_at;
+  sql << "INSERT INTO documents (doc_no, case_no, kind, title, issuer, payload, pdf_sm3, signature, public_pem, issued_at) "
+         "VALUES (:n, :c, :k, :t, :i, :p, :h, :s, :pk, :a)",
+      soci::use(d.doc_no), soci::use(d.case_no), soci::use(d.kind), soci::use(d.title), soci::use(d.issuer),
+      soci::use(payload), soci::use(d.pdf_sm3), soci::use(d.signature_hex), soci::use(d.public_pem), soci::use(at);
+}
+
+const char* kCols = "doc_no, case_no, kind, title, issuer, payload, pdf_sm3, signature, public_pem, issued_at";
+
+}  // namespace
+
+std::pair<std::string, std::string> DocumentService::SealKey(db::Tx& tx, std::int64_t unit_id) {
+  long long unit = unit_id;
+  std::string pub, sealed;
+  soci::indicator ind = soci::i_null;
+  tx.sql() << "SELECT public_pem, private_sealed FROM seal_keys WHERE unit_id = :u", soci::use(unit), soci::into(pub, ind),
+      soci::into(sealed);
+  if (tx.sql().got_data() && ind == soci::i_ok) return {core::Sm4Open(seal_key_, sealed), pub};
+  // First document of this department: its seal key is made now; the private key is kept
+  // encrypted with SM4 under a key derived from the configured secret (GB/T 39786).
+  core::Sm2KeyPair k = core::GenerateSm2Key();
+  sealed = core::Sm4Seal(seal_key_, k.private_pem);
+  long long now = clock_.NowMs();
+  tx.sql() << "INSERT INTO seal_keys (unit_id, public_pem, private_sealed, created_at) VALUES (:u, :p, :s, :c)",
+      soci::use(unit), soci::use(k.public_pem), soci::use(sealed), soci::use(now);
+  return {k.private_pem, k.public_pem};
+}
+
+IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind,
+                                      const std::string& opinion) {
+  const std::int64_t now = clock_.NowMs();
+  const std::string today = core::FormatLocalDate(now);
+  const bool approve = c.decision == "approve";
+  IssuedDocument d;
+  d.kind = kind;
+  d.case_no = c.case_no;
+  d.doc_no = c.case_no + (kind == "certificate" ? "-Z" : "-J");
+  d.issuer = item.dept_name;
+  d.title = kind == "certificate" ? "行政许可证书" : approve ? "准予行政许可决定书" : "不予行政许可决定书";
+  const std::string submitted = core::FormatLocalDate(c.submitted_at);
+  std::string body;
+  if (kind == "certificate") {
+    body = "经审查，准予" + c.applicant_name + "办理“" + c.item_name + "”。";
+  } else if (approve) {
+    body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
+           "），经审查，符合法定条件、标准，根据《中华人民共和国行政许可法》第三十八条第一款的规定，决定准予行政许可。" +
+           (opinion.empty() ? "" : opinion);
+  } else {
+    body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
+           "），经审查，" + opinion +
+           "。根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可。如不服本决定，可以自收到本决定书之日起"
+           "六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。";
+  }
+  d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
+               {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
+               {"item", c.item_name},  {"issuer", d.issuer},    {"decision", c.decision}, {"issued_on", today}};
+  auto [private_pem, public_pem] = SealKey(tx, item.dept_unit_id);
+  DocumentData data;
+  data.kind = kind;
+  data.title = d.title;
+  data.doc_no = d.doc_no;
+  data.holder_name = c.applicant_name;
+  data.holder_id = identity::MaskIdNumber(c.applicant_id_number);
+  data.item_name = c.item_name;
+  data.case_no = c.case_no;
+  data.issuer = d.issuer;
+  data.decision = c.decision;
+  data.body = body;
+  data.issued_on = today;
+  data.verify_url = public_url_ + "/verify/" + d.doc_no;
+  data.seal_sm3 = core::Sm3Hex(public_pem);
+  const std::string pdf = RenderDocumentPdf(data);
+  static const std::set<std::string> kPdf = {"application/pdf"};
+  d.pdf_sm3 = files_.Put(tx, pdf, kPdf).sm3;
+  d.public_pem = public_pem;
+  d.signature_hex = core::HexEncode(core::Sm2Sign(private_pem, SignedText(d.pdf_sm3, d.payload)));
+  d.issued_at = now;
+  Insert(tx.sql(), d);
+  return d;
+}
+
+nlohmann::json DocumentService::Packet(const std::vector<IssuedDocument>& docs) const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : docs) {
+    out.push_back({{"doc_no", d.doc_no}, {"case_no", d.case_no}, {"kind", d.kind}, {"title", d.title},
+                   {"issuer", d.issuer}, {"payload", d.payload}, {"pdf_sm3", d.pdf_sm3}, {"signature", d.signature_hex},
+                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", Base64(files_.Read(d.pdf_sm3))}});
+  }
+  return out;
+}
+
+void DocumentService::Accept(db::Tx& tx, const nlohmann::json& docs) {
+  static const std::set<std::string> kPdf = {"application/pdf"};
+  for (const auto& j : docs) {
+    const std::string doc_no = j.at("doc_no").get<std::string>();
+    int known = 0;
+    tx.sql() << "SELECT COUNT(*) FROM documents WHERE doc_no = :n", soci::use(doc_no), soci::into(known);
+    if (known) continue;
+    IssuedDocument d;
+    d.doc_no = doc_no;
+    d.case_no = j.at("case_no").get<std::string>();
+    d.kind = j.at("kind").get<std::string>();
+    d.title = j.at("title").get<std::string>();
+    d.issuer = j.at("issuer").get<std::string>();
+    d.payload = j.at("payload");
+    d.pdf_sm3 = j.at("pdf_sm3").get<std::string>();
+    d.signature_hex = j.at("signature").get<std::string>();
+    d.public_pem = j.at("public_pem").get<std::string>();
+    d.issued_at = j.at("issued_at").get<std::int64_t>();
+    const std::string pdf = Unbase64(j.at("pdf").get<std::string>());
+    if (files_.Put(tx, pdf, kPdf).sm3 != d.pdf_sm3) throw Error(ErrorCode::kInvalidInput, "文书内容与摘要不符");
+    Insert(tx.sql(), d);
+  }
+}
+
+std::vector<IssuedDocument> DocumentService::ForCase(const std::string& case_no) {
+  std::vector<IssuedDocument> out;
+  db::Conn c(db_);
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT " << kCols << " FROM documents WHERE case_no = :c ORDER BY id", soci::use(case_no));
+  for (const soci::row& r : rows) out.push_back(Load(r));
+  return out;
+}
+
+Verification DocumentService::Verify(const std::string& doc_no, const std::string* bytes) {
+  Verification v;
+  db::Conn c(db_);
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT " << kCols << " FROM documents WHERE doc_no = :n", soci::use(doc_no));
+  for (const soci::row& r : rows) {
+    v.document = Load(r);
+    v.found = true;
+  }
+  if (!v.found) {
+    v.message = "查无此文书编号：" + doc_no + "。该文书不是本平台签发的，或编号有误。";
+    return v;
+  }
+  try {
+    v.signature_valid = core::Sm2Verify(v.document.public_pem, SignedText(v.document.pdf_sm3, v.document.payload),
+                                        core::HexDecode(v.document.signature_hex));
+  } catch (const Error&) {
+    v.signature_valid = false;
+  }
+  if (bytes) v.bytes_match = core::Sm3Hex(*bytes) == v.document.pdf_sm3;
+  if (!v.signature_valid) {
+    v.message = "无效：电子印章签名校验失败，文书记录可能被篡改";
+  } else if (!v.bytes_match) {
+    v.message = "无效：所提交的文件与签发的文书不一致（文件内容被改动）";
+  } else {
+    v.message = bytes ? "有效：文件与签发的文书完全一致，电子印章签名有效" : "有效：电子印章签名有效";
+  }
+  return v;
+}
+
+nlohmann::json DocumentJson(const IssuedDocument& d) {
+  return {{"doc_no", d.doc_no},   {"case_no", d.case_no}, {"kind", d.kind},
+          {"title", d.title},     {"issuer", d.issuer},   {"payload", d.payload},
+          {"pdf_sm3", d.pdf_sm3}, {"issued_at", core::FormatLocal(d.issued_at)},
+          {"signature_algorithm", "SM2-with-SM3 (1.2.156.10197.1.501), ID 1234567812345678"}};
+}
+
+}  // namespace yiwang::approval

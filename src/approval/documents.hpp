@@ -1,0 +1,71 @@
+#pragma once
+// Sealed documents of a case: the decision (准予/不予行政许可决定书) and, when granted, the
+// certificate (证照). Each is a PDF rendered from what it certifies, hashed with SM3 and signed
+// with the issuing department's SM2 seal key (ID 1234567812345678, GB/T 38540 / GM/T 0009).
+// The PDF's QR code opens the external verification page; the signature, public key and PDF
+// travel to the external zone in a packet, so verification never reads the internal database.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "approval/model.hpp"
+#include "audit/audit.hpp"
+#include "core/clock.hpp"
+#include "db/database.hpp"
+#include "files/file_store.hpp"
+
+namespace yiwang::approval {
+
+struct Case;
+
+struct IssuedDocument {
+  std::string doc_no;
+  std::string case_no;
+  std::string kind;  // "decision" | "certificate"
+  std::string title;
+  std::string issuer;
+  nlohmann::json payload;  // what is certified
+  std::string pdf_sm3;
+  std::string signature_hex;
+  std::string public_pem;
+  std::int64_t issued_at = 0;
+};
+
+struct Verification {
+  bool found = false;
+  bool signature_valid = false;  // the stored record's signature verifies
+  bool bytes_match = true;       // when bytes were given: their SM3 equals the signed one
+  IssuedDocument document;
+  std::string message;  // Chinese: 有效 / why not
+};
+
+class DocumentService {
+ public:
+  DocumentService(db::Database& db, const core::Clock& clock, files::FileStore& files, std::string seal_key,
+                  std::string public_url)
+      : db_(db), clock_(clock), files_(files), seal_key_(std::move(seal_key)), public_url_(std::move(public_url)) {}
+
+  /// Renders, stores, signs and records a document in the caller's transaction.
+  IssuedDocument Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind, const std::string& opinion);
+  /// For the exchange packet: the documents with their PDF bytes (base64).
+  nlohmann::json Packet(const std::vector<IssuedDocument>& docs) const;
+  /// External zone: store what the packet carries (idempotent).
+  void Accept(db::Tx& tx, const nlohmann::json& packet_docs);
+
+  std::vector<IssuedDocument> ForCase(const std::string& case_no);
+  Verification Verify(const std::string& doc_no, const std::string* bytes = nullptr);
+  std::string Pdf(const IssuedDocument& d) const { return files_.Read(d.pdf_sm3); }
+
+ private:
+  std::pair<std::string, std::string> SealKey(db::Tx& tx, std::int64_t unit_id);  // {private_pem, public_pem}
+  db::Database& db_;
+  const core::Clock& clock_;
+  files::FileStore& files_;
+  std::string seal_key_;
+  std::string public_url_;
+};
+
+nlohmann::json DocumentJson(const IssuedDocument& d);
+
+}  // namespace yiwang::approval
