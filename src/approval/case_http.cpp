@@ -2,7 +2,6 @@
 // per material, or JSON with base64 materials), my cases, corrections, the public status
 // lookup (全过程公开). Internal: the window queue, a case with its deadlines explained, and the
 // acceptance actions.
-#include <sodium.h>
 
 #include <sstream>
 
@@ -41,14 +40,7 @@ std::vector<approval::Upload> UploadsFromJson(const nlohmann::json& j) {
   if (!j.contains("materials")) return out;
   if (!j["materials"].is_array()) throw Error(ErrorCode::kInvalidInput, "materials 应为数组");
   for (const auto& m : j["materials"]) {
-    const std::string b64 = m.value("content_base64", "");
-    std::string bytes(b64.size(), '\0');
-    std::size_t len = 0;
-    if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), b64.data(), b64.size(), nullptr,
-                          &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-      throw Error(ErrorCode::kInvalidInput, "材料内容应为 Base64 编码", {{"materials", "材料内容应为 Base64 编码"}});
-    }
-    bytes.resize(len);
+    const std::string bytes = core::Base64Decode(m.value("content_base64", ""), "材料内容");
     out.push_back({m.value("material_no", 0), m.value("filename", ""), bytes});
   }
   return out;

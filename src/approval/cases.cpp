@@ -143,27 +143,14 @@ calendar::Date DateOf(std::int64_t ms) { return calendar::ParseDate(core::Format
 nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const files::FileStore& files) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& m : ms) {
-    const std::string bytes = files.Read(m.file_sm3);
-    std::string b64(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                      sodium_base64_VARIANT_ORIGINAL);
-    b64.resize(std::strlen(b64.c_str()));
+    const std::string b64 = core::Base64Encode(files.Read(m.file_sm3));
     out.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename}, {"round", m.round},
                    {"sm3", m.file_sm3}, {"content", b64}});
   }
   return out;
 }
 
-std::string DecodeBase64(const std::string& b64) {
-  std::string out(b64.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr, &len,
-                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    throw Error(ErrorCode::kInvalidInput, "交换包中的材料内容无法解码");
-  }
-  out.resize(len);
-  return out;
-}
+std::string DecodeBase64(const std::string& b64) { return core::Base64Decode(b64, "交换包中的材料内容"); }
 
 /// The applicant's and the public's view: internal steps (who signed for what) left out.
 Case PublicOnly(Case c) {

@@ -1,7 +1,5 @@
 #include "approval/documents.hpp"
 
-#include <sodium.h>
-
 #include <cstring>
 #include <set>
 
@@ -18,25 +16,6 @@ namespace {
 
 std::string SignedText(const std::string& pdf_sm3, const nlohmann::json& payload) {
   return "yiwang-seal-v1\n" + pdf_sm3 + "\n" + payload.dump();
-}
-
-std::string Base64(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::string Unbase64(const std::string& b64) {
-  std::string out(b64.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr, &len,
-                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-    throw Error(ErrorCode::kInvalidInput, "文书内容无法解码");
-  }
-  out.resize(len);
-  return out;
 }
 
 IssuedDocument Load(const soci::row& r) {
@@ -142,7 +121,7 @@ nlohmann::json DocumentService::Packet(const std::vector<IssuedDocument>& docs) 
   for (const auto& d : docs) {
     out.push_back({{"doc_no", d.doc_no}, {"case_no", d.case_no}, {"kind", d.kind}, {"title", d.title},
                    {"issuer", d.issuer}, {"payload", d.payload}, {"pdf_sm3", d.pdf_sm3}, {"signature", d.signature_hex},
-                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", Base64(files_.Read(d.pdf_sm3))}});
+                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", core::Base64Encode(files_.Read(d.pdf_sm3))}});
   }
   return out;
 }
@@ -165,7 +144,7 @@ void DocumentService::Accept(db::Tx& tx, const nlohmann::json& docs) {
     d.signature_hex = j.at("signature").get<std::string>();
     d.public_pem = j.at("public_pem").get<std::string>();
     d.issued_at = j.at("issued_at").get<std::int64_t>();
-    const std::string pdf = Unbase64(j.at("pdf").get<std::string>());
+    const std::string pdf = core::Base64Decode(j.at("pdf").get<std::string>(), "文书内容");
     if (files_.Put(tx, pdf, kPdf).sm3 != d.pdf_sm3) throw Error(ErrorCode::kInvalidInput, "文书内容与摘要不符");
     Insert(tx.sql(), d);
   }

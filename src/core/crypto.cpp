@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include <cstring>
+
 #include <memory>
 
 #include "core/error.hpp"
@@ -194,6 +196,25 @@ std::string DeriveKey(std::string_view secret, std::string_view purpose) {
   input.reserve(purpose.size() + 1 + secret.size());
   input.append(purpose).append(":").append(secret);
   return Sm3Raw(input);
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::string Base64Decode(std::string_view b64, std::string_view what) {
+  std::string out(b64.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(), nullptr, &len,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+    throw Error(ErrorCode::kInvalidInput, std::string(what) + "应为 Base64 编码");
+  }
+  out.resize(len);
+  return out;
 }
 
 }  // namespace yiwang::core

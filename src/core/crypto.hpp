@@ -62,4 +62,10 @@ std::string Sm4Open(std::string_view key32, std::string_view sealed_hex);
 /// Error(kInternal) if it does or if it is empty.
 std::string DeriveKey(std::string_view secret, std::string_view purpose);
 
+/// Standard base64 (RFC 4648 with padding), for file contents inside JSON (exchange packets,
+/// the applications API).
+std::string Base64Encode(std::string_view bytes);
+/// Throws yiwang::Error(kInvalidInput) with `what` in the message on malformed input.
+std::string Base64Decode(std::string_view b64, std::string_view what = "内容");
+
 }  // namespace yiwang::core

@@ -131,7 +131,7 @@ for (const backend of backends()) {
       for (const p of [first, second]) assert.ok(textOf(rowWith(html, p.name)).includes(masked(p.id)), `${p.name} is listed with their own ID number`);
     });
 
-    // Runs after the TODO above has used external ids 1 and 2 (the ids of the internal demo's own
+    // Runs after the test above has used external ids 1 and 2 (the ids of the internal demo's own
     // public accounts), so that this registration does not collide with them.
     it('a citizen registered outside shows up in the internal public accounts list', async () => {
       const p = await register(outside, '分区' + randomBytes(2).toString('hex'));
@@ -191,7 +191,7 @@ for (const backend of backends()) {
     it('unlocking inside opens the account outside again', async () => {
       assert.ok(sec, 'needs the lock of the previous test');
       const page = await (await sec.get('/admin/accounts')).text();
-      // Posted directly: the list does not offer the button (see the TODO above).
+      // Posted directly: the list does not offer the button (the internal list offers it once the mirror shows the lock).
       const unlock = await sec.post(`/admin/accounts/${citizen.account.id}/unlock`, { form: { _csrf: csrfFrom(page) } });
       assert.equal(unlock.status, 303);
       const open = await eventually(async () => (await loginOutside(citizen)).status === 200);
