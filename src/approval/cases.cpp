@@ -23,7 +23,7 @@ const char* kCaseCols =
     "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
     "correction_note, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
     "promised_due, statutory_due, current_step, assignee_id, assignee_name, step_started_on, step_due, extension_days, "
-    "decision, decided_at, concluded_at";
+    "decision, decided_at, concluded_at, revision";
 
 Case LoadCase(const soci::row& r) {
   Case c;
@@ -61,6 +61,7 @@ Case LoadCase(const soci::row& r) {
   c.decision = db::RowStr(r, "decision");
   c.decided_at = db::RowInt(r, "decided_at");
   c.concluded_at = db::RowInt(r, "concluded_at");
+  c.revision = static_cast<int>(db::RowInt(r, "revision"));
   return c;
 }
 
@@ -423,6 +424,7 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
                   {"documents", documents_.Packet(docs)},
                   {"decision", c.decision},
                   {"concluded_at", c.concluded_at},
+                  {"revision", c.revision},
                   {"state", CaseStateKey(c.state)},
                   {"correction_note", c.correction_note},
                   {"accepted_on", c.accepted_on},
@@ -476,12 +478,16 @@ void CaseService::RegisterPacketHandlers() {
     if (existing) {
       long long id = c.id, n = now, dept = c.dept_unit_id;
       std::string st = CaseStateKey(c.state);
-      tx.sql() << "UPDATE cases SET state = :s, received_at = :r, acceptance_due = :d, dept_unit_id = :u, updated_at = :n2 "
-                  "WHERE id = :id",
+      c.revision += 1;
+      tx.sql() << "UPDATE cases SET state = :s, received_at = :r, acceptance_due = :d, dept_unit_id = :u, updated_at = :n2, "
+                  "revision = revision + 1 WHERE id = :id",
           soci::use(st), soci::use(n), soci::use(c.acceptance_due), soci::use(dept), soci::use(n), soci::use(id);
     } else {
       c.id = InsertCase(tx.sql(), c, j.at("query_code_hash").get<std::string>(), j.at("idempotency_key").get<std::string>(),
                         now);
+      c.revision = 1;
+      long long new_id = c.id;
+      tx.sql() << "UPDATE cases SET revision = 1 WHERE id = :id", soci::use(new_id);
       InsertMaterials(tx.sql(), c.id, materials, now);
     }
     AddEvent(tx, c.id, now, "receive", CaseState::kReceived, "数据交换", unit ? unit->name : "",
@@ -512,8 +518,9 @@ void CaseService::RegisterPacketHandlers() {
         calendar::FormatDate(AcceptanceDeadline(cal, periods_, DateOf(c->received_at), DateOf(now)).result.due);
     long long id = c->id, n = now;
     std::string st = CaseStateKey(c->state);
-    tx.sql() << "UPDATE cases SET state = :s, corrections_complete_at = :c, acceptance_due = :d, updated_at = :u WHERE "
-                "id = :id",
+    c->revision += 1;
+    tx.sql() << "UPDATE cases SET state = :s, corrections_complete_at = :c, acceptance_due = :d, updated_at = :u, "
+                "revision = revision + 1 WHERE id = :id",
         soci::use(st), soci::use(n), soci::use(c->acceptance_due), soci::use(n), soci::use(id);
     AddEvent(tx, c->id, now, "corrections_received", CaseState::kReceived, "数据交换", "",
              "补正材料已送达，受理期限至 " + c->acceptance_due, true);
@@ -533,10 +540,15 @@ void CaseService::RegisterPacketHandlers() {
                 on = j.value("accepted_on", ""), pd = j.value("promised_due", ""), sd = j.value("statutory_due", "");
     std::string decision = j.value("decision", "");
     long long concluded = j.value("concluded_at", std::int64_t{0});
-    tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, accepted_on = :a, promised_due = :p, "
-                "statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u WHERE id = :id",
-        soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
-        soci::use(concluded), soci::use(n), soci::use(id);
+    int revision = j.value("revision", 0);
+    // Only forward: with both zones in one database this row is the working row itself, and a
+    // packet applied late must not undo a newer step.
+    if (revision > c->revision) {
+      tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, accepted_on = :a, promised_due = :p, "
+                  "statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u, revision = :r WHERE id = :id",
+          soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
+          soci::use(concluded), soci::use(n), soci::use(revision), soci::use(id);
+    }
     if (j.contains("documents")) documents_.Accept(tx, j.at("documents"));
     if (!already) {  // zone "both": the event row is already there
       long long ts = e.at("ts").get<std::int64_t>();
@@ -835,7 +847,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     tx.sql() << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
                 ":sd, corrections_requested = :cr, correction_note = :cn, current_step = :cs, assignee_id = :ai, "
                 "assignee_name = :an, step_started_on = :ss, step_due = :sdu, extension_days = :ed, decision = :de, "
-                "decided_at = :da, concluded_at = :ca, updated_at = :u WHERE id = :id",
+                "decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id",
         soci::use(st), soci::use(accepted_at), soci::use(c.accepted_on), soci::use(c.promised_due),
         soci::use(c.statutory_due), soci::use(c.corrections_requested), soci::use(c.correction_note),
         soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
@@ -847,6 +859,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     std::vector<IssuedDocument> docs;
     if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text));
     if (a.action == "conclude" && c.decision == "approve") docs.push_back(documents_.Issue(tx, c, item, "certificate", ""));
+    c.revision += 1;
     const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
     audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success", event_opinion.substr(0, 300)});

@@ -93,6 +93,7 @@ struct Case {
   std::string acceptance_due;  // YYYY-MM-DD, stored so supervision can query by due date
   std::string promised_due;
   std::string statutory_due;
+  int revision = 0;      // raised by every change inside; feedback only moves the portal forward
   int current_step = 0;  // 1-based index into the item version's steps; 0 before acceptance
   std::int64_t assignee_id = 0;
   std::string assignee_name;

@@ -263,6 +263,18 @@ TEST_P(Cases, SilencePastTheDeadlineCountsAsAcceptanceOnTheDayOfReceipt) {
   EXPECT_NE(accepted.events.back().opinion.find("视为受理"), std::string::npos);
 }
 
+TEST_P(Cases, ALateFeedbackPacketNeverUndoesANewerStep) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("late"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});   // its feedback packet is not applied yet
+  a.cases.Act(a.handler, s.case_no, Do("claim"));      // a newer step on the same row
+  n_->exchange->Pump();                                // now the older packet arrives
+  EXPECT_EQ(a.cases.ForStaff(a.handler, s.case_no).state, CaseState::kInProgress);
+  EXPECT_NO_THROW(a.cases.Act(a.handler, s.case_no, Do("complete_step", "通过")));
+}
+
 TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   const std::string spool = (fs::temp_directory_path() / ("yiwang-cases-" + core::HexEncode(core::RandomBytes(5)))).string();
   Node outside(GetParam(), core::Zone::kExternal, spool), inside(GetParam(), core::Zone::kInternal, spool);
