@@ -45,4 +45,10 @@ if [ -f "$here/tests/e2e/package.json" ] && [ ! -d "$here/tests/e2e/node_modules
   echo "[install-deps] npm install (tests/e2e)"
   (cd "$here/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
 fi
+# Front-end libraries the server embeds at build time (ECharts for the supervision dashboard),
+# from npm at the versions in web/package-lock.json; node_modules is never committed.
+if [ ! -f "$here/web/node_modules/echarts/dist/echarts.min.js" ]; then
+  echo "[install-deps] npm ci (web)"
+  (cd "$here/web" && npm ci --no-audit --no-fund --silent)
+fi
 echo "[install-deps] done"

@@ -1,5 +1,7 @@
 #include "app/app.hpp"
 
+#include <algorithm>
+
 #include "core/crypto.hpp"
 #include "db/migrator.hpp"
 #include "app/modules.hpp"
@@ -28,6 +30,17 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
                                                       *app->catalogue, *app->calendar, *app->documents,
                                                       approval::LegalPeriods{});
   app->cases->RegisterPacketHandlers();
+  supervision::Settings sv;
+  sv.warn_days = c.supervision_warn_days;
+  sv.notice_days = c.supervision_notice_days;
+  sv.auto_notice = c.supervision_auto_notice;
+  sv.lease_seconds = std::max(30, c.supervision_tick_seconds * 3);
+  app->deadlines = std::make_unique<supervision::Deadlines>(*app->clock, sv);
+  app->monitor = std::make_unique<supervision::Monitor>(*app->db, *app->clock, *app->audit, *app->calendar,
+                                                        *app->deadlines, std::make_unique<supervision::OutboxSms>(*app->clock));
+  app->monitor->AddSource(approval::MakeApprovalRules());
+  // An external-only node keeps the applicant's copies; supervision watches the working copies.
+  if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -52,6 +65,7 @@ http::Site App::InternalSite() {
   modules::RegisterCalendar(r, *this);
   modules::RegisterCatalogueAdmin(r, *this);
   modules::RegisterCasesInternal(r, *this);
+  modules::RegisterSupervision(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

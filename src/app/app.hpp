@@ -16,6 +16,7 @@
 #include "http/render.hpp"
 #include "http/router.hpp"
 #include "identity/service.hpp"
+#include "supervision/supervision.hpp"
 
 namespace yiwang::app {
 
@@ -31,6 +32,8 @@ struct App {
   std::unique_ptr<approval::CatalogueService> catalogue;
   std::unique_ptr<approval::DocumentService> documents;
   std::unique_ptr<approval::CaseService> cases;
+  std::unique_ptr<supervision::Deadlines> deadlines;
+  std::unique_ptr<supervision::Monitor> monitor;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

@@ -35,6 +35,8 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app);
 void RegisterCasesExternal(http::Router& r, app::App& app);
 /// Internal: the window queue, case pages with deadlines, acceptance actions; the cases API.
 void RegisterCasesInternal(http::Router& r, app::App& app);
+/// Internal: electronic supervision — dashboard, alerts, 督办单, rules, messages; its API.
+void RegisterSupervision(http::Router& r, app::App& app);
 /// Internal: the working-day calendar (view, import) and a due-date calculator.
 void RegisterCalendar(http::Router& r, app::App& app);
 

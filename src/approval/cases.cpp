@@ -163,26 +163,7 @@ Case PublicOnly(Case c) {
 /// The units whose cases a staff member handles: the department (or town) their office belongs
 /// to, and everything under it. A clerk in 登记注册科 handles the 市场监督管理局's cases.
 std::vector<std::int64_t> HandledUnits(soci::session& sql, std::int64_t unit_id) {
-  const auto units = identity::store::ListUnits(sql);
-  std::map<std::int64_t, const identity::Unit*> by_id;
-  std::multimap<std::int64_t, std::int64_t> children;
-  for (const auto& u : units) {
-    by_id[u.id] = &u;
-    children.emplace(u.parent_id, u.id);
-  }
-  std::int64_t root = unit_id;
-  for (std::int64_t u = unit_id; u != 0 && by_id.count(u); u = by_id[u]->parent_id) {
-    if (by_id[u]->kind != "office") {
-      root = u;
-      break;
-    }
-  }
-  std::vector<std::int64_t> out = {root};
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    auto range = children.equal_range(out[i]);
-    for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
-  }
-  return out;
+  return identity::store::DepartmentSubtree(sql, unit_id);
 }
 
 }  // namespace
@@ -492,6 +473,7 @@ void CaseService::RegisterPacketHandlers() {
     }
     AddEvent(tx, c.id, now, "receive", CaseState::kReceived, "数据交换", unit ? unit->name : "",
              "申请已送达办理部门，受理期限至 " + c.acceptance_due, true);
+    Watch(tx, c, Item{}, cal);
     c.events.clear();
     FeedBack(tx, c, {now, "receive", CaseStateKey(CaseState::kReceived), "数据交换", unit ? unit->name : "",
                      "申请已送达办理部门，受理期限至 " + c.acceptance_due, true});
@@ -524,6 +506,7 @@ void CaseService::RegisterPacketHandlers() {
         soci::use(st), soci::use(n), soci::use(c->acceptance_due), soci::use(n), soci::use(id);
     AddEvent(tx, c->id, now, "corrections_received", CaseState::kReceived, "数据交换", "",
              "补正材料已送达，受理期限至 " + c->acceptance_due, true);
+    Watch(tx, *c, Item{}, cal);
     FeedBack(tx, *c, {now, "corrections_received", st, "数据交换", "", "补正材料已送达，受理期限至 " + c->acceptance_due, true});
   });
   // External zone: a change of state fed back from inside.
@@ -854,6 +837,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
         soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
         soci::use(decided_at), soci::use(concluded_at), soci::use(n),
         soci::use(id);
+    Watch(tx, c, item, cal);
     // The sealed documents: the decision when it is made, the certificate when a grant is
     // concluded (行政许可法 第三十八条, 第四十四条).
     std::vector<IssuedDocument> docs;
@@ -955,6 +939,15 @@ nlohmann::json CaseJson(const Case& c, bool staff_view) {
     j["materials"] = materials;
   }
   return j;
+}
+
+std::optional<Case> FindCaseById(soci::session& sql, std::int64_t id) {
+  std::optional<Case> out;
+  long long cid = id;
+  soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kCaseCols << " FROM cases WHERE id = :i", soci::use(cid));
+  for (const soci::row& r : rows) out = LoadCase(r);
+  if (out) LoadDetails(sql, *out);
+  return out;
 }
 
 }  // namespace yiwang::approval

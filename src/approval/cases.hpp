@@ -23,6 +23,7 @@
 #include "exchange/exchange.hpp"
 #include "files/file_store.hpp"
 #include "identity/service.hpp"
+#include "supervision/supervision.hpp"
 
 namespace yiwang::approval {
 
@@ -185,7 +186,14 @@ class CaseService {
 
   const std::set<std::string>& AllowedTypes() const;
 
+  /// Electronic supervision watches this service's clocks (internal zone). Not set on an
+  /// external-only node, whose cases are the applicant's copies.
+  void WatchWith(supervision::Deadlines* deadlines) { deadlines_ = deadlines; }
+
  private:
+  /// Declares the case's open clocks to supervision (acceptance window, total, current step,
+  /// certificate delivery), paused while a special procedure runs. In the acting transaction.
+  void Watch(db::Tx& tx, const Case& c, const Item& item, const calendar::Calendar& cal);
   void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
                 const std::string& unit_name, const std::string& opinion, bool is_public);
   void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event, const std::vector<IssuedDocument>& docs = {});
@@ -203,7 +211,19 @@ class CaseService {
   calendar::CalendarService& calendar_;
   DocumentService& documents_;
   LegalPeriods periods_;
+  supervision::Deadlines* deadlines_ = nullptr;
 };
+
+/// A case with its materials, suspensions and events, by row id (for supervision's rules).
+std::optional<Case> FindCaseById(soci::session& sql, std::int64_t id);
+
+/// The record rules of 电子监察 on one case (pure): refusal or denial without reasons, a
+/// decision that skipped flow steps, more than one correction notice, a conclusion with steps
+/// missing from the record. `steps` is the number of steps of the case's item version.
+std::vector<supervision::Violation> CheckCaseRecord(const Case& c, int steps, const std::string& unit_name);
+
+/// The rule source the monitor reads: case events after its watermark.
+std::unique_ptr<supervision::RuleSource> MakeApprovalRules();
 
 nlohmann::json CaseJson(const Case& c, bool staff_view);
 

@@ -129,6 +129,14 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.max_body_bytes = ToInt(key, v, 1024, 1 << 30);
   } else if (key == "upload_max_bytes") {
     c.upload_max_bytes = ToInt(key, v, 1024, 1 << 30);
+  } else if (key == "supervision_warn_days") {
+    c.supervision_warn_days = ToInt(key, v, 0, 20);
+  } else if (key == "supervision_notice_days") {
+    c.supervision_notice_days = ToInt(key, v, 1, 60);
+  } else if (key == "supervision_auto_notice") {
+    c.supervision_auto_notice = ToBool(key, v);
+  } else if (key == "supervision_tick_seconds") {
+    c.supervision_tick_seconds = ToInt(key, v, 0, 86400);
   } else if (key == "spool_dir") {
     c.spool_dir = v;
   } else if (key == "secure_cookies") {
@@ -237,6 +245,10 @@ std::map<std::string, std::string> Config::Describe() const {
       {"lockout_threshold", std::to_string(lockout_threshold)},
       {"lockout_minutes", std::to_string(lockout_minutes)},
       {"spool_dir", spool_dir},
+      {"supervision_warn_days", std::to_string(supervision_warn_days)},
+      {"supervision_notice_days", std::to_string(supervision_notice_days)},
+      {"supervision_auto_notice", supervision_auto_notice ? "true" : "false"},
+      {"supervision_tick_seconds", std::to_string(supervision_tick_seconds)},
   };
 }
 

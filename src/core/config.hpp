@@ -52,6 +52,13 @@ struct Config {
   std::string now_override;
   std::int64_t clock_offset_seconds = 0;
   std::string log_level = "info";
+  /// Electronic supervision: yellow this many working days before a limit; working days a
+  /// department gets to answer a 督办单; a 督办单 issued automatically when a limit passes;
+  /// seconds between monitor ticks (0 = no scheduler on this node; `yiwang supervise tick`).
+  int supervision_warn_days = 1;
+  int supervision_notice_days = 3;
+  bool supervision_auto_notice = true;
+  int supervision_tick_seconds = 60;
 
   /// Every key=value as loaded, for `yiwang check` to print (secret masked).
   std::map<std::string, std::string> Describe() const;

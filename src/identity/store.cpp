@@ -1,5 +1,7 @@
 #include "identity/store.hpp"
 
+#include <map>
+
 #include "db/row.hpp"
 
 namespace yiwang::identity::store {
@@ -342,6 +344,29 @@ void DeleteSessionsOf(soci::session& sql, const std::string& kind, std::int64_t 
 void DeleteExpiredSessions(soci::session& sql, std::int64_t now) {
   long long n = now;
   sql << "DELETE FROM sessions WHERE expires_at < :n", soci::use(n);
+}
+
+std::vector<std::int64_t> DepartmentSubtree(soci::session& sql, std::int64_t unit_id) {
+  const auto units = ListUnits(sql);
+  std::map<std::int64_t, const Unit*> by_id;
+  std::multimap<std::int64_t, std::int64_t> children;
+  for (const auto& u : units) {
+    by_id[u.id] = &u;
+    children.emplace(u.parent_id, u.id);
+  }
+  std::int64_t root = unit_id;
+  for (std::int64_t u = unit_id; u != 0 && by_id.count(u); u = by_id[u]->parent_id) {
+    if (by_id[u]->kind != "office") {
+      root = u;
+      break;
+    }
+  }
+  std::vector<std::int64_t> out = {root};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto range = children.equal_range(out[i]);
+    for (auto it = range.first; it != range.second; ++it) out.push_back(it->second);
+  }
+  return out;
 }
 
 }  // namespace yiwang::identity::store

@@ -11,6 +11,9 @@ namespace yiwang::identity::store {
 
 std::vector<Unit> ListUnits(soci::session& sql);
 std::optional<Unit> FindUnit(soci::session& sql, std::int64_t id);
+/// The department (or town) a unit belongs to — the unit itself unless it is an office — and
+/// every unit under it: what a staff member of `unit_id` handles.
+std::vector<std::int64_t> DepartmentSubtree(soci::session& sql, std::int64_t unit_id);
 std::optional<Unit> FindUnitByCode(soci::session& sql, const std::string& code);
 std::int64_t InsertUnit(soci::session& sql, const Unit& u, std::int64_t now);
 /// Insert or update by id (applying a unit packet on the other zone).

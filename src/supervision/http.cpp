@@ -1,0 +1,255 @@
+// Internal zone: electronic supervision over HTTP — the live dashboard (ECharts, refreshed
+// from the stats API), alerts with their 督办单, the department's notices, the rules, the
+// staff member's messages and (for the administrator) the SMS outbox; the supervision API.
+#include <algorithm>
+
+#include "app/app.hpp"
+#include "app/modules.hpp"
+#include "core/error.hpp"
+#include "db/row.hpp"
+#include "http/forms.hpp"
+#include "supervision/supervision.hpp"
+
+namespace yiwang::modules {
+namespace {
+
+using http::Access;
+using http::Request;
+using http::Response;
+
+std::int64_t IdParam(const Request& req, const std::string& name) {
+  try {
+    std::size_t used = 0;
+    const std::string v = req.Param(name);
+    const long long id = std::stoll(v, &used);
+    if (used == v.size() && id > 0) return id;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorCode::kNotFound, "记录不存在");
+}
+
+void RequireDashboard(const identity::Principal& p) {
+  // 监察员 and leaders (审批人 = department heads) see the dashboard; auditors may read it.
+  identity::RequireRole(p, {identity::Role::kSupervisor, identity::Role::kApprover, identity::Role::kAuditor});
+}
+
+supervision::AlertFilter FilterFrom(const Request& req) {
+  supervision::AlertFilter f;
+  f.state = req.Query("state");
+  f.colour = req.Query("colour");
+  f.dept = req.Query("dept");
+  f.source = req.Query("source");
+  f.subject = req.Query("subject");
+  f.page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+  f.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
+  return f;
+}
+
+nlohmann::json EventJson(const supervision::SvEvent& e) {
+  static const std::map<std::string, std::string> kLabels = {
+      {"alert", "告警"}, {"reminder", "到期提醒"}, {"notice", "督办单（黄牌）"}, {"answer", "部门答复"},
+      {"red_card", "红牌"}, {"close", "办结告警"}};
+  auto it = kLabels.find(e.action);
+  return {{"alert_id", e.alert_id}, {"time", core::FormatLocal(e.ts)}, {"ts", e.ts}, {"action", e.action},
+          {"action_label", it == kLabels.end() ? e.action : it->second}, {"actor", e.actor}, {"text", e.text}};
+}
+
+nlohmann::json AlertDetail(app::App& app, const identity::Context& ctx, std::int64_t id) {
+  nlohmann::json j = supervision::AlertJson(app.monitor->AlertById(ctx, id));
+  if (auto n = app.monitor->NoticeOf(id)) j["notice"] = supervision::NoticeJson(*n);
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : app.monitor->EventsOf(id)) events.push_back(EventJson(e));
+  j["events"] = events;
+  return j;
+}
+
+/// Runs one alert action from a form or JSON body.
+void ActOnAlert(app::App& app, const identity::Context& ctx, std::int64_t id, const std::string& action,
+                const std::string& content, const std::string& required_by, const std::string& conclusion,
+                const std::string& answer) {
+  if (action == "notice") {
+    app.monitor->IssueNotice(ctx, id, content, required_by);
+  } else if (action == "close") {
+    app.monitor->Close(ctx, id, conclusion);
+  } else if (action == "answer") {
+    auto n = app.monitor->NoticeOf(id);
+    app.monitor->AlertById(ctx, id);  // per record: the alert must be visible to the caller
+    if (!n) throw Error(ErrorCode::kConflict, "该告警尚未发出督办单，无需答复");
+    app.monitor->Answer(ctx, n->id, answer);
+  } else {
+    throw Error(ErrorCode::kInvalidInput, "未知的告警操作：" + action, {{"action", "可选 notice / answer / close"}});
+  }
+}
+
+}  // namespace
+
+void RegisterSupervision(http::Router& r, app::App& app) {
+  const bool secure = app.config.secure_cookies;
+
+  // ---- pages
+  r.Add("GET", "/supervision", Access::kStaff, [&app](Request& req) {
+    RequireDashboard(req.principal);
+    nlohmann::json stats = app.monitor->Stats(ContextOf(req), req.Query("dept"), req.Query("from"), req.Query("to"));
+    nlohmann::json view = {{"stats", stats}, {"dept", req.Query("dept")},
+                           {"sees_all", req.principal.Has(identity::Role::kSupervisor) ||
+                                            req.principal.Has(identity::Role::kAuditor)}};
+    view["has_overdue"] = !stats["most_overdue"].empty();
+    view["has_depts"] = !stats["by_dept"].empty();
+    view["has_items"] = !stats["by_item"].empty();
+    return app.renderer->Page(req, "internal/supervision", "电子监察", view);
+  });
+  r.Add("GET", "/supervision/alerts", Access::kStaff, [&app](Request& req) {
+    supervision::AlertFilter f = FilterFrom(req);
+    if (f.state.empty() && req.Query("state", "-") == "-") f.state = "open";
+    std::int64_t total = 0;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& a : app.monitor->Alerts(ContextOf(req), f, &total)) rows.push_back(supervision::AlertJson(a));
+    const std::int64_t pages = std::max<std::int64_t>(1, (total + f.per_page - 1) / f.per_page);
+    auto link = [&](int page) {
+      return "/supervision/alerts?state=" + http::UrlEncode(f.state) + "&colour=" + http::UrlEncode(f.colour) +
+             "&dept=" + http::UrlEncode(f.dept) + "&page=" + std::to_string(page);
+    };
+    nlohmann::json view = {{"alerts", rows}, {"empty", rows.empty()}, {"total", total}, {"page", f.page}, {"pages", pages},
+                           {"colour", f.colour}, {"dept", f.dept}, {"state_" + (f.state.empty() ? "all" : f.state), true},
+                           {"colour_" + (f.colour.empty() ? "any" : f.colour), true}};
+    if (f.page > 1) view["prev"] = link(f.page - 1);
+    if (f.page < pages) view["next"] = link(f.page + 1);
+    return app.renderer->Page(req, "internal/alerts", "监察告警", view);
+  });
+  auto alert_page = [&app](Request& req, nlohmann::json view, int status) {
+    const std::int64_t id = IdParam(req, "id");
+    const identity::Context ctx = ContextOf(req);
+    nlohmann::json a = AlertDetail(app, ctx, id);
+    const auto& p = req.principal;
+    const bool supervisor = p.Has(identity::Role::kSupervisor);
+    const bool closed = a["state"] == "closed";
+    view["alert"] = a;
+    view["can_notice"] = supervisor && !closed && !a.contains("notice");
+    view["can_close"] = supervisor && !closed;
+    view["can_answer"] = !closed && a.contains("notice") && a["notice"]["state"] == "issued" && !supervisor;
+    view["today"] = core::FormatLocalDate(app.clock->NowMs());
+    const calendar::Calendar cal = app.calendar->Load();
+    view["default_required_by"] =
+        supervision::WorkingDaysAfter(cal, core::FormatLocalDate(app.clock->NowMs()), app.monitor->settings().notice_days);
+    return app.renderer->Page(req, "internal/alert", "告警 #" + std::to_string(id), view, status);
+  };
+  r.Add("GET", "/supervision/alerts/:id", Access::kStaff, [alert_page](Request& req) { return alert_page(req, {}, 200); });
+  r.Add("POST", "/supervision/alerts/:id/actions", Access::kStaff, [&app, alert_page, secure](Request& req) {
+    const std::int64_t id = IdParam(req, "id");
+    const std::string action = req.Field("action");
+    try {
+      ActOnAlert(app, ContextOf(req), id, action, req.Field("content"), req.Field("required_by"), req.Field("conclusion"),
+                 req.Field("answer"));
+      Response res = Response::Redirect("/supervision/alerts/" + std::to_string(id));
+      http::Renderer::Flash(res,
+                            action == "notice" ? "督办单已发出" : action == "answer" ? "答复已提交" : "告警已办结",
+                            secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return alert_page(req, {{"error", http::ErrorView(e)}, {"values", {{"content", req.Field("content")},
+                                                                          {"required_by", req.Field("required_by")},
+                                                                          {"conclusion", req.Field("conclusion")},
+                                                                          {"answer", req.Field("answer")}}}},
+                        ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("GET", "/supervision/notices", Access::kStaff, [&app](Request& req) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [n, a] : app.monitor->NoticesForDepartment(ContextOf(req))) {
+      nlohmann::json j = supervision::NoticeJson(n);
+      j["alert"] = supervision::AlertJson(a);
+      j["pending"] = n.state == "issued";
+      rows.push_back(j);
+    }
+    return app.renderer->Page(req, "internal/notices", "督办单", {{"notices", rows}, {"empty", rows.empty()}});
+  });
+  r.Add("GET", "/supervision/rules", Access::kStaff, [&app](Request& req) {
+    RequireDashboard(req.principal);
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& rule : app.monitor->Rules()) {
+      rows.push_back({{"code", rule.code}, {"name", rule.name}, {"severity", rule.severity},
+                      {"severity_label", supervision::SeverityLabel(rule.severity)}, {"enabled", rule.enabled},
+                      {"description", rule.description}, {"sev_high", rule.severity == "high"},
+                      {"sev_medium", rule.severity == "medium"}, {"sev_low", rule.severity == "low"}});
+    }
+    const auto& s = app.monitor->settings();
+    return app.renderer->Page(req, "internal/sv_rules", "监察规则",
+                              {{"rules", rows}, {"can_edit", req.principal.Has(identity::Role::kSupervisor)},
+                               {"warn_days", s.warn_days}, {"notice_days", s.notice_days},
+                               {"auto_notice", s.auto_notice}});
+  });
+  r.Add("POST", "/supervision/rules/:code", Access::kStaff, [&app, secure](Request& req) {
+    app.monitor->UpdateRule(ContextOf(req), req.Param("code"), req.Field("enabled") == "1", req.Field("severity"));
+    Response res = Response::Redirect("/supervision/rules");
+    http::Renderer::Flash(res, "规则已更新", secure);
+    return res;
+  });
+  r.Add("GET", "/messages", Access::kStaff, [&app](Request& req) {
+    db::Conn c(*app.db);
+    long long me = req.principal.id, unit = req.principal.unit_id;
+    nlohmann::json rows = nlohmann::json::array();
+    soci::rowset<soci::row> rs =
+        (c.sql().prepare << "SELECT id, title, body, link, created_at, read_at FROM messages WHERE recipient_id = :m OR "
+                            "(recipient_id = 0 AND unit_id = :u) ORDER BY id DESC LIMIT 100",
+         soci::use(me), soci::use(unit));
+    for (const soci::row& x : rs) {
+      rows.push_back({{"title", db::RowStr(x, "title")}, {"body", db::RowStr(x, "body")}, {"link", db::RowStr(x, "link")},
+                      {"time", core::FormatLocal(db::RowInt(x, "created_at"))}});
+    }
+    return app.renderer->Page(req, "internal/messages", "站内消息", {{"messages", rows}, {"empty", rows.empty()}});
+  });
+  r.Add("GET", "/admin/sms", Access::kStaff, [&app](Request& req) {
+    identity::RequireRole(req.principal, {identity::Role::kSysAdmin});
+    db::Conn c(*app.db);
+    nlohmann::json rows = nlohmann::json::array();
+    soci::rowset<soci::row> rs = (c.sql().prepare << "SELECT id, mobile, text, created_at, state FROM sms_outbox ORDER BY "
+                                                     "id DESC LIMIT 200");
+    for (const soci::row& x : rs) {
+      rows.push_back({{"id", db::RowInt(x, "id")}, {"mobile", db::RowStr(x, "mobile")}, {"text", db::RowStr(x, "text")},
+                      {"time", core::FormatLocal(db::RowInt(x, "created_at"))},
+                      {"state", db::RowStr(x, "state") == "queued" ? "待发送" : "已发送"}});
+    }
+    return app.renderer->Page(req, "internal/sms", "短信发件箱", {{"sms", rows}, {"empty", rows.empty()}});
+  });
+
+  // ---- API
+  r.Add("GET", "/api/v1/supervision/alerts", Access::kStaff, [&app](Request& req) {
+    supervision::AlertFilter f = FilterFrom(req);
+    std::int64_t total = 0;
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& a : app.monitor->Alerts(ContextOf(req), f, &total)) rows.push_back(supervision::AlertJson(a));
+    return Response::Json({{"alerts", rows}, {"total", total}, {"page", f.page}, {"per_page", f.per_page}});
+  });
+  r.Add("GET", "/api/v1/supervision/alerts/:id", Access::kStaff, [&app](Request& req) {
+    return Response::Json(AlertDetail(app, ContextOf(req), IdParam(req, "id")));
+  });
+  r.Add("POST", "/api/v1/supervision/alerts/:id/actions", Access::kStaff, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    const std::int64_t id = IdParam(req, "id");
+    ActOnAlert(app, ContextOf(req), id, j.value("action", ""), j.value("content", ""), j.value("required_by", ""),
+               j.value("conclusion", ""), j.value("answer", ""));
+    return Response::Json(AlertDetail(app, ContextOf(req), id));
+  });
+  r.Add("GET", "/api/v1/supervision/stats", Access::kStaff, [&app](Request& req) {
+    RequireDashboard(req.principal);
+    return Response::Json(app.monitor->Stats(ContextOf(req), req.Query("dept"), req.Query("from"), req.Query("to")));
+  });
+  r.Add("GET", "/api/v1/supervision/rules", Access::kStaff, [&app](Request& req) {
+    RequireDashboard(req.principal);
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& rule : app.monitor->Rules()) {
+      rows.push_back({{"code", rule.code}, {"name", rule.name}, {"severity", rule.severity}, {"enabled", rule.enabled},
+                      {"description", rule.description}});
+    }
+    return Response::Json({{"rules", rows}});
+  });
+  r.Add("GET", "/api/v1/supervision/cases/:case_no/timeline", Access::kStaff, [&app](Request& req) {
+    app.cases->ForStaff(ContextOf(req), req.Param("case_no"));  // per unit
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : app.monitor->EventsFor("approval", req.Param("case_no"))) rows.push_back(EventJson(e));
+    return Response::Json({{"events", rows}});
+  });
+}
+
+}  // namespace yiwang::modules

@@ -1,0 +1,809 @@
+// The monitor: one tick under a lease, alerts unique per violation, 督办单 with yellow and red
+// cards, and the figures of the dashboard.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "core/error.hpp"
+#include "db/row.hpp"
+#include "identity/store.hpp"
+#include "supervision/supervision.hpp"
+
+namespace yiwang::supervision {
+
+namespace {
+
+struct DeadlineRow {
+  long long id = 0;
+  std::string source, subject, kind, label, parent_kind, overdue_rule, topic_code, topic_name;
+  long long unit_id = 0;
+  std::string unit_name;
+  long long person_id = 0;
+  std::string person_name, due_on, warn_on, colour;
+  bool paused = false;
+};
+
+struct RuleInfo {
+  std::string name, severity;
+  bool enabled = true;
+};
+
+std::map<std::string, RuleInfo> LoadRules(soci::session& sql) {
+  std::map<std::string, RuleInfo> out;
+  soci::rowset<soci::row> rows = (sql.prepare << "SELECT code, name, severity, enabled FROM sv_rules");
+  for (const soci::row& r : rows) {
+    out[db::RowStr(r, "code")] = {db::RowStr(r, "name"), db::RowStr(r, "severity"), db::RowInt(r, "enabled") != 0};
+  }
+  return out;
+}
+
+void AddEvent(db::Tx& tx, long long alert_id, const std::string& source, const std::string& subject, long long ts,
+              const std::string& action, const std::string& actor, const std::string& text) {
+  tx.sql() << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) VALUES (:a, :s, :j, :t, :ac, "
+              ":ar, :x)",
+      soci::use(alert_id), soci::use(source), soci::use(subject), soci::use(ts), soci::use(action), soci::use(actor),
+      soci::use(text);
+}
+
+void Message(db::Tx& tx, long long recipient, long long unit, const std::string& title, const std::string& body,
+             const std::string& link, long long now) {
+  tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) VALUES (:r, :u, :t, :b, :l, "
+              ":c)",
+      soci::use(recipient), soci::use(unit), soci::use(title), soci::use(body), soci::use(link), soci::use(now);
+}
+
+std::string MobileOf(soci::session& sql, long long user_id) {
+  if (!user_id) return {};
+  std::string mobile;
+  soci::indicator ind = soci::i_ok;
+  sql << "SELECT mobile FROM users WHERE id = :i", soci::use(user_id), soci::into(mobile, ind);
+  return sql.got_data() && ind == soci::i_ok ? mobile : std::string();
+}
+
+/// Inserts an alert unless the same violation is already recorded; returns its id if new.
+std::optional<long long> InsertAlert(db::Tx& tx, const std::string& rule, const RuleInfo& info, const std::string& source,
+                                     const Violation& v, long long deadline_id, const std::string& colour,
+                                     const std::string& due_on, const std::string& today, long long now) {
+  long long id = 0;
+  soci::indicator ind = soci::i_null;
+  long long unit = v.unit_id, person = v.person_id;
+  soci::statement st =
+      (tx.sql().prepare << "INSERT INTO sv_alerts (rule_code, source, subject, dedupe_key, deadline_id, severity, colour, "
+                           "unit_id, unit_name, person_id, person_name, topic_code, topic_name, detail, due_on, created_on, "
+                           "created_at) VALUES (:r, :s, :j, :k, :d, :sv, :c, :u, :un, :p, :pn, :tc, :tn, :de, :du, :co, :ca) "
+                           "ON CONFLICT DO NOTHING RETURNING id",
+       soci::use(rule), soci::use(source), soci::use(v.subject), soci::use(v.dedupe_key), soci::use(deadline_id),
+       soci::use(info.severity), soci::use(colour), soci::use(unit), soci::use(v.unit_name), soci::use(person),
+       soci::use(v.person_name), soci::use(v.topic_code), soci::use(v.topic_name), soci::use(v.detail), soci::use(due_on),
+       soci::use(today), soci::use(now), soci::into(id, ind));
+  st.execute(true);
+  if (!st.got_data() || ind != soci::i_ok) return std::nullopt;
+  return id;
+}
+
+Alert LoadAlert(const soci::row& r) {
+  Alert a;
+  a.id = db::RowInt(r, "id");
+  a.rule_code = db::RowStr(r, "rule_code");
+  a.rule_name = db::RowStr(r, "rule_name");
+  a.source = db::RowStr(r, "source");
+  a.subject = db::RowStr(r, "subject");
+  a.dedupe_key = db::RowStr(r, "dedupe_key");
+  a.deadline_id = db::RowInt(r, "deadline_id");
+  a.severity = db::RowStr(r, "severity");
+  a.colour = db::RowStr(r, "colour");
+  a.unit_id = db::RowInt(r, "unit_id");
+  a.unit_name = db::RowStr(r, "unit_name");
+  a.person_id = db::RowInt(r, "person_id");
+  a.person_name = db::RowStr(r, "person_name");
+  a.topic_code = db::RowStr(r, "topic_code");
+  a.topic_name = db::RowStr(r, "topic_name");
+  a.detail = db::RowStr(r, "detail");
+  a.due_on = db::RowStr(r, "due_on");
+  a.state = db::RowStr(r, "state");
+  a.card = db::RowStr(r, "card");
+  a.created_on = db::RowStr(r, "created_on");
+  a.created_at = db::RowInt(r, "created_at");
+  a.closed_at = db::RowInt(r, "closed_at");
+  a.closed_by = db::RowStr(r, "closed_by");
+  a.conclusion = db::RowStr(r, "conclusion");
+  return a;
+}
+
+Notice LoadNotice(const soci::row& r) {
+  Notice n;
+  n.id = db::RowInt(r, "id");
+  n.notice_no = db::RowStr(r, "notice_no");
+  n.alert_id = db::RowInt(r, "alert_id");
+  n.unit_id = db::RowInt(r, "unit_id");
+  n.unit_name = db::RowStr(r, "unit_name");
+  n.content = db::RowStr(r, "content");
+  n.required_by = db::RowStr(r, "required_by");
+  n.card = db::RowStr(r, "card");
+  n.state = db::RowStr(r, "state");
+  n.issued_by = db::RowStr(r, "issued_by");
+  n.issued_at = db::RowInt(r, "issued_at");
+  n.answer = db::RowStr(r, "answer");
+  n.answered_by = db::RowStr(r, "answered_by");
+  n.answered_at = db::RowInt(r, "answered_at");
+  n.recommendation = db::RowStr(r, "recommendation");
+  return n;
+}
+
+constexpr const char* kAlertCols =
+    "a.id, a.rule_code, r.name AS rule_name, a.source, a.subject, a.dedupe_key, a.deadline_id, a.severity, a.colour, "
+    "a.unit_id, a.unit_name, a.person_id, a.person_name, a.topic_code, a.topic_name, a.detail, a.due_on, a.state, "
+    "a.card, a.created_on, a.created_at, a.closed_at, a.closed_by, a.conclusion";
+constexpr const char* kNoticeCols =
+    "id, notice_no, alert_id, unit_id, unit_name, content, required_by, card, state, issued_by, issued_at, answer, "
+    "answered_by, answered_at, recommendation";
+
+bool SeesAll(const identity::Principal& p) {
+  return p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kAuditor);
+}
+
+void RequireSupervisor(const identity::Context& ctx) {
+  if (!ctx.principal.Has(identity::Role::kSupervisor)) {
+    throw Error(ErrorCode::kForbidden, "此操作仅限监察员");
+  }
+}
+
+std::string Trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+/// Issues the notice (yellow card) for an alert inside tx; the caller checked the rules.
+Notice WriteNotice(db::Tx& tx, const Alert& a, const std::string& content, const std::string& required_by,
+                   const std::string& issued_by, long long now) {
+  const std::string today = core::FormatLocalDate(now);
+  char no[64];
+  std::snprintf(no, sizeof no, "督办〔%s〕%06lld号", today.substr(0, 4).c_str(), static_cast<long long>(a.id));
+  std::string notice_no = no;
+  long long alert_id = a.id, unit = a.unit_id;
+  tx.sql() << "INSERT INTO sv_notices (notice_no, alert_id, unit_id, unit_name, content, required_by, card, state, "
+              "issued_by, issued_at) VALUES (:no, :a, :u, :un, :c, :r, 'yellow', 'issued', :b, :t)",
+      soci::use(notice_no), soci::use(alert_id), soci::use(unit), soci::use(a.unit_name), soci::use(content),
+      soci::use(required_by), soci::use(issued_by), soci::use(now);
+  tx.sql() << "UPDATE sv_alerts SET state = 'noticed', card = 'yellow' WHERE id = :a", soci::use(alert_id);
+  AddEvent(tx, alert_id, a.source, a.subject, now, "notice", issued_by,
+           "发出督办单（黄牌）" + notice_no + "，要求 " + required_by + " 前办结并答复：" + content);
+  Message(tx, 0, unit, "督办单 " + notice_no, content + "（请于 " + required_by + " 前办结并在系统中答复）",
+          "/supervision/alerts/" + std::to_string(alert_id), now);
+  Notice n;
+  n.notice_no = notice_no;
+  n.alert_id = alert_id;
+  n.unit_id = unit;
+  n.unit_name = a.unit_name;
+  n.content = content;
+  n.required_by = required_by;
+  n.card = "yellow";
+  n.state = "issued";
+  n.issued_by = issued_by;
+  n.issued_at = now;
+  return n;
+}
+
+}  // namespace
+
+nlohmann::json TickResult::ToJson() const {
+  return {{"leader", leader}, {"examined", examined}, {"yellow", yellow}, {"red", red}, {"alerts", alerts},
+          {"notices", notices}, {"red_cards", red_cards}, {"rule_alerts", rule_alerts}};
+}
+
+Monitor::Monitor(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit,
+                 calendar::CalendarService& calendar, Deadlines& deadlines, std::unique_ptr<SmsGateway> sms)
+    : db_(db), clock_(clock), audit_(audit), calendar_(calendar), deadlines_(deadlines), sms_(std::move(sms)) {}
+
+void Monitor::AddSource(std::unique_ptr<RuleSource> source) { sources_.push_back(std::move(source)); }
+
+TickResult Monitor::Tick(const std::string& node) {
+  const calendar::Calendar cal = calendar_.Load();
+  const Settings& cfg = deadlines_.settings();
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    TickResult r;
+    const long long now = clock_.NowMs();
+    const std::string today = core::FormatLocalDate(now);
+    {
+      const long long expires = now + cfg.lease_seconds * 1000LL;
+      soci::statement st = (tx.sql().prepare << "UPDATE sv_lease SET holder = :h, expires_at = :e, ticks = ticks + 1 "
+                                                "WHERE name = 'monitor' AND (holder = :h2 OR expires_at < :n)",
+                            soci::use(node), soci::use(expires), soci::use(node), soci::use(now));
+      st.execute(true);
+      if (st.get_affected_rows() != 1) return r;  // another node holds the lease
+    }
+    r.leader = true;
+    const auto rules = LoadRules(tx.sql());
+    auto rule = [&](const std::string& code) -> const RuleInfo* {
+      auto it = rules.find(code);
+      return it == rules.end() || !it->second.enabled ? nullptr : &it->second;
+    };
+    const audit::Actor system{"system", 0, "电子监察", 0, "", "internal"};
+
+    // 1. Clocks whose colour may change today: a range on the next_check index.
+    std::vector<DeadlineRow> due;
+    {
+      soci::rowset<soci::row> rows =
+          (tx.sql().prepare << "SELECT id, source, subject, kind, label, parent_kind, overdue_rule, topic_code, "
+                               "topic_name, unit_id, unit_name, person_id, person_name, due_on, warn_on, colour, paused "
+                               "FROM sv_deadlines WHERE next_check <= :t",
+           soci::use(today));
+      for (const soci::row& x : rows) {
+        DeadlineRow d;
+        d.id = db::RowInt(x, "id");
+        d.source = db::RowStr(x, "source");
+        d.subject = db::RowStr(x, "subject");
+        d.kind = db::RowStr(x, "kind");
+        d.label = db::RowStr(x, "label");
+        d.parent_kind = db::RowStr(x, "parent_kind");
+        d.overdue_rule = db::RowStr(x, "overdue_rule");
+        d.topic_code = db::RowStr(x, "topic_code");
+        d.topic_name = db::RowStr(x, "topic_name");
+        d.unit_id = db::RowInt(x, "unit_id");
+        d.unit_name = db::RowStr(x, "unit_name");
+        d.person_id = db::RowInt(x, "person_id");
+        d.person_name = db::RowStr(x, "person_name");
+        d.due_on = db::RowStr(x, "due_on");
+        d.warn_on = db::RowStr(x, "warn_on");
+        d.colour = db::RowStr(x, "colour");
+        d.paused = db::RowInt(x, "paused") != 0;
+        due.push_back(std::move(d));
+      }
+    }
+    // Parents (a case's total) first, so a step that turns red with its total is not reported twice.
+    std::stable_sort(due.begin(), due.end(),
+                     [](const DeadlineRow& a, const DeadlineRow& b) { return a.parent_kind.empty() > b.parent_kind.empty(); });
+    std::string new_colour, next;
+    long long row_id = 0;
+    soci::statement update = (tx.sql().prepare << "UPDATE sv_deadlines SET colour = :c, next_check = :n WHERE id = :i",
+                              soci::use(new_colour), soci::use(next), soci::use(row_id));
+    for (const auto& d : due) {
+      ++r.examined;
+      new_colour = d.paused ? d.colour : ColourOn(today, d.warn_on, d.due_on);
+      next = d.paused ? std::string(kNever) : NextCheck(new_colour, d.warn_on, d.due_on);
+      row_id = d.id;
+      update.execute(true);
+      if (new_colour == d.colour || new_colour == "green") continue;
+      Violation v{"", d.subject, d.kind, "", d.topic_code, d.topic_name, d.unit_id, d.unit_name, d.person_id, d.person_name};
+      if (new_colour == "yellow") {
+        ++r.yellow;
+        const RuleInfo* info = rule("DEADLINE_WARNING");
+        if (!info) continue;
+        v.detail = d.label + "将于 " + d.due_on + " 届满（" + d.subject + "）";
+        v.dedupe_key = d.kind + "@" + d.due_on;
+        auto id = InsertAlert(tx, "DEADLINE_WARNING", *info, d.source, v, d.id, "yellow", d.due_on, today, now);
+        if (!id) continue;
+        ++r.alerts;
+        const std::string text = "【电子监察提醒】" + d.subject + " " + d.label + "将于 " + d.due_on + " 届满，请抓紧办理。";
+        AddEvent(tx, *id, d.source, d.subject, now, "reminder", "电子监察",
+                 "提醒" + (d.person_name.empty() ? d.unit_name : d.person_name) + "：" + text);
+        Message(tx, d.person_id, d.person_id ? 0 : d.unit_id, "期限即将届满：" + d.subject, text,
+                "/cases/" + d.subject, now);
+        if (sms_) sms_->Send(tx, MobileOf(tx.sql(), d.person_id), text);
+        continue;
+      }
+      // red: the limit has passed
+      ++r.red;
+      std::string conclusion = "期限已过，转为超期告警";
+      tx.sql() << "UPDATE sv_alerts SET state = 'closed', closed_at = :n, closed_by = '系统', conclusion = :c "
+                  "WHERE deadline_id = :d AND rule_code = 'DEADLINE_WARNING' AND state = 'open'",
+          soci::use(now), soci::use(conclusion), soci::use(d.id);
+      if (!d.parent_kind.empty()) {
+        std::string parent_colour;
+        soci::indicator ind = soci::i_null;
+        tx.sql() << "SELECT colour FROM sv_deadlines WHERE source = :s AND subject = :j AND kind = :k AND is_open = 1",
+            soci::use(d.source), soci::use(d.subject), soci::use(d.parent_kind), soci::into(parent_colour, ind);
+        if (tx.sql().got_data() && parent_colour == "red") continue;  // the total's alert covers it
+      }
+      const RuleInfo* info = rule(d.overdue_rule);
+      if (!info) continue;
+      v.detail = d.label + "已于 " + d.due_on + " 届满，仍未办结（" + d.subject + "）";
+      v.dedupe_key = d.kind;
+      auto id = InsertAlert(tx, d.overdue_rule, *info, d.source, v, d.id, "red", d.due_on, today, now);
+      if (!id) continue;
+      ++r.alerts;
+      AddEvent(tx, *id, d.source, d.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
+      audit_.Append(tx, system, {"supervision.alert", "alert", std::to_string(*id), "success", info->name + "：" + v.detail});
+      if (cfg.auto_notice) {
+        Alert a;
+        a.id = *id;
+        a.source = d.source;
+        a.subject = d.subject;
+        a.unit_id = d.unit_id;
+        a.unit_name = d.unit_name;
+        const std::string required = WorkingDaysAfter(cal, today, cfg.notice_days);
+        WriteNotice(tx, a, "“" + d.subject + "”" + d.label + "已超期，请于 " + required + " 前办结，并书面说明超期原因。",
+                    required, "电子监察", now);
+        audit_.Append(tx, system, {"supervision.notice", "alert", std::to_string(*id), "success", "自动发出督办单（黄牌）"});
+        ++r.notices;
+      }
+    }
+
+    // 2. Notices whose completion date passed unanswered: red card.
+    {
+      std::vector<Notice> late;
+      soci::rowset<soci::row> rows =
+          (tx.sql().prepare << "SELECT " << kNoticeCols << " FROM sv_notices WHERE state = 'issued' AND card = 'yellow' "
+                                                           "AND required_by < :t",
+           soci::use(today));
+      for (const soci::row& x : rows) late.push_back(LoadNotice(x));
+      for (const auto& n : late) {
+        std::string rec = "督办单 " + n.notice_no + " 要求 " + n.required_by +
+                          " 前办结并答复，逾期未答复。建议：责令" + n.unit_name +
+                          "限期整改，对直接责任人进行约谈，并纳入本月绩效考核扣分。";
+        long long nid = n.id, aid = n.alert_id;
+        tx.sql() << "UPDATE sv_notices SET card = 'red', recommendation = :r, red_at = :n WHERE id = :i", soci::use(rec),
+            soci::use(now), soci::use(nid);
+        tx.sql() << "UPDATE sv_alerts SET card = 'red' WHERE id = :a", soci::use(aid);
+        std::string source, subject;
+        tx.sql() << "SELECT source, subject FROM sv_alerts WHERE id = :a", soci::use(aid), soci::into(source),
+            soci::into(subject);
+        AddEvent(tx, aid, source, subject, now, "red_card", "电子监察", "红牌：" + rec);
+        Message(tx, 0, n.unit_id, "红牌警告：" + n.notice_no, rec, "/supervision/alerts/" + std::to_string(aid), now);
+        audit_.Append(tx, system, {"supervision.red_card", "alert", std::to_string(aid), "success", rec.substr(0, 300)});
+        ++r.red_cards;
+      }
+    }
+
+    // 3. Record rules of each module, read from where they stopped.
+    for (auto& src : sources_) {
+      long long position = 0;
+      const std::string name = src->Name();
+      soci::indicator ind = soci::i_null;
+      tx.sql() << "SELECT position FROM sv_watermarks WHERE source = :s", soci::use(name), soci::into(position, ind);
+      if (!tx.sql().got_data()) {
+        tx.sql() << "INSERT INTO sv_watermarks (source, position) VALUES (:s, 0)", soci::use(name);
+        position = 0;
+      }
+      std::int64_t pos = position;
+      for (const auto& v : src->Scan(tx.sql(), pos)) {
+        const RuleInfo* info = rule(v.rule_code);
+        if (!info) continue;
+        auto id = InsertAlert(tx, v.rule_code, *info, name, v, 0, "red", "", today, now);
+        if (!id) continue;
+        ++r.rule_alerts;
+        AddEvent(tx, *id, name, v.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
+        audit_.Append(tx, system, {"supervision.alert", "alert", std::to_string(*id), "success", info->name + "：" + v.detail});
+      }
+      long long np = pos;
+      tx.sql() << "UPDATE sv_watermarks SET position = :p WHERE source = :s", soci::use(np), soci::use(name);
+    }
+    return r;
+  });
+}
+
+std::vector<Alert> Monitor::Alerts(const identity::Context& ctx, const AlertFilter& f, std::int64_t* total) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  db::Conn c(db_);
+  std::string where = " WHERE 1 = 1";
+  if (f.state == "open") where += " AND a.state <> 'closed'";
+  else if (!f.state.empty()) {
+    static const std::set<std::string> kStates = {"noticed", "answered", "closed"};
+    if (!kStates.count(f.state)) throw Error(ErrorCode::kInvalidInput, "状态参数无效", {{"state", "可选 open/noticed/answered/closed"}});
+    where += " AND a.state = '" + f.state + "'";
+  }
+  if (!f.colour.empty()) {
+    if (f.colour != "yellow" && f.colour != "red") {
+      throw Error(ErrorCode::kInvalidInput, "颜色参数无效", {{"colour", "可选 yellow/red"}});
+    }
+    where += " AND a.colour = '" + f.colour + "'";
+  }
+  std::vector<std::int64_t> units;
+  if (!SeesAll(ctx.principal)) units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
+  if (!f.dept.empty()) {
+    auto u = identity::store::FindUnitByCode(c.sql(), f.dept);
+    if (!u) throw Error(ErrorCode::kInvalidInput, "单位代码不存在：" + f.dept, {{"dept", "单位代码不存在"}});
+    auto sub = identity::store::DepartmentSubtree(c.sql(), u->id);
+    if (units.empty()) {
+      units = sub;
+    } else {
+      std::vector<std::int64_t> both;
+      for (auto x : sub) {
+        if (std::find(units.begin(), units.end(), x) != units.end()) both.push_back(x);
+      }
+      units = both.empty() ? std::vector<std::int64_t>{-1} : both;
+    }
+  }
+  if (!units.empty()) {
+    std::string in;
+    for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
+    where += " AND a.unit_id IN (" + in + ")";
+  }
+  std::string source = f.source, subject = f.subject;
+  where += " AND (CAST(:src AS TEXT) = '' OR a.source = :src2) AND (CAST(:subj AS TEXT) = '' OR a.subject = :subj2)";
+  const int per = std::clamp(f.per_page, 1, 200);
+  const int page = std::max(1, f.page);
+  const std::string order = " ORDER BY CASE a.state WHEN 'closed' THEN 1 ELSE 0 END, a.colour DESC, a.id DESC";
+  const std::string limit = " LIMIT " + std::to_string(per) + " OFFSET " + std::to_string((page - 1) * per);
+  std::vector<Alert> out;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT " << kAlertCols << " FROM sv_alerts a JOIN sv_rules r ON r.code = a.rule_code" << where
+                       << order << limit,
+       soci::use(source), soci::use(source), soci::use(subject), soci::use(subject));
+  for (const soci::row& x : rows) out.push_back(LoadAlert(x));
+  if (total) {
+    long long n = 0;
+    c.sql() << "SELECT COUNT(*) FROM sv_alerts a" << where, soci::use(source), soci::use(source), soci::use(subject),
+        soci::use(subject), soci::into(n);
+    *total = n;
+  }
+  return out;
+}
+
+Alert Monitor::AlertById(const identity::Context& ctx, std::int64_t id) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  db::Conn c(db_);
+  long long aid = id;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT " << kAlertCols << " FROM sv_alerts a JOIN sv_rules r ON r.code = a.rule_code WHERE a.id = :i",
+       soci::use(aid));
+  for (const soci::row& x : rows) {
+    Alert a = LoadAlert(x);
+    if (!SeesAll(ctx.principal)) {
+      const auto units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
+      if (std::find(units.begin(), units.end(), a.unit_id) == units.end()) {
+        throw Error(ErrorCode::kForbidden, "该告警不属于您所在单位，无权查看");
+      }
+    }
+    return a;
+  }
+  throw Error(ErrorCode::kNotFound, "告警不存在：" + std::to_string(id));
+}
+
+std::optional<Notice> Monitor::NoticeOf(std::int64_t alert_id) {
+  db::Conn c(db_);
+  long long aid = alert_id;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT " << kNoticeCols << " FROM sv_notices WHERE alert_id = :a", soci::use(aid));
+  for (const soci::row& x : rows) return LoadNotice(x);
+  return std::nullopt;
+}
+
+std::vector<SvEvent> Monitor::EventsOf(std::int64_t alert_id) {
+  db::Conn c(db_);
+  long long aid = alert_id;
+  std::vector<SvEvent> out;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT alert_id, ts, action, actor, text FROM sv_events WHERE alert_id = :a ORDER BY ts, id",
+       soci::use(aid));
+  for (const soci::row& x : rows) {
+    out.push_back({db::RowInt(x, "alert_id"), db::RowInt(x, "ts"), db::RowStr(x, "action"), db::RowStr(x, "actor"),
+                   db::RowStr(x, "text")});
+  }
+  return out;
+}
+
+std::vector<SvEvent> Monitor::EventsFor(const std::string& source, const std::string& subject) {
+  db::Conn c(db_);
+  std::vector<SvEvent> out;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT alert_id, ts, action, actor, text FROM sv_events WHERE "
+                                                     "source = :s AND subject = :j ORDER BY ts, id",
+                                  soci::use(source), soci::use(subject));
+  for (const soci::row& x : rows) {
+    out.push_back({db::RowInt(x, "alert_id"), db::RowInt(x, "ts"), db::RowStr(x, "action"), db::RowStr(x, "actor"),
+                   db::RowStr(x, "text")});
+  }
+  return out;
+}
+
+Notice Monitor::IssueNotice(const identity::Context& ctx, std::int64_t alert_id, const std::string& content,
+                            const std::string& required_by) {
+  RequireSupervisor(ctx);
+  Alert a = AlertById(ctx, alert_id);
+  const std::string text = Trim(content);
+  const long long now = clock_.NowMs();
+  const std::string today = core::FormatLocalDate(now);
+  std::map<std::string, std::string> bad;
+  if (text.empty()) bad["content"] = "请填写督办事项和要求";
+  if (required_by.empty()) {
+    bad["required_by"] = "请填写要求办结日期";
+  } else {
+    try {
+      if (calendar::FormatDate(calendar::ParseDate(required_by)) != required_by || required_by < today) {
+        bad["required_by"] = "要求办结日期应为今天或以后的日期（YYYY-MM-DD）";
+      }
+    } catch (const Error&) {
+      bad["required_by"] = "日期格式应为 YYYY-MM-DD";
+    }
+  }
+  if (!bad.empty()) throw Error(ErrorCode::kInvalidInput, "督办单填写有误", bad);
+  if (a.state == "closed") throw Error(ErrorCode::kConflict, "该告警已办结，不能再发督办单");
+  if (NoticeOf(alert_id)) throw Error(ErrorCode::kConflict, "该告警已发出督办单，不能重复督办");
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    Notice n = WriteNotice(tx, a, text, required_by, ctx.principal.name, now);
+    audit_.Append(tx, ctx.ToActor(), {"supervision.notice", "alert", std::to_string(alert_id), "success", n.notice_no});
+    return n;
+  });
+}
+
+Notice Monitor::Answer(const identity::Context& ctx, std::int64_t notice_id, const std::string& answer) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  Notice n;
+  {
+    db::Conn c(db_);
+    long long nid = notice_id;
+    bool found = false;
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT " << kNoticeCols << " FROM sv_notices WHERE id = :i", soci::use(nid));
+    for (const soci::row& x : rows) {
+      n = LoadNotice(x);
+      found = true;
+    }
+    if (!found) throw Error(ErrorCode::kNotFound, "督办单不存在");
+    const auto units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
+    if (std::find(units.begin(), units.end(), n.unit_id) == units.end()) {
+      throw Error(ErrorCode::kForbidden, "督办单发给" + n.unit_name + "，只能由该单位答复");
+    }
+  }
+  const auto& p = ctx.principal;
+  if (!p.Has(identity::Role::kApprover) && !p.Has(identity::Role::kReviewer) && !p.Has(identity::Role::kHandler) &&
+      !p.Has(identity::Role::kWindowClerk)) {
+    throw Error(ErrorCode::kForbidden, "答复督办单须由承办业务的工作人员或单位负责人办理");
+  }
+  const std::string text = Trim(answer);
+  if (text.empty()) throw Error(ErrorCode::kInvalidInput, "请填写答复内容", {{"answer", "请说明办理情况和超期原因"}});
+  if (n.state != "issued") throw Error(ErrorCode::kConflict, "该督办单已答复或已办结");
+  const long long now = clock_.NowMs();
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    long long nid = n.id, aid = n.alert_id;
+    tx.sql() << "UPDATE sv_notices SET state = 'answered', answer = :a, answered_by = :b, answered_at = :t WHERE id = :i",
+        soci::use(text), soci::use(p.name), soci::use(now), soci::use(nid);
+    tx.sql() << "UPDATE sv_alerts SET state = 'answered' WHERE id = :a AND state <> 'closed'", soci::use(aid);
+    std::string source, subject;
+    tx.sql() << "SELECT source, subject FROM sv_alerts WHERE id = :a", soci::use(aid), soci::into(source), soci::into(subject);
+    AddEvent(tx, aid, source, subject, now, "answer", p.name + "（" + p.unit_name + "）", "答复督办单 " + n.notice_no + "：" + text);
+    audit_.Append(tx, ctx.ToActor(), {"supervision.answer", "alert", std::to_string(aid), "success", text.substr(0, 300)});
+    n.state = "answered";
+    n.answer = text;
+    n.answered_by = p.name;
+    n.answered_at = now;
+    return n;
+  });
+}
+
+Alert Monitor::Close(const identity::Context& ctx, std::int64_t alert_id, const std::string& conclusion) {
+  RequireSupervisor(ctx);
+  Alert a = AlertById(ctx, alert_id);
+  const std::string text = Trim(conclusion);
+  if (text.empty()) throw Error(ErrorCode::kInvalidInput, "请填写办结结论", {{"conclusion", "请写明核查结论和处理意见"}});
+  if (a.state == "closed") throw Error(ErrorCode::kConflict, "该告警已办结");
+  const long long now = clock_.NowMs();
+  db::WithTx(db_, [&](db::Tx& tx) {
+    long long aid = alert_id;
+    tx.sql() << "UPDATE sv_alerts SET state = 'closed', closed_at = :t, closed_by = :b, conclusion = :c WHERE id = :i",
+        soci::use(now), soci::use(ctx.principal.name), soci::use(text), soci::use(aid);
+    tx.sql() << "UPDATE sv_notices SET state = 'closed' WHERE alert_id = :a AND state <> 'closed'", soci::use(aid);
+    AddEvent(tx, aid, a.source, a.subject, now, "close", ctx.principal.name, "办结告警：" + text);
+    audit_.Append(tx, ctx.ToActor(), {"supervision.close", "alert", std::to_string(aid), "success", text.substr(0, 300)});
+  });
+  return AlertById(ctx, alert_id);
+}
+
+std::vector<std::pair<Notice, Alert>> Monitor::NoticesForDepartment(const identity::Context& ctx) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  db::Conn c(db_);
+  const auto units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
+  std::string in;
+  for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
+  std::vector<Notice> notices;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kNoticeCols << " FROM sv_notices WHERE unit_id IN (" << in
+                                                  << ") ORDER BY CASE state WHEN 'issued' THEN 0 ELSE 1 END, id DESC LIMIT 200");
+  for (const soci::row& x : rows) notices.push_back(LoadNotice(x));
+  std::vector<std::pair<Notice, Alert>> out;
+  for (auto& n : notices) out.emplace_back(n, AlertById(ctx, n.alert_id));
+  return out;
+}
+
+std::vector<Monitor::Rule> Monitor::Rules() {
+  db::Conn c(db_);
+  std::vector<Rule> out;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT code, name, severity, enabled, description FROM sv_rules ORDER BY code");
+  for (const soci::row& x : rows) {
+    out.push_back({db::RowStr(x, "code"), db::RowStr(x, "name"), db::RowStr(x, "severity"), db::RowStr(x, "description"),
+                   db::RowInt(x, "enabled") != 0});
+  }
+  return out;
+}
+
+void Monitor::UpdateRule(const identity::Context& ctx, const std::string& code, bool enabled, const std::string& severity) {
+  RequireSupervisor(ctx);
+  if (severity != "high" && severity != "medium" && severity != "low") {
+    throw Error(ErrorCode::kInvalidInput, "严重程度无效", {{"severity", "可选 严重/一般/提示"}});
+  }
+  db::WithTx(db_, [&](db::Tx& tx) {
+    int en = enabled ? 1 : 0;
+    soci::statement st = (tx.sql().prepare << "UPDATE sv_rules SET enabled = :e, severity = :s WHERE code = :c",
+                          soci::use(en), soci::use(severity), soci::use(code));
+    st.execute(true);
+    if (st.get_affected_rows() != 1) throw Error(ErrorCode::kNotFound, "规则不存在：" + code);
+    audit_.Append(tx, ctx.ToActor(), {"supervision.rule", "rule", code, "success",
+                                      std::string(enabled ? "启用" : "停用") + "，严重程度 " + SeverityLabel(severity)});
+  });
+}
+
+nlohmann::json Monitor::Stats(const identity::Context& ctx, const std::string& dept, const std::string& from_in,
+                              const std::string& to_in) {
+  if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
+  const std::string today = core::FormatLocalDate(clock_.NowMs());
+  std::map<std::string, std::string> bad;
+  auto date_or = [&](const std::string& v, const std::string& field, const std::string& fallback) {
+    if (v.empty()) return fallback;
+    try {
+      const std::string d = calendar::FormatDate(calendar::ParseDate(v));
+      if (d == v) return d;
+    } catch (const Error&) {
+    }
+    bad[field] = "日期格式应为 YYYY-MM-DD";
+    return fallback;
+  };
+  const std::string to = date_or(to_in, "to", today);
+  const std::string from =
+      date_or(from_in, "from", calendar::FormatDate(calendar::ParseDate(to) - std::chrono::days{29}));
+  if (bad.empty() && from > to) bad["from"] = "开始日期不能晚于结束日期";
+  if (bad.empty() && calendar::ParseDate(to) - calendar::ParseDate(from) > std::chrono::days{400}) {
+    bad["from"] = "统计区间不能超过 400 天";
+  }
+  if (!bad.empty()) throw Error(ErrorCode::kInvalidInput, "统计参数有误", bad);
+
+  db::Conn c(db_);
+  std::vector<std::int64_t> units;
+  std::string dept_code = dept;
+  if (!SeesAll(ctx.principal)) {
+    units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
+    if (auto u = identity::store::FindUnit(c.sql(), units.front())) dept_code = u->code;
+  } else if (!dept.empty()) {
+    auto u = identity::store::FindUnitByCode(c.sql(), dept);
+    if (!u) throw Error(ErrorCode::kInvalidInput, "单位代码不存在：" + dept, {{"dept", "单位代码不存在"}});
+    units = identity::store::DepartmentSubtree(c.sql(), u->id);
+  }
+  std::string unit_filter;
+  if (!units.empty()) {
+    std::string in;
+    for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
+    unit_filter = " AND unit_id IN (" + in + ")";
+  }
+
+  nlohmann::json clocks = {{"green", 0}, {"yellow", 0}, {"red", 0}, {"paused", 0}, {"total", 0}};
+  std::map<std::pair<long long, std::string>, nlohmann::json> by_dept;
+  {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT unit_id, unit_name, colour, paused, COUNT(*) AS n FROM sv_deadlines WHERE is_open = 1"
+                         << unit_filter << " GROUP BY unit_id, unit_name, colour, paused");
+    for (const soci::row& x : rows) {
+      const long long n = db::RowInt(x, "n");
+      const std::string colour = db::RowInt(x, "paused") ? "paused" : db::RowStr(x, "colour");
+      clocks[colour] = clocks[colour].get<long long>() + n;
+      clocks["total"] = clocks["total"].get<long long>() + n;
+      auto& d = by_dept[{db::RowInt(x, "unit_id"), db::RowStr(x, "unit_name")}];
+      if (d.is_null()) {
+        d = {{"unit_id", db::RowInt(x, "unit_id")}, {"unit_name", db::RowStr(x, "unit_name")}, {"green", 0},
+             {"yellow", 0}, {"red", 0}, {"paused", 0}};
+      }
+      d[colour] = d[colour].get<long long>() + n;
+    }
+  }
+  nlohmann::json depts = nlohmann::json::array();
+  for (auto& [k, v] : by_dept) depts.push_back(v);
+  std::sort(depts.begin(), depts.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+    if (a["red"] != b["red"]) return a["red"].get<long long>() > b["red"].get<long long>();
+    if (a["yellow"] != b["yellow"]) return a["yellow"].get<long long>() > b["yellow"].get<long long>();
+    return a["unit_name"].get<std::string>() < b["unit_name"].get<std::string>();
+  });
+
+  nlohmann::json items = nlohmann::json::array();
+  {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT topic_code, topic_name, COUNT(*) AS n, "
+                            "COUNT(CASE WHEN colour = 'yellow' AND paused = 0 THEN 1 END) AS yellow, "
+                            "COUNT(CASE WHEN colour = 'red' AND paused = 0 THEN 1 END) AS red FROM sv_deadlines "
+                            "WHERE is_open = 1 AND colour <> 'green'"
+                         << unit_filter << " GROUP BY topic_code, topic_name ORDER BY red DESC, yellow DESC, topic_code LIMIT 20");
+    for (const soci::row& x : rows) {
+      items.push_back({{"code", db::RowStr(x, "topic_code")}, {"name", db::RowStr(x, "topic_name")},
+                       {"yellow", db::RowInt(x, "yellow")}, {"red", db::RowInt(x, "red")}});
+    }
+  }
+
+  nlohmann::json overdue = nlohmann::json::array();
+  {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT source, subject, kind, label, unit_name, person_name, topic_name, due_on FROM "
+                            "sv_deadlines WHERE is_open = 1 AND paused = 0 AND due_on < :t"
+                         << unit_filter << " ORDER BY due_on, id LIMIT 10",
+         soci::use(today));
+    for (const soci::row& x : rows) {
+      const std::string due_on = db::RowStr(x, "due_on");
+      const auto days = (calendar::ParseDate(today) - calendar::ParseDate(due_on)).count();
+      overdue.push_back({{"source", db::RowStr(x, "source")}, {"subject", db::RowStr(x, "subject")},
+                         {"label", db::RowStr(x, "label")}, {"unit_name", db::RowStr(x, "unit_name")},
+                         {"person_name", db::RowStr(x, "person_name")}, {"topic_name", db::RowStr(x, "topic_name")},
+                         {"due_on", due_on}, {"days_overdue", days},
+                         {"href", db::RowStr(x, "source") == "approval" ? "/cases/" + db::RowStr(x, "subject") : ""}});
+    }
+  }
+
+  nlohmann::json alerts = {{"open", 0}, {"noticed", 0}, {"answered", 0}, {"closed", 0}, {"total", 0},
+                           {"yellow", 0}, {"red", 0}, {"yellow_cards", 0}, {"red_cards", 0}};
+  std::map<std::string, std::pair<long long, long long>> per_day;
+  {
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT created_on, state, colour, card, COUNT(*) AS n FROM sv_alerts WHERE created_on >= :f "
+                            "AND created_on <= :t"
+                         << unit_filter << " GROUP BY created_on, state, colour, card",
+         soci::use(from), soci::use(to));
+    for (const soci::row& x : rows) {
+      const long long n = db::RowInt(x, "n");
+      const std::string state = db::RowStr(x, "state"), colour = db::RowStr(x, "colour"), card = db::RowStr(x, "card");
+      alerts[state] = alerts[state].get<long long>() + n;
+      alerts[colour] = alerts[colour].get<long long>() + n;
+      alerts["total"] = alerts["total"].get<long long>() + n;
+      if (card == "yellow" || card == "red") alerts["yellow_cards"] = alerts["yellow_cards"].get<long long>() + n;
+      if (card == "red") alerts["red_cards"] = alerts["red_cards"].get<long long>() + n;
+      auto& day = per_day[db::RowStr(x, "created_on")];
+      (colour == "yellow" ? day.first : day.second) += n;
+    }
+  }
+  nlohmann::json trend = nlohmann::json::array();
+  for (auto d = calendar::ParseDate(from); d <= calendar::ParseDate(to); d += std::chrono::days{1}) {
+    const std::string key = calendar::FormatDate(d);
+    auto it = per_day.find(key);
+    trend.push_back({{"date", key},
+                     {"warnings", it == per_day.end() ? 0 : it->second.first},
+                     {"violations", it == per_day.end() ? 0 : it->second.second}});
+  }
+  return {{"as_of", today}, {"dept", dept_code}, {"from", from}, {"to", to}, {"clocks", clocks},
+          {"by_dept", depts}, {"by_item", items}, {"most_overdue", overdue}, {"alerts", alerts}, {"trend", trend}};
+}
+
+nlohmann::json AlertJson(const Alert& a) {
+  return {{"id", a.id},
+          {"rule", a.rule_code},
+          {"rule_name", a.rule_name},
+          {"source", a.source},
+          {"subject", a.subject},
+          {"severity", a.severity},
+          {"severity_label", SeverityLabel(a.severity)},
+          {"colour", a.colour},
+          {"colour_label", ColourLabel(a.colour)},
+          {"unit_id", a.unit_id},
+          {"unit_name", a.unit_name},
+          {"person_name", a.person_name},
+          {"topic_code", a.topic_code},
+          {"topic_name", a.topic_name},
+          {"detail", a.detail},
+          {"due_on", a.due_on},
+          {"state", a.state},
+          {"state_label", AlertStateLabel(a.state)},
+          {"card", a.card},
+          {"card_label", a.card == "red" ? "红牌" : a.card == "yellow" ? "黄牌" : ""},
+          {"created_on", a.created_on},
+          {"created_at", a.created_at},
+          {"closed_at", a.closed_at},
+          {"closed_by", a.closed_by},
+          {"conclusion", a.conclusion},
+          {"href", a.source == "approval" ? "/cases/" + a.subject : ""}};
+}
+
+nlohmann::json NoticeJson(const Notice& n) {
+  return {{"id", n.id},
+          {"notice_no", n.notice_no},
+          {"alert_id", n.alert_id},
+          {"unit_name", n.unit_name},
+          {"content", n.content},
+          {"required_by", n.required_by},
+          {"card", n.card},
+          {"card_label", n.card == "red" ? "红牌" : "黄牌"},
+          {"state", n.state},
+          {"state_label", n.state == "issued" ? "待答复" : n.state == "answered" ? "已答复" : "已办结"},
+          {"issued_by", n.issued_by},
+          {"issued_at", n.issued_at},
+          {"answer", n.answer},
+          {"answered_by", n.answered_by},
+          {"answered_at", n.answered_at},
+          {"recommendation", n.recommendation}};
+}
+
+}  // namespace yiwang::supervision
