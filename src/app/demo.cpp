@@ -126,6 +126,7 @@ std::string CreateDemoDistrict(App& app) {
     nu.display_name = s.name;
     nu.unit_id = ids.at(s.unit);
     nu.password = DemoPassword();
+    nu.mobile = "1370000" + std::to_string(1000 + accounts.size());  // fictional; SMS reminders land in the outbox
     identity::User u = id.CreateUser(ctx, nu);
     id.SetRoles(ctx, u.id, {s.roles.begin(), s.roles.end()});
     nlohmann::json a = {{"zone", "internal"}, {"login", s.username}, {"password", nu.password}, {"name", s.name},

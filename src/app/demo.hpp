@@ -11,6 +11,9 @@ void WriteDemoConfig(const std::string& data_dir, const std::string& zone, const
 /// 10 towns, offices), staff accounts for every role (admins with TOTP), a citizen and an
 /// enterprise. Writes <data>/demo-accounts.json and returns the printable account table.
 std::string CreateDemoDistrict(App& app);
+/// Replays six weeks of fictional cases at the 市场监管局 (submit → accept → steps → decide →
+/// conclude, some left to go red) with the monitor ticking every evening. Single-node demo only.
+std::string SeedDemoCases(App& app);
 /// The printable account table of an existing demo (from demo-accounts.json).
 std::string DemoAccountsText(const std::string& data_dir);
 

@@ -96,6 +96,13 @@ int main(int argc, char** argv) {
     yiwang::app::DataDirLock lock(c.data_dir);
     auto app = yiwang::app::App::Open(c);
     app->exchange->Start();
+    // Electronic supervision watches the internal zone's clocks; an external-only node has none.
+    std::unique_ptr<yiwang::supervision::Scheduler> scheduler;
+    if (c.zone != core::Zone::kExternal) {
+      scheduler = std::make_unique<yiwang::supervision::Scheduler>(*app->monitor, yiwang::supervision::NodeName(),
+                                                                   app->config.supervision_tick_seconds);
+      scheduler->Start();
+    }
     yiwang::http::ServerOptions opts;
     opts.threads = app->config.threads;
     opts.max_body_bytes = static_cast<std::size_t>(app->config.max_body_bytes);
@@ -117,6 +124,7 @@ int main(int argc, char** argv) {
       std::cout << std::flush;
     };
     yiwang::http::Serve(opts);
+    if (scheduler) scheduler->Stop();
     app->exchange->Stop();
   });
 
@@ -146,6 +154,8 @@ int main(int argc, char** argv) {
   auto* demo = cli.add_subcommand("demo", "创建演示区（虚构的东河区：单位、人员、账户）");
   demo_opts.Add(demo);
   demo->add_flag("--reset", demo_reset, "删除数据目录中的已有数据后重建");
+  bool demo_cases = false;
+  demo->add_flag("--cases", demo_cases, "同时生成六周的演示办件（受理、办理、办结、超期、督办），供监察总览等演示");
   demo->callback([&] {
     core::Config probe = demo_opts.Load();
     if (fs::exists(probe.FilePath()) && probe.mode == core::Mode::kProduction) {
@@ -172,6 +182,7 @@ int main(int argc, char** argv) {
       return;
     }
     std::cout << "已创建演示区：" << c.data_dir << "\n" << yiwang::app::CreateDemoDistrict(*app);
+    if (demo_cases) std::cout << yiwang::app::SeedDemoCases(*app);
   });
 
   // ---- user
@@ -322,6 +333,25 @@ int main(int argc, char** argv) {
     auto s = app->exchange->Pump();
     std::cout << "发送 " << s.sent << "，导入 " << s.applied << "，重复 " << s.duplicates << "，拒收 " << s.rejected
               << "，确认 " << s.acked << std::endl;
+  });
+
+  // ---- supervision (the scheduler in `serve` does this every supervision_tick_seconds)
+  auto* sv = cli.add_subcommand("supervise", "电子监察：tick（执行一轮监察）");
+  sv->require_subcommand(1);
+  Common sv_tick_opts;
+  std::string sv_node;
+  auto* sv_tick = sv->add_subcommand("tick", "执行一轮监察：到期提醒、超期告警、督办单升级、规则检查（多节点时由持有租约者执行）");
+  sv_tick_opts.Add(sv_tick);
+  sv_tick->add_option("--node", sv_node, "节点名（默认 主机名:进程号）");
+  sv_tick->callback([&] {
+    auto app = yiwang::app::App::Open(sv_tick_opts.Load());
+    auto r = app->monitor->Tick(sv_node.empty() ? yiwang::supervision::NodeName() : sv_node);
+    if (!r.leader) {
+      std::cout << "另一节点持有监察租约，本次未执行" << std::endl;
+      return;
+    }
+    std::cout << "检查期限 " << r.examined << "，转黄 " << r.yellow << "，转红 " << r.red << "，新告警 " << r.alerts
+              << "，督办单 " << r.notices << "，红牌 " << r.red_cards << "，规则告警 " << r.rule_alerts << std::endl;
   });
 
   // ---- calendar

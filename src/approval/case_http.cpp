@@ -311,6 +311,16 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_suspend"] = flowing && handles;
     view["can_resume"] = c.state == CaseState::kSuspended && handles;
     view["can_extend"] = (flowing || c.state == CaseState::kSuspended) && c.extension_days == 0 && p.Has(identity::Role::kApprover);
+    // Electronic supervision: the case's clocks and everything supervision did about it.
+    view["sv_clocks"] = app.monitor->ClocksFor("approval", c.case_no);
+    nlohmann::json sv_events = nlohmann::json::array();
+    for (const auto& e : app.monitor->EventsFor("approval", c.case_no)) {
+      sv_events.push_back({{"time", core::FormatLocal(e.ts)}, {"actor", e.actor}, {"text", e.text},
+                           {"href", "/supervision/alerts/" + std::to_string(e.alert_id)}});
+    }
+    view["has_sv_events"] = !sv_events.empty();
+    view["sv_events"] = sv_events;
+    view["has_sv"] = !view["sv_clocks"].empty() || !sv_events.empty();
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };
   r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });

@@ -104,6 +104,13 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor)) add("/cases", "办件受理");
     add("/admin/items", "事项目录");
     add("/admin/calendar", "工作日历");
+    if (p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kApprover) || p.Has(identity::Role::kAuditor)) {
+      add("/supervision", "电子监察");
+    } else if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer)) {
+      add("/supervision/notices", "督办单");
+    }
+    add("/messages", "消息");
+    if (p.Has(identity::Role::kSysAdmin)) add("/admin/sms", "短信发件箱");
     if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志");
     add("/account", "账户安全");
   }

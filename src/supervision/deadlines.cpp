@@ -85,10 +85,23 @@ void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& s
                 "WHERE id = :id",
         soci::use(today), soci::use(late), soci::use(std::string(kNever)), soci::use(now), soci::use(id);
     // A warning is moot once the work is done in time; an overdue alert stays for the supervisor.
-    std::string conclusion = "期限内已完成，预警自动解除";
-    tx.sql() << "UPDATE sv_alerts SET state = 'closed', closed_at = :n, closed_by = '系统', conclusion = :c "
-                "WHERE deadline_id = :d AND rule_code = 'DEADLINE_WARNING' AND state = 'open'",
-        soci::use(now), soci::use(conclusion), soci::use(id);
+    std::string conclusion = late ? "已完成（超期），预警关闭" : "期限内已完成，预警自动解除";
+    std::vector<long long> warnings;
+    {
+      soci::rowset<soci::row> ws = (tx.sql().prepare << "SELECT id FROM sv_alerts WHERE deadline_id = :d AND rule_code = "
+                                                        "'DEADLINE_WARNING' AND state = 'open'",
+                                    soci::use(id));
+      for (const soci::row& w : ws) warnings.push_back(db::RowInt(w, "id"));
+    }
+    for (long long w : warnings) {
+      tx.sql() << "UPDATE sv_alerts SET state = 'closed', closed_at = :n, closed_by = '系统', conclusion = :c WHERE id = :i",
+          soci::use(now), soci::use(conclusion), soci::use(w);
+      std::string action = "auto_close", actor = "电子监察";
+      tx.sql() << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) VALUES (:a, :s, :j, :t, :ac, "
+                  ":ar, :x)",
+          soci::use(w), soci::use(source), soci::use(subject), soci::use(now), soci::use(action), soci::use(actor),
+          soci::use(conclusion);
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "db/row.hpp"
 #include "http/forms.hpp"
+#include "identity/store.hpp"
 #include "supervision/supervision.hpp"
 
 namespace yiwang::modules {
@@ -48,7 +49,7 @@ supervision::AlertFilter FilterFrom(const Request& req) {
 nlohmann::json EventJson(const supervision::SvEvent& e) {
   static const std::map<std::string, std::string> kLabels = {
       {"alert", "告警"}, {"reminder", "到期提醒"}, {"notice", "督办单（黄牌）"}, {"answer", "部门答复"},
-      {"red_card", "红牌"}, {"close", "办结告警"}};
+      {"red_card", "红牌"}, {"close", "办结告警"}, {"auto_close", "自动解除"}};
   auto it = kLabels.find(e.action);
   return {{"alert_id", e.alert_id}, {"time", core::FormatLocal(e.ts)}, {"ts", e.ts}, {"action", e.action},
           {"action_label", it == kLabels.end() ? e.action : it->second}, {"actor", e.actor}, {"text", e.text}};
@@ -187,12 +188,17 @@ void RegisterSupervision(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/messages", Access::kStaff, [&app](Request& req) {
     db::Conn c(*app.db);
-    long long me = req.principal.id, unit = req.principal.unit_id;
+    long long me = req.principal.id;
+    // Addressed to me, or to my department (or one of its offices) when nobody held the task.
+    std::string in;
+    for (auto u : identity::store::DepartmentSubtree(c.sql(), req.principal.unit_id)) {
+      in += (in.empty() ? "" : ",") + std::to_string(u);
+    }
     nlohmann::json rows = nlohmann::json::array();
     soci::rowset<soci::row> rs =
         (c.sql().prepare << "SELECT id, title, body, link, created_at, read_at FROM messages WHERE recipient_id = :m OR "
-                            "(recipient_id = 0 AND unit_id = :u) ORDER BY id DESC LIMIT 100",
-         soci::use(me), soci::use(unit));
+                            "(recipient_id = 0 AND unit_id IN (" << in << ")) ORDER BY id DESC LIMIT 100",
+         soci::use(me));
     for (const soci::row& x : rs) {
       rows.push_back({{"title", db::RowStr(x, "title")}, {"body", db::RowStr(x, "body")}, {"link", db::RowStr(x, "link")},
                       {"time", core::FormatLocal(db::RowInt(x, "created_at"))}});

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <map>
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include "core/error.hpp"
 #include "db/row.hpp"
 #include "identity/store.hpp"
@@ -488,6 +491,27 @@ std::vector<SvEvent> Monitor::EventsFor(const std::string& source, const std::st
   return out;
 }
 
+nlohmann::json Monitor::ClocksFor(const std::string& source, const std::string& subject) {
+  db::Conn c(db_);
+  nlohmann::json out = nlohmann::json::array();
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT kind, label, started_on, due_on, warn_on, colour, paused, is_open, closed_on, late, "
+                          "person_name FROM sv_deadlines WHERE source = :s AND subject = :j ORDER BY is_open DESC, id",
+       soci::use(source), soci::use(subject));
+  for (const soci::row& x : rows) {
+    const bool open = db::RowInt(x, "is_open") != 0, paused = db::RowInt(x, "paused") != 0;
+    const std::string colour = db::RowStr(x, "colour");
+    out.push_back({{"kind", db::RowStr(x, "kind")}, {"label", db::RowStr(x, "label")},
+                   {"started_on", db::RowStr(x, "started_on")}, {"due_on", db::RowStr(x, "due_on")},
+                   {"warn_on", db::RowStr(x, "warn_on")}, {"colour", open ? colour : ""},
+                   {"colour_label", !open ? (db::RowInt(x, "late") ? "超期完成" : "按期完成")
+                                    : paused ? "暂停计时" : ColourLabel(colour)},
+                   {"paused", paused}, {"open", open}, {"closed_on", db::RowStr(x, "closed_on")},
+                   {"late", db::RowInt(x, "late") != 0}, {"person_name", db::RowStr(x, "person_name")}});
+  }
+  return out;
+}
+
 Notice Monitor::IssueNotice(const identity::Context& ctx, std::int64_t alert_id, const std::string& content,
                             const std::string& required_by) {
   RequireSupervisor(ctx);
@@ -746,6 +770,7 @@ nlohmann::json Monitor::Stats(const identity::Context& ctx, const std::string& d
       (colour == "yellow" ? day.first : day.second) += n;
     }
   }
+  alerts["unresolved"] = alerts["total"].get<long long>() - alerts["closed"].get<long long>();
   nlohmann::json trend = nlohmann::json::array();
   for (auto d = calendar::ParseDate(from); d <= calendar::ParseDate(to); d += std::chrono::days{1}) {
     const std::string key = calendar::FormatDate(d);
@@ -756,6 +781,42 @@ nlohmann::json Monitor::Stats(const identity::Context& ctx, const std::string& d
   }
   return {{"as_of", today}, {"dept", dept_code}, {"from", from}, {"to", to}, {"clocks", clocks},
           {"by_dept", depts}, {"by_item", items}, {"most_overdue", overdue}, {"alerts", alerts}, {"trend", trend}};
+}
+
+void Scheduler::Start() {
+  if (seconds_ <= 0 || thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      try {
+        const TickResult r = monitor_.Tick(node_);
+        if (r.leader && (r.alerts || r.rule_alerts || r.red_cards)) {
+          spdlog::info("supervision tick: {}", r.ToJson().dump());
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("supervision tick failed: {}", e.what());
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(seconds_), [this] { return stop_; });
+    }
+  });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string NodeName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  return std::string(host) + ":" + std::to_string(getpid());
 }
 
 nlohmann::json AlertJson(const Alert& a) {

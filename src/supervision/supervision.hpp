@@ -10,7 +10,10 @@
 // longer lists are closed. The monitor reads only the rows whose colour is due to change
 // (index on next_check), so a tick costs what is due, not what is open.
 #include <cstdint>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
@@ -177,6 +180,8 @@ class Monitor {
   std::vector<SvEvent> EventsOf(std::int64_t alert_id);
   /// The supervision entries of one record (for the case timeline).
   std::vector<SvEvent> EventsFor(const std::string& source, const std::string& subject);
+  /// The clocks of one record, open first (for the case page).
+  nlohmann::json ClocksFor(const std::string& source, const std::string& subject);
   /// Issues a 督办单 (yellow card) by hand: content and a required completion date.
   Notice IssueNotice(const identity::Context& ctx, std::int64_t alert_id, const std::string& content,
                      const std::string& required_by);
@@ -209,6 +214,28 @@ class Monitor {
   std::unique_ptr<SmsGateway> sms_;
   std::vector<std::unique_ptr<RuleSource>> sources_;
 };
+
+/// Ticks the monitor every `seconds` on a background thread (the lease makes only one node's
+/// ticks count). Errors are logged and retried at the next tick.
+class Scheduler {
+ public:
+  Scheduler(Monitor& monitor, std::string node, int seconds) : monitor_(monitor), node_(std::move(node)), seconds_(seconds) {}
+  ~Scheduler() { Stop(); }
+  void Start();
+  void Stop();
+
+ private:
+  Monitor& monitor_;
+  std::string node_;
+  int seconds_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+/// A name for this node in the lease: host name and process id.
+std::string NodeName();
 
 nlohmann::json AlertJson(const Alert& a);
 nlohmann::json NoticeJson(const Notice& n);

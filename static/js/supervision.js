@@ -28,7 +28,7 @@
       animation: false,
       tooltip: { trigger: 'axis' },
       legend: { data: ['黄灯预警', '超期及违规告警'] },
-      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: 'category', data: stats.trend.map(function (d) { return d.date.slice(5); }) },
       yAxis: { type: 'value', minInterval: 1 },
       series: [
@@ -39,18 +39,25 @@
   }
 
   function drawDepts(stats) {
-    var c = chart('sv-depts');
-    if (!c) return;
+    var el = document.getElementById('sv-depts');
+    if (!el || !window.echarts) return;
     var rows = stats.by_dept.slice(0, 15).reverse();
+    // One bar per department: the chart grows with the number of departments shown.
+    var height = Math.max(140, 70 + rows.length * 34) + 'px';
+    if (el.style.height !== height) {
+      el.style.height = height;
+      if (charts['sv-depts']) charts['sv-depts'].resize();
+    }
+    var c = chart('sv-depts');
     c.setOption({
       animation: false,
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       legend: { data: ['红灯', '黄灯', '绿灯'] },
-      grid: { left: 120, right: 16, top: 36, bottom: 24 },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: 'value', minInterval: 1 },
       yAxis: { type: 'category', data: rows.map(function (d) { return d.unit_name; }) },
       series: [
-        { name: '红灯', type: 'bar', stack: 'n', data: rows.map(function (d) { return d.red; }), color: '#b42318' },
+        { name: '红灯', type: 'bar', stack: 'n', barMaxWidth: 22, data: rows.map(function (d) { return d.red; }), color: '#b42318' },
         { name: '黄灯', type: 'bar', stack: 'n', data: rows.map(function (d) { return d.yellow; }), color: '#d69e2e' },
         { name: '绿灯', type: 'bar', stack: 'n', data: rows.map(function (d) { return d.green; }), color: '#2f855a' }
       ]
@@ -79,7 +86,7 @@
     setText('sv-yellow', stats.clocks.yellow);
     setText('sv-red', stats.clocks.red);
     setText('sv-paused', stats.clocks.paused);
-    setText('sv-alerts-open', stats.alerts.open);
+    setText('sv-alerts-open', stats.alerts.unresolved);
     setText('sv-yellow-cards', stats.alerts.yellow_cards);
     setText('sv-red-cards', stats.alerts.red_cards);
     fillDeptTable(stats);
