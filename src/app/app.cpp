@@ -30,6 +30,8 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
                                                       *app->catalogue, *app->calendar, *app->documents,
                                                       approval::LegalPeriods{});
   app->cases->RegisterPacketHandlers();
+  app->ratings = std::make_unique<approval::RatingService>(*app->db, *app->clock, *app->audit, *app->exchange, *app->cases);
+  app->ratings->RegisterPacketHandlers();
   supervision::Settings sv;
   sv.warn_days = c.supervision_warn_days;
   sv.notice_days = c.supervision_notice_days;
@@ -39,6 +41,10 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->monitor = std::make_unique<supervision::Monitor>(*app->db, *app->clock, *app->audit, *app->calendar,
                                                         *app->deadlines, std::make_unique<supervision::OutboxSms>(*app->clock));
   app->monitor->AddSource(approval::MakeApprovalRules());
+  app->evaluation = std::make_unique<supervision::Evaluation>(
+      *app->db, *app->clock, *app->audit, *app->exchange, *app->calendar,
+      supervision::EvaluationPolicy::Parse(c.evaluation_weights, c.evaluation_deductions, c.evaluation_grades));
+  app->evaluation->RegisterPacketHandlers();
   // An external-only node keeps the applicant's copies; supervision watches the working copies.
   if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
   app->renderer = std::make_unique<http::Renderer>(c);
@@ -53,6 +59,7 @@ http::Site App::ExternalSite() {
   modules::RegisterPublicAccounts(r, *this);
   modules::RegisterCatalogueExternal(r, *this);
   modules::RegisterCasesExternal(r, *this);
+  modules::RegisterRankingExternal(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

@@ -5,6 +5,7 @@
 
 #include "approval/cases.hpp"
 #include "approval/catalogue.hpp"
+#include "approval/ratings.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -16,6 +17,7 @@
 #include "http/render.hpp"
 #include "http/router.hpp"
 #include "identity/service.hpp"
+#include "supervision/evaluation.hpp"
 #include "supervision/supervision.hpp"
 
 namespace yiwang::app {
@@ -32,8 +34,10 @@ struct App {
   std::unique_ptr<approval::CatalogueService> catalogue;
   std::unique_ptr<approval::DocumentService> documents;
   std::unique_ptr<approval::CaseService> cases;
+  std::unique_ptr<approval::RatingService> ratings;
   std::unique_ptr<supervision::Deadlines> deadlines;
   std::unique_ptr<supervision::Monitor> monitor;
+  std::unique_ptr<supervision::Evaluation> evaluation;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

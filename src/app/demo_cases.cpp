@@ -142,7 +142,7 @@ std::string SeedDemoCases(App& app) {
       const std::string& no = open[i];
       const bool neglected = Roll(std::hash<std::string>{}(no), 0, 3) < 12;
       approval::Case c = cases.ForStaff(clerk, no);
-      if (neglected || Roll(std::hash<std::string>{}(no), static_cast<std::size_t>(d), 5) < 35) {
+      if (neglected || Roll(std::hash<std::string>{}(no), static_cast<std::size_t>(d), 5) < 20) {
         still.push_back(no);
         continue;
       }

@@ -37,6 +37,8 @@ void RegisterCasesExternal(http::Router& r, app::App& app);
 void RegisterCasesInternal(http::Router& r, app::App& app);
 /// Internal: electronic supervision — dashboard, alerts, 督办单, rules, messages; its API.
 void RegisterSupervision(http::Router& r, app::App& app);
+/// External: the monthly department rankings the supervision bureau published.
+void RegisterRankingExternal(http::Router& r, app::App& app);
 /// Internal: the working-day calendar (view, import) and a due-date calculator.
 void RegisterCalendar(http::Router& r, app::App& app);
 

@@ -8,6 +8,7 @@
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "approval/cases.hpp"
+#include "approval/ratings.hpp"
 #include "approval/views.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -139,8 +140,36 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     // The query code is shown once, right after submission (only its SM3 is stored).
     const std::string code = req.Query("code");
     if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) view["query_code"] = code;
+    // 绩效评估: the applicant rates a concluded case once.
+    if (c.state == approval::CaseState::kConcluded) {
+      view["rating_case_no"] = c.case_no;
+      if (auto rated = app.ratings->Of(c.case_no)) {
+        view["rated"] = {{"label", approval::RatingLabel(rated->rating)}, {"comment", rated->comment},
+                         {"time", core::FormatLocal(rated->rated_at)}};
+      } else {
+        view["can_rate"] = true;
+      }
+    }
     return app.renderer->Page(req, "external/case", "办件 " + c.case_no, view, status);
   };
+  r.Add("POST", "/account/cases/:case_no/rating", Access::kPublic, [&app, case_page, secure](Request& req) {
+    try {
+      app.ratings->Rate(ContextOf(req), req.Param("case_no"), req.Field("rating"), req.Field("comment"));
+      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(req.Param("case_no")) + "#rating");
+      http::Renderer::Flash(res, "感谢您的评价", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return case_page(req, {{"rating_error", http::ErrorView(e)}, {"rating_comment", req.Field("comment")}},
+                       ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  r.Add("POST", "/api/v1/applications/:case_no/rating", Access::kPublic, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    approval::Rating rt = app.ratings->Rate(ContextOf(req), req.Param("case_no"), j.value("rating", ""), j.value("comment", ""));
+    return Response::Json({{"case_no", rt.case_no}, {"rating", rt.rating}, {"rating_label", approval::RatingLabel(rt.rating)},
+                           {"comment", rt.comment}}, 201);
+  });
   r.Add("GET", "/account/cases/:case_no", Access::kPublic, [case_page](Request& req) { return case_page(req, {}, 200); });
   r.Add("POST", "/account/cases/:case_no/corrections", Access::kPublic, [&app, case_page, secure](Request& req) {
     try {

@@ -1,5 +1,7 @@
 #include "approval/transfer.hpp"
 
+#include "core/xlsx.hpp"
+
 #include <expat.h>
 #include <iconv.h>
 #include <unistd.h>
@@ -862,70 +864,19 @@ std::vector<Item> ParseCsv(const std::string& text) {
 // ---------------------------------------------------------------- XLSX
 
 std::string ExportXlsx(const std::vector<Item>& items) {
-  // libxlsxwriter 1.1 writes only to a file: a private temporary file, read back and removed.
-  std::string path = (std::filesystem::temp_directory_path() / "yiwang-catalogue-XXXXXX.xlsx").string();
-  const int fd = mkstemps(path.data(), 5);
-  if (fd < 0) throw Error(ErrorCode::kInternal, "无法创建临时文件以生成 Excel 文件");
-  close(fd);
-  struct Remove {
-    std::string path;
-    ~Remove() { std::remove(path.c_str()); }
-  } remove_after{path};
-
-  lxw_workbook* wb = workbook_new(path.c_str());
-  if (!wb) throw Error(ErrorCode::kInternal, "无法生成 Excel 文件");
-  lxw_worksheet* ws = workbook_add_worksheet(wb, "事项目录");
-  lxw_format* header = workbook_add_format(wb);
-  format_set_bold(header);
-  format_set_bg_color(header, 0xDDEBF7);
-  format_set_align(header, LXW_ALIGN_VERTICAL_CENTER);
-  lxw_format* top = workbook_add_format(wb);
-  format_set_align(top, LXW_ALIGN_VERTICAL_TOP);
-  lxw_format* wrap = workbook_add_format(wb);
-  format_set_text_wrap(wrap);
-  format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
-
-  // Widths in characters (a CJK character is about two); wrapped: the multi-line cells.
+  // Widths in characters (a CJK character is about two); wrapped: the multi-line cells; day
+  // limits and the version as numbers.
   static const double kWidths[] = {14, 30, 14, 26, 12, 40, 40, 9, 9, 30, 9, 48, 30, 22, 6, 8};
   static const bool kWrapped[] = {false, false, false, false, false, true, true,  false,
                                   false, false, false, true,  true,  true, false, false};
-  const auto& columns = TransferColumns();
-  lxw_error err = LXW_NO_ERROR;
-  auto check = [&err](lxw_error e) {
-    if (err == LXW_NO_ERROR) err = e;
-  };
-  for (std::size_t c = 0; c < columns.size(); ++c) {
-    const auto col = static_cast<lxw_col_t>(c);
-    check(worksheet_set_column(ws, col, col, kWidths[c], kWrapped[c] ? wrap : top));
-    check(worksheet_write_string(ws, 0, col, columns[c].c_str(), header));
+  const auto& names = TransferColumns();
+  std::vector<core::XlsxColumn> columns;
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    columns.push_back({names[c], kWidths[c], kWrapped[c], c == 7 || c == 8 || c == 14});
   }
-  check(worksheet_set_row(ws, 0, 20, nullptr));
-  worksheet_freeze_panes(ws, 1, 0);
-  lxw_row_t r = 0;
-  for (const Item& item : items) {
-    ++r;
-    const auto cells = ItemRow(item);
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      const auto col = static_cast<lxw_col_t>(c);
-      lxw_format* f = kWrapped[c] ? wrap : top;
-      // Day limits and the version as numbers, so that Excel does not flag "number stored as text".
-      if (c == 7 || c == 8 || c == 14) {
-        check(worksheet_write_number(ws, r, col, std::stod(cells[c]), f));
-      } else if (!cells[c].empty()) {
-        check(worksheet_write_string(ws, r, col, cells[c].c_str(), f));
-      }
-    }
-  }
-  check(worksheet_autofilter(ws, 0, 0, r, static_cast<lxw_col_t>(columns.size() - 1)));
-  const lxw_error closed = workbook_close(wb);
-  if (err == LXW_NO_ERROR) err = closed;
-  if (err != LXW_NO_ERROR) throw Error(ErrorCode::kInternal, std::string("生成 Excel 文件失败：") + lxw_strerror(err));
-
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (!in) throw Error(ErrorCode::kInternal, "生成 Excel 文件失败：无法读回临时文件");
-  return bytes.str();
+  std::vector<std::vector<std::string>> rows;
+  for (const Item& item : items) rows.push_back(ItemRow(item));
+  return core::XlsxTable("事项目录", columns, rows);
 }
 
 std::vector<std::vector<std::string>> XlsxCells(const std::string& bytes) {

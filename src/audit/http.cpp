@@ -42,7 +42,7 @@ nlohmann::json RecordJson(const audit::Record& r) {
       {"user", "人员"}, {"public_account", "公众账户"}, {"unit", "单位"}, {"item", "事项"}, {"catalogue", "事项目录"},
       {"calendar_year", "工作日历"}, {"packet", "交换包"}, {"staff", "人员"}, {"public", "公众账户"},
       {"unit.upsert", "交换包（单位）"}, {"account.registered", "交换包（注册）"}, {"account.locked", "交换包（锁定）"},
-      {"items.published", "交换包（事项）"}, {"alert", "监察告警"}, {"rule", "监察规则"}};
+      {"items.published", "交换包（事项）"}, {"alert", "监察告警"}, {"rule", "监察规则"}, {"ranking", "绩效排名"}};
   static const std::map<std::string, std::string> kAction = {
       {"session.login", "登录"}, {"session.logout", "退出"}, {"session.totp", "动态口令验证"},
       {"account.register", "公众注册"}, {"account.password_change", "修改密码"}, {"unit.create", "新增单位"},
@@ -52,7 +52,8 @@ nlohmann::json RecordJson(const audit::Record& r) {
       {"exchange.apply", "导入交换包"}, {"exchange.reject", "拒收交换包"}, {"calendar.import", "导入工作日历"},
       {"item.save", "保存事项"}, {"item.publish", "发布事项"}, {"item.retire", "停用事项"}, {"item.publish_all", "批量发布事项"},
       {"supervision.alert", "监察告警"}, {"supervision.notice", "发出督办单"}, {"supervision.answer", "答复督办单"},
-      {"supervision.red_card", "红牌"}, {"supervision.close", "办结告警"}, {"supervision.rule", "调整监察规则"}};
+      {"supervision.red_card", "红牌"}, {"supervision.close", "办结告警"}, {"supervision.rule", "调整监察规则"},
+      {"case.rate", "办事评价"}, {"evaluation.publish", "公布绩效排名"}};
   static const std::map<std::string, std::string> kDetail = {{"citizen", "个人"}, {"enterprise", "法人"}};
   auto it = kOutcome.find(r.event.outcome);
   return {{"seq", r.seq},

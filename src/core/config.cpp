@@ -137,6 +137,12 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.supervision_auto_notice = ToBool(key, v);
   } else if (key == "supervision_tick_seconds") {
     c.supervision_tick_seconds = ToInt(key, v, 0, 86400);
+  } else if (key == "evaluation_weights") {
+    c.evaluation_weights = v;
+  } else if (key == "evaluation_deductions") {
+    c.evaluation_deductions = v;
+  } else if (key == "evaluation_grades") {
+    c.evaluation_grades = v;
   } else if (key == "spool_dir") {
     c.spool_dir = v;
   } else if (key == "secure_cookies") {

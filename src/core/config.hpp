@@ -59,6 +59,11 @@ struct Config {
   int supervision_notice_days = 3;
   bool supervision_auto_notice = true;
   int supervision_tick_seconds = 60;
+  /// Performance evaluation (绩效评估): weights "ontime:60,satisfaction:20,speed:20"; points
+  /// taken off "yellow:2,red:5,violation:1,complaint:2"; grade thresholds "90,80,60".
+  std::string evaluation_weights;
+  std::string evaluation_deductions;
+  std::string evaluation_grades;
 
   /// Every key=value as loaded, for `yiwang check` to print (secret masked).
   std::map<std::string, std::string> Describe() const;

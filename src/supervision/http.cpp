@@ -219,7 +219,60 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     return app.renderer->Page(req, "internal/sms", "短信发件箱", {{"sms", rows}, {"empty", rows.empty()}});
   });
 
+  // ---- performance evaluation (绩效评估)
+  auto default_period = [&app] {
+    // The last full month.
+    const std::string today = core::FormatLocalDate(app.clock->NowMs());
+    int y = std::stoi(today.substr(0, 4)), m = std::stoi(today.substr(5, 2)) - 1;
+    if (m == 0) {
+      m = 12;
+      --y;
+    }
+    return std::to_string(y) + (m < 10 ? "-0" : "-") + std::to_string(m);
+  };
+  r.Add("GET", "/supervision/evaluation", Access::kStaff, [&app, default_period](Request& req) {
+    const std::string period = req.Query("period", default_period());
+    nlohmann::json view = {{"period", period}};
+    try {
+      nlohmann::json e = app.evaluation->Evaluate(ContextOf(req), period);
+      for (auto& d : e["departments"]) {
+        d["excellent"] = d["grade"] == "优秀";
+        d["failing"] = d["grade"] == "不合格";
+        d["has_score"] = d["score"].is_number();
+      }
+      view["evaluation"] = e;
+      view["can_publish"] = req.principal.Has(identity::Role::kSupervisor) && period.size() == 7 && period[5] != 'Q';
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInvalidInput) throw;
+      view["error"] = http::ErrorView(e);
+    }
+    return app.renderer->Page(req, "internal/evaluation", "绩效评估", view);
+  });
+  r.Add("GET", "/supervision/evaluation/:period/export.xlsx", Access::kStaff, [&app](Request& req) {
+    Response res;
+    res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    res.body = app.evaluation->Xlsx(app.evaluation->Evaluate(ContextOf(req), req.Param("period")));
+    res.Header("Content-Disposition", "attachment; filename=\"evaluation-" + req.Param("period") + ".xlsx\"");
+    return res;
+  });
+  r.Add("GET", "/supervision/evaluation/:period/export.pdf", Access::kStaff, [&app](Request& req) {
+    Response res;
+    res.content_type = "application/pdf";
+    res.body = app.evaluation->Pdf(app.evaluation->Evaluate(ContextOf(req), req.Param("period")));
+    res.Header("Content-Disposition", "attachment; filename=\"evaluation-" + req.Param("period") + ".pdf\"");
+    return res;
+  });
+  r.Add("POST", "/supervision/evaluation/:period/publish", Access::kStaff, [&app, secure](Request& req) {
+    app.evaluation->Publish(ContextOf(req), req.Param("period"));
+    Response res = Response::Redirect("/supervision/evaluation?period=" + http::UrlEncode(req.Param("period")));
+    http::Renderer::Flash(res, "已在外网公布该月排名", secure);
+    return res;
+  });
+
   // ---- API
+  r.Add("GET", "/api/v1/supervision/evaluation", Access::kStaff, [&app, default_period](Request& req) {
+    return Response::Json(app.evaluation->Evaluate(ContextOf(req), req.Query("period", default_period())));
+  });
   r.Add("GET", "/api/v1/supervision/alerts", Access::kStaff, [&app](Request& req) {
     supervision::AlertFilter f = FilterFrom(req);
     std::int64_t total = 0;
@@ -255,6 +308,30 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& e : app.monitor->EventsFor("approval", req.Param("case_no"))) rows.push_back(EventJson(e));
     return Response::Json({{"events", rows}});
+  });
+}
+
+void RegisterRankingExternal(http::Router& r, app::App& app) {
+  // 绩效评估: the monthly rankings the supervision bureau published (optional public page).
+  r.Add("GET", "/open/ranking", Access::kAnyone, [&app](Request& req) {
+    const auto published = app.evaluation->Published();
+    nlohmann::json periods = nlohmann::json::array();
+    for (const auto& [period, body] : published) periods.push_back({{"period", period}, {"label", body.value("label", period)}});
+    const std::string want = req.Query("period");
+    nlohmann::json view = {{"periods", periods}, {"empty", published.empty()}};
+    for (const auto& [period, body] : published) {
+      if (!want.empty() && period != want) continue;
+      nlohmann::json e = body;
+      nlohmann::json ranked = nlohmann::json::array();
+      for (const auto& d : e["departments"]) {
+        if (d["score"].is_number()) ranked.push_back(d);
+      }
+      e["departments"] = ranked;
+      view["ranking"] = e;
+      break;
+    }
+    if (!want.empty() && !view.contains("ranking")) throw Error(ErrorCode::kNotFound, "该月排名尚未公布");
+    return app.renderer->Page(req, "external/ranking", "部门绩效排名", view);
   });
 }
 
