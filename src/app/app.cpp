@@ -28,6 +28,8 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
                                                       *app->catalogue, *app->calendar, *app->documents,
                                                       approval::LegalPeriods{});
   app->cases->RegisterPacketHandlers();
+  app->drafts = std::make_unique<approval::DraftService>(*app->db, *app->clock, *app->audit, *app->files, *app->catalogue,
+                                                        *app->cases);
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;

@@ -5,6 +5,7 @@
 
 #include "approval/cases.hpp"
 #include "approval/catalogue.hpp"
+#include "approval/drafts.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -31,6 +32,7 @@ struct App {
   std::unique_ptr<approval::CatalogueService> catalogue;
   std::unique_ptr<approval::DocumentService> documents;
   std::unique_ptr<approval::CaseService> cases;
+  std::unique_ptr<approval::DraftService> drafts;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 
