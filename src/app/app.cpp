@@ -42,6 +42,7 @@ http::Site App::ExternalSite() {
   modules::RegisterPublicAccounts(r, *this);
   modules::RegisterCatalogueExternal(r, *this);
   modules::RegisterCasesExternal(r, *this);
+  modules::RegisterDraftsApi(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

@@ -69,7 +69,7 @@ Deadline StepDeadline(const calendar::Calendar& cal, const std::string& step_nam
   d.start = started;
   d.days = limit_days;
   for (const auto& s : suspensions) {
-    if (s.to <= started) continue;  // before the step began: it does not touch this step's days
+    if (s.to < started) continue;  // over before the step began: it does not touch this step's days
     d.notes.push_back(calendar::FormatDate(s.from) + " 至 " + calendar::FormatDate(s.to) + " " + s.reason +
                       "，所需时间不计算在期限内（行政许可法第四十五条）");
   }

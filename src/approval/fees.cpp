@@ -112,7 +112,7 @@ std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const st
   }
   if (fen != f.assessed_fen) {
     throw Error(ErrorCode::kInvalidInput, "实缴金额与核定金额不一致",
-                {{"amount", "“" + f.name + "”的实缴金额应与核定金额 " + FormatFen(f.assessed_fen) + " 一致，而不是 " +
+                {{"amount", "“" + f.name + "”的实缴金额应与核定金额 " + FormatFen(f.assessed_fen) + "一致，而不是 " +
                                 FormatFen(fen)}});
   }
   return index;
