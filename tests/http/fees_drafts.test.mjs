@@ -15,7 +15,7 @@ const pdf = (tag) => Buffer.from(`%PDF-1.7\n% ${tag}\n%%EOF\n`);
 const FREE = 'DH-SCJ-001';  // 食品经营许可（新办）: free, five required materials
 const PAID = 'DH-SCJ-901';  // imported below: 登记费 80 元 + 证书工本费 10.50 元
 const CSV = '事项编码,事项名称,实施部门编码,事项类型,法定时限,承诺时限,办理地点,申请材料,收费,办理流程\r\n' +
-  `${PAID},收费测试事项（新办）,DH-SCJ,行政许可,20,5,区政务服务中心二楼 12 号窗口,"申请书|原件|1|必需\n营业执照|复印件|1|必需",` +
+  `${PAID},收费测试事项（新办）,DH-SCJ,行政许可,10,5,区政务服务中心二楼 12 号窗口,"申请书|原件|1|必需\n营业执照|复印件|1|必需",` +
   '"登记费|80|《收费标准》第一条\n证书工本费|10.50|《收费标准》第二条","受理|受理|1\n审查|承办|3\n审批|审批|1"\r\n';
 
 async function staff(node, login) {
