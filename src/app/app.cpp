@@ -47,6 +47,8 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->evaluation->RegisterPacketHandlers();
   // An external-only node keeps the applicant's copies; supervision watches the working copies.
   if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
+  app->drafts = std::make_unique<approval::DraftService>(*app->db, *app->clock, *app->audit, *app->files, *app->catalogue,
+                                                        *app->cases);
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -60,6 +62,7 @@ http::Site App::ExternalSite() {
   modules::RegisterCatalogueExternal(r, *this);
   modules::RegisterCasesExternal(r, *this);
   modules::RegisterRankingExternal(r, *this);
+  modules::RegisterDraftsApi(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 

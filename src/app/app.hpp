@@ -6,6 +6,7 @@
 #include "approval/cases.hpp"
 #include "approval/catalogue.hpp"
 #include "approval/ratings.hpp"
+#include "approval/drafts.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -38,6 +39,7 @@ struct App {
   std::unique_ptr<supervision::Deadlines> deadlines;
   std::unique_ptr<supervision::Monitor> monitor;
   std::unique_ptr<supervision::Evaluation> evaluation;
+  std::unique_ptr<approval::DraftService> drafts;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

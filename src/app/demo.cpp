@@ -53,6 +53,7 @@ const OfficeSeed kOffices[] = {
     {"DH-SPJ", "DH-SPJ-SL", "综合受理科"},   {"DH-SPJ", "DH-SPJ-SP1", "审批一科"},
     {"DH-SCJ", "DH-SCJ-ZC", "登记注册科"},   {"DH-SCJ", "DH-SCJ-SP", "食品经营监管科"},
     {"DH-JCJ", "DH-JCJ-XN", "执法监察室"},   {"DH-ZFB", "DH-ZFB-GK", "政务公开科"},
+    {"DH-ZRJ", "DH-ZRJ-DJ", "不动产登记中心"},
 };
 
 struct StaffSeed {
@@ -118,6 +119,10 @@ std::string CreateDemoDistrict(App& app) {
       {"supervisor", "吴刚", "DH-JCJ-XN", {"supervisor"}, "电子监察"},
       {"editor", "郑敏", "DH-ZFB-GK", {"editor"}, "信息发布"},
       {"towner", "何平", "DH-T05", {"handler"}, "镇街承办"},
+      // 不动产登记 items carry fees (登记费, 工本费): one person holds every role of their flow so
+      // that the demo shows 核定收费 → 登记缴费 → 办结 with a single login.
+      {"bdcclerk", "马丽", "DH-ZRJ-DJ", {"window_clerk", "handler", "reviewer", "approver"},
+       "不动产登记（演示：一人兼任受理、承办、审核、审批，可演示收费与缴费）"},
   };
   nlohmann::json accounts = nlohmann::json::array();
   for (const StaffSeed& s : staff) {

@@ -33,6 +33,8 @@ void RegisterCatalogueExternal(http::Router& r, app::App& app);
 void RegisterCatalogueAdmin(http::Router& r, app::App& app);
 /// External: apply, my cases, corrections, public status lookup; the applications API.
 void RegisterCasesExternal(http::Router& r, app::App& app);
+/// External: the applicant's drafts API (/api/v1/drafts).
+void RegisterDraftsApi(http::Router& r, app::App& app);
 /// Internal: the window queue, case pages with deadlines, acceptance actions; the cases API.
 void RegisterCasesInternal(http::Router& r, app::App& app);
 /// Internal: electronic supervision — dashboard, alerts, 督办单, rules, messages; its API.

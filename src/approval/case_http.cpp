@@ -1,7 +1,9 @@
 // Applications and cases over HTTP. External: apply for an item (multipart form with one file
-// per material, or JSON with base64 materials), my cases, corrections, the public status
-// lookup (全过程公开). Internal: the window queue, a case with its deadlines explained, and the
-// acceptance actions.
+// per material, or JSON with base64 materials), drafts (保存草稿, 继续填写, 删除; the drafts API),
+// my cases, corrections, fees to pay and paid, the public status lookup (全过程公开).
+// Internal: the window queue, a case with every deadline explained, the actions including
+// 核定收费 and 登记缴费. Both case pages render the deadlines with one template
+// (templates/shared/deadlines.mustache).
 
 #include <sstream>
 
@@ -9,6 +11,8 @@
 #include "app/modules.hpp"
 #include "approval/cases.hpp"
 #include "approval/ratings.hpp"
+#include "approval/drafts.hpp"
+#include "approval/transfer.hpp"
 #include "approval/views.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -81,6 +85,66 @@ nlohmann::json VerificationView(const approval::Verification& v) {
   return j;
 }
 
+/// One deadline with its day-by-day explanation, for pages and the API.
+nlohmann::json DeadlineJson(const approval::Deadline& d) {
+  nlohmann::json days = nlohmann::json::array();
+  int k = 0;
+  for (const auto& day : d.result.days) {
+    days.push_back({{"date", calendar::FormatDate(day.date)}, {"weekday", calendar::WeekdayName(day.date)},
+                    {"counted", day.counted}, {"ordinal", day.counted ? ++k : 0}, {"reason", day.reason}});
+  }
+  return {{"name", d.name}, {"basis", d.basis},   {"start", calendar::FormatDate(d.start)},
+          {"days_limit", d.days}, {"due", calendar::FormatDate(d.result.due)}, {"days", days},
+          {"notes", d.notes}, {"has_notes", !d.notes.empty()}, {"explanation", approval::ExplainDeadline(d)}};
+}
+
+/// Every deadline of the case explained. When they cannot be computed here (a portal node
+/// without the year's calendar, an item version it never received) the reason is returned
+/// in `unavailable` instead of failing the page.
+nlohmann::json DeadlinesView(app::App& app, const approval::Case& c, std::string* unavailable) {
+  nlohmann::json out = nlohmann::json::array();
+  try {
+    for (const auto& d : app.cases->DeadlinesOf(c)) out.push_back(DeadlineJson(d));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kInvalidInput && e.code() != ErrorCode::kNotFound) throw;
+    if (unavailable) *unavailable = "期限说明暂时无法显示：" + e.message();
+    return nlohmann::json::array();
+  }
+  return out;
+}
+
+/// The deadlines section of both case pages: one template, the same explanation inside and out.
+std::string DeadlinesHtml(app::App& app, const approval::Case& c) {
+  std::string unavailable;
+  nlohmann::json list = DeadlinesView(app, c, &unavailable);
+  if (list.empty() && unavailable.empty()) return "";
+  return app.renderer->Render("shared/deadlines", {{"deadlines", list}, {"unavailable", unavailable}});
+}
+
+/// An amount in 元 as sent in JSON: a string as typed, or a number.
+std::string AmountText(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "";
+  if (j[key].is_string()) return j[key].get<std::string>();
+  if (j[key].is_number()) return j[key].dump();
+  throw Error(ErrorCode::kInvalidInput, std::string(key) + " 应为金额（元）", {{key, "金额应为数字（元，最多两位小数）"}});
+}
+
+/// The error of a form as one list of messages (the fee forms show every field's problem).
+nlohmann::json ProblemsView(const Error& e) {
+  nlohmann::json view = http::ErrorView(e);
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& [k, v] : e.fields()) problems.push_back(v);
+  view["problems"] = problems;
+  return view;
+}
+
+std::int64_t DraftIdOf(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorCode::kNotFound, "草稿不存在");
+  }
+  return std::stoll(text);
+}
+
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -98,7 +162,15 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
   auto apply_page = [&app](Request& req, const std::string& code, nlohmann::json view, int status) {
     approval::Item item = app.catalogue->Published(code);
-    view["item"] = ItemForApply(item);
+    nlohmann::json it = ItemForApply(item);
+    if (view.contains("draft")) {  // what the draft already holds: a new file replaces it
+      for (auto& m : it["materials"]) {
+        for (const auto& u : view["draft"]["materials"]) {
+          if (u["material_no"] == m["no"]) m["uploaded"] = u;
+        }
+      }
+    }
+    view["item"] = it;
     if (!view.contains("values")) {
       view["values"] = {{"contact_name", req.principal.name}, {"contact_mobile", ""}, {"description", ""}};
     }
@@ -106,35 +178,91 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     view["max_mb"] = app.config.upload_max_bytes / (1024 * 1024);
     return app.renderer->Page(req, "external/apply", "在线申报：" + item.name, view, status);
   };
-  r.Add("GET", "/services/items/:code/apply", Access::kPublic, [apply_page](Request& req) {
-    return apply_page(req, req.Param("code"), nlohmann::json::object(), 200);
+  /// A draft of this item owned by the logged-in applicant (another's, or another item's: 404).
+  auto own_draft = [&app](Request& req, const std::string& id_text, const std::string& code) {
+    approval::Draft d = app.drafts->Get(ContextOf(req), DraftIdOf(id_text));
+    if (d.item_code != code) throw Error(ErrorCode::kNotFound, "草稿不存在");
+    return d;
+  };
+  r.Add("GET", "/services/items/:code/apply", Access::kPublic, [apply_page, own_draft](Request& req) {
+    nlohmann::json view = nlohmann::json::object();
+    if (!req.Query("draft").empty()) {  // 继续填写
+      approval::Draft d = own_draft(req, req.Query("draft"), req.Param("code"));
+      if (!d.case_no.empty()) return Response::Redirect("/account/cases/" + http::UrlEncode(d.case_no));
+      view["draft"] = approval::DraftJson(d);
+      view["values"] = {{"contact_name", d.contact_name}, {"contact_mobile", d.contact_mobile}, {"description", d.description}};
+    }
+    return apply_page(req, req.Param("code"), view, 200);
   });
-  r.Add("POST", "/services/items/:code/apply", Access::kPublic, [&app, apply_page, secure](Request& req) {
+  auto submitted = [secure](const approval::Submitted& s) {
+    Response res = Response::Redirect("/account/cases/" + http::UrlEncode(s.case_no) +
+                                      (s.query_code.empty() ? "" : "?code=" + s.query_code));
+    http::Renderer::Flash(res, s.repeated ? "该申请已提交过，未重复创建办件" : "申请已提交，办件编号 " + s.case_no, secure);
+    return res;
+  };
+  // One form, two buttons: 提交申请 (intent empty) and 保存草稿 (intent=draft). With a draft_id
+  // the draft is saved first and then, to submit, submitted as itself (exactly once).
+  r.Add("POST", "/services/items/:code/apply", Access::kPublic, [&app, apply_page, own_draft, submitted, secure](Request& req) {
     approval::Application in;
     in.item_code = req.Param("code");
     in.contact_name = req.Field("contact_name");
     in.contact_mobile = req.Field("contact_mobile");
     in.description = req.Field("description");
     in.idempotency_key = req.Field("idempotency_key");
+    const bool save_only = req.Field("intent") == "draft";
+    std::int64_t draft_id = 0;
     try {
       in.uploads = UploadsFromForm(req);
-      approval::Submitted s = app.cases->Submit(ContextOf(req), in);
-      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(s.case_no) +
-                                        (s.query_code.empty() ? "" : "?code=" + s.query_code));
-      http::Renderer::Flash(res, s.repeated ? "该申请已提交过，未重复创建办件" : "申请已提交，办件编号 " + s.case_no, secure);
+      if (!save_only && req.Field("draft_id").empty()) return submitted(app.cases->Submit(ContextOf(req), in));
+      if (!req.Field("draft_id").empty()) {
+        const approval::Draft existing = own_draft(req, req.Field("draft_id"), in.item_code);
+        draft_id = existing.id;
+        // Submitted already (a double click, a retry): the same case again, never a second one.
+        if (!existing.case_no.empty() && !save_only) return submitted(app.drafts->Submit(ContextOf(req), draft_id));
+      }
+      approval::DraftInput d;
+      d.item_code = in.item_code;
+      d.contact_name = in.contact_name;
+      d.contact_mobile = in.contact_mobile;
+      d.description = in.description;
+      d.uploads = in.uploads;
+      draft_id = app.drafts->Save(ContextOf(req), draft_id, d).id;
+      if (!save_only) return submitted(app.drafts->Submit(ContextOf(req), draft_id));
+      Response res = Response::Redirect("/services/items/" + http::UrlEncode(in.item_code) + "/apply?draft=" +
+                                        std::to_string(draft_id));
+      http::Renderer::Flash(res, "草稿已保存。可随时在“我的办件 › 草稿”中继续填写；草稿只有您本人可见，提交前不会送交办理部门", secure);
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
-      return apply_page(req, in.item_code,
-                        {{"error", http::ErrorView(e)},
-                         {"values", {{"contact_name", in.contact_name}, {"contact_mobile", in.contact_mobile},
-                                     {"description", in.description}}}},
-                        ErrorCodeHttpStatus(e.code()));
+      nlohmann::json view = {{"error", http::ErrorView(e)},
+                             {"values", {{"contact_name", in.contact_name}, {"contact_mobile", in.contact_mobile},
+                                         {"description", in.description}}}};
+      if (draft_id) view["draft"] = approval::DraftJson(app.drafts->Get(ContextOf(req), draft_id));
+      return apply_page(req, in.item_code, view, ErrorCodeHttpStatus(e.code()));
     }
   });
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
-    view["case"] = approval::CaseJson(c, false);
+    view["case"] = approval::CaseJson(c, false, &app.cases->payments());
+    view["deadlines_html"] = DeadlinesHtml(app, c);
+    // 应缴费用: the assessment once made; before it, the item's catalogue fees as a guide.
+    std::optional<approval::Item> item;
+    try {
+      item = app.cases->ItemOf(c);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kNotFound) throw;
+    }
+    if (!c.fees.empty() || (item && !item->fees.empty())) {
+      nlohmann::json paid = nlohmann::json::array();
+      for (const auto& f : view["case"]["fees"]) {
+        if (f["paid"].get<bool>()) paid.push_back(f);
+      }
+      view["fee_panel"] = {{"catalogue", item ? approval::ItemJson(*item)["fees"] : nlohmann::json::array()},
+                           {"place", item ? item->place : ""},
+                           {"payments", paid},
+                           {"has_payments", !paid.empty()},
+                           {"unpaid", c.fees.empty() ? false : view["case"]["fees_due_fen"].get<std::int64_t>() > 0}};
+    }
     view["documents"] = DocumentsView(app, c.case_no, "/account/cases/");
     view["has_documents"] = !view["documents"].empty();
     // The query code is shown once, right after submission (only its SM3 is stored).
@@ -210,9 +338,22 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     return Response::Json(VerificationView(v), v.found ? 200 : 404);
   });
   r.Add("GET", "/account/cases", Access::kPublic, [&app](Request& req) {
-    nlohmann::json rows = nlohmann::json::array();
+    nlohmann::json rows = nlohmann::json::array(), drafts = nlohmann::json::array();
     for (const auto& c : app.cases->MyCases(ContextOf(req))) rows.push_back(approval::CaseJson(c, false));
-    return app.renderer->Page(req, "external/my_cases", "我的办件", {{"cases", rows}, {"empty", rows.empty()}});
+    for (const auto& d : app.drafts->Mine(ContextOf(req))) {
+      nlohmann::json j = approval::DraftJson(d);
+      j["href"] = "/services/items/" + http::UrlEncode(d.item_code) + "/apply?draft=" + std::to_string(d.id);
+      j["material_count"] = d.materials.size();
+      drafts.push_back(j);
+    }
+    return app.renderer->Page(req, "external/my_cases", "我的办件",
+                              {{"cases", rows}, {"empty", rows.empty()}, {"drafts", drafts}, {"has_drafts", !drafts.empty()}});
+  });
+  r.Add("POST", "/account/drafts/:id/delete", Access::kPublic, [&app, secure](Request& req) {
+    app.drafts->Delete(ContextOf(req), DraftIdOf(req.Param("id")));
+    Response res = Response::Redirect("/account/cases");
+    http::Renderer::Flash(res, "草稿已删除", secure);
+    return res;
   });
   r.Add("GET", "/services/concluded", Access::kAnyone, [&app](Request& req) {
     const int page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
@@ -268,11 +409,65 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/api/v1/applications/:case_no", Access::kAnyone, [&app](Request& req) {
     if (req.principal.kind == "public" && req.Query("code").empty()) {
-      return Response::Json(approval::CaseJson(app.cases->ForApplicant(ContextOf(req), req.Param("case_no")), false));
+      approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
+      nlohmann::json j = approval::CaseJson(c, false, &app.cases->payments());
+      j["deadlines"] = DeadlinesView(app, c, nullptr);
+      return Response::Json(j);
     }
     nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Param("case_no"), req.Query("code")), false);
     c.erase("materials");
     return Response::Json(c);
+  });
+}
+
+// ---- drafts API (external zone; the applicant's own drafts only)
+void RegisterDraftsApi(http::Router& r, app::App& app) {
+  auto input = [](const Request& req, approval::DraftInput& in) {
+    if (req.Header("content-type").rfind("multipart/form-data", 0) == 0) {
+      in.item_code = req.Field("item_code");
+      if (!req.Fields("contact_name").empty()) in.contact_name = req.Field("contact_name");
+      if (!req.Fields("contact_mobile").empty()) in.contact_mobile = req.Field("contact_mobile");
+      if (!req.Fields("description").empty()) in.description = req.Field("description");
+      in.uploads = UploadsFromForm(req);
+      return;
+    }
+    const nlohmann::json& j = req.Json();
+    in.item_code = j.value("item_code", "");
+    if (j.contains("contact_name")) in.contact_name = j["contact_name"].get<std::string>();
+    if (j.contains("contact_mobile")) in.contact_mobile = j["contact_mobile"].get<std::string>();
+    if (j.contains("description")) in.description = j["description"].get<std::string>();
+    in.uploads = UploadsFromJson(j);
+    if (j.contains("remove_materials")) in.remove = j["remove_materials"].get<std::vector<int>>();
+  };
+  r.Add("GET", "/api/v1/drafts", Access::kPublic, [&app](Request& req) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& d : app.drafts->Mine(ContextOf(req))) rows.push_back(approval::DraftJson(d));
+    return Response::Json({{"drafts", rows}});
+  });
+  r.Add("POST", "/api/v1/drafts", Access::kPublic, [&app, input](Request& req) {
+    approval::DraftInput in;
+    input(req, in);
+    return Response::Json(approval::DraftJson(app.drafts->Save(ContextOf(req), 0, in)), 201);
+  });
+  r.Add("GET", "/api/v1/drafts/:id", Access::kPublic, [&app](Request& req) {
+    return Response::Json(approval::DraftJson(app.drafts->Get(ContextOf(req), DraftIdOf(req.Param("id")))));
+  });
+  r.Add("PUT", "/api/v1/drafts/:id", Access::kPublic, [&app, input](Request& req) {
+    const std::int64_t id = DraftIdOf(req.Param("id"));
+    approval::DraftInput in;
+    input(req, in);
+    return Response::Json(approval::DraftJson(app.drafts->Save(ContextOf(req), id, in)));
+  });
+  r.Add("DELETE", "/api/v1/drafts/:id", Access::kPublic, [&app](Request& req) {
+    const std::int64_t id = DraftIdOf(req.Param("id"));
+    app.drafts->Delete(ContextOf(req), id);
+    return Response::Json({{"deleted", true}, {"id", id}});
+  });
+  r.Add("POST", "/api/v1/drafts/:id/submit", Access::kPublic, [&app](Request& req) {
+    approval::Submitted s = app.drafts->Submit(ContextOf(req), DraftIdOf(req.Param("id")));
+    nlohmann::json body = {{"case_no", s.case_no}, {"repeated", s.repeated}};
+    if (!s.query_code.empty()) body["query_code"] = s.query_code;
+    return Response::Json(body, s.repeated ? 200 : 201);
   });
 }
 
@@ -297,21 +492,10 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   });
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
-    view["case"] = approval::CaseJson(c, true);
+    view["case"] = approval::CaseJson(c, true, &app.cases->payments());
     view["documents"] = DocumentsView(app, c.case_no, "/cases/");
     view["has_documents"] = !view["documents"].empty();
-    if (c.received_at) {
-      approval::Deadline d = app.cases->AcceptanceDeadlineOf(c);
-      nlohmann::json days = nlohmann::json::array();
-      int k = 0;
-      for (const auto& day : d.result.days) {
-        days.push_back({{"date", calendar::FormatDate(day.date)}, {"weekday", calendar::WeekdayName(day.date)},
-                        {"counted", day.counted}, {"ordinal", day.counted ? ++k : 0}, {"reason", day.reason}});
-      }
-      view["acceptance"] = {{"name", d.name}, {"basis", d.basis}, {"start", calendar::FormatDate(d.start)},
-                            {"days_limit", d.days}, {"due", calendar::FormatDate(d.result.due)}, {"days", days},
-                            {"notes", d.notes}};
-    }
+    view["deadlines_html"] = DeadlinesHtml(app, c);
     if (auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
     const auto& p = req.principal;
     using approval::CaseState;
@@ -350,6 +534,32 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["has_sv_events"] = !sv_events.empty();
     view["sv_events"] = sv_events;
     view["has_sv"] = !view["sv_clocks"].empty() || !sv_events.empty();
+    // 收费: the catalogue's fees of the item version, the assessment, the payments.
+    if (!item.fees.empty() || !c.fees.empty()) {
+      const bool open = flowing || c.state == CaseState::kSuspended || c.state == CaseState::kDecided;
+      const bool fee_role = p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler);
+      const bool any_paid = std::any_of(c.fees.begin(), c.fees.end(), [](const approval::CaseFee& f) { return f.Paid(); });
+      nlohmann::json rows = nlohmann::json::array(), unpaid = nlohmann::json::array(), providers = nlohmann::json::array();
+      for (std::size_t i = 0; i < item.fees.size(); ++i) {
+        const approval::Fee& f = item.fees[i];
+        const approval::CaseFee* done = i < c.fees.size() ? &c.fees[i] : nullptr;
+        rows.push_back({{"no", i + 1}, {"name", f.name}, {"catalogue", approval::FormatFen(f.amount_fen)},
+                        {"amount", approval::FormatYuan(done ? done->assessed_fen : f.amount_fen)},
+                        {"note", done ? done->note : ""}});
+      }
+      for (const auto& f : view["case"]["fees"]) {
+        if (!f["settled"].get<bool>()) unpaid.push_back(f);
+      }
+      for (const auto& [key, label] : app.cases->payments().List()) providers.push_back({{"key", key}, {"label", label}});
+      view["fee_panel"] = {{"catalogue", approval::ItemJson(item)["fees"]},
+                           {"rows", rows},
+                           {"unpaid", unpaid},
+                           {"providers", providers},
+                           {"can_assess", open && fee_role && !any_paid && !item.fees.empty()},
+                           {"can_pay", open && fee_role && !unpaid.empty()}};
+      if (c.state == CaseState::kDecided && !unpaid.empty()) view["fees_block_conclusion"] = true;
+      if (c.state == CaseState::kDecided && c.fees.empty()) view["fees_block_conclusion"] = true;
+    }
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };
   r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });
@@ -358,24 +568,46 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     return PdfResponse(app, req.Param("case_no"), req.Param("doc_no"));
   });
   r.Add("POST", "/cases/:case_no/actions", Access::kStaff, [&app, case_page, secure](Request& req) {
+    const std::string action = req.Field("action");
+    const bool fee_action = action == "assess_fees" || action == "record_payment";
     try {
       approval::CaseAction a;
-      a.action = req.Field("action");
+      a.action = action;
       a.opinion = req.Field("opinion");
       a.missing = Lines(req.Field("missing"));
       a.decision = req.Field("decision");
+      // 核定收费: one amount (元) and reason per fee, fee_amount_<no> / fee_note_<no>.
+      for (int no = 1; no <= 50; ++no) {
+        const std::string amount = req.Field("fee_amount_" + std::to_string(no)), note = req.Field("fee_note_" + std::to_string(no));
+        if (!amount.empty() || !note.empty()) a.fees.push_back({no, amount, note});
+      }
+      // 登记缴费
+      a.amount = req.Field("amount");
+      a.receipt_no = req.Field("receipt_no");
+      a.provider = req.Field("provider");
+      try {
+        a.fee_no = req.Field("fee_no").empty() ? 0 : std::stoi(req.Field("fee_no"));
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::kInvalidInput, "请选择缴费项目", {{"fee_no", "请选择缴费项目"}});
+      }
       try {
         a.days = req.Field("days").empty() ? 0 : std::stoi(req.Field("days"));
       } catch (const std::exception&) {
         throw Error(ErrorCode::kInvalidInput, "延长天数应为整数", {{"days", "延长天数应为整数"}});
       }
       approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
-      Response res = Response::Redirect("/cases/" + http::UrlEncode(c.case_no));
-      http::Renderer::Flash(res, "已办理：" + approval::CaseStateLabel(c.state), secure);
+      Response res = Response::Redirect("/cases/" + http::UrlEncode(c.case_no) + (fee_action ? "#fees" : ""));
+      http::Renderer::Flash(res,
+                            action == "assess_fees"      ? "已核定收费，已告知申请人"
+                            : action == "record_payment" ? "已登记缴费"
+                                                         : "已办理：" + approval::CaseStateLabel(c.state),
+                            secure);
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
-      return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+      // A fee form shows its problems beside itself, not in the flow's banner.
+      return case_page(req, {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}},
+                       ErrorCodeHttpStatus(e.code()));
     }
   });
   r.Add("GET", "/api/v1/cases", Access::kStaff, [&app](Request& req) {
@@ -385,7 +617,10 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     return Response::Json({{"cases", rows}});
   });
   r.Add("GET", "/api/v1/cases/:case_no", Access::kStaff, [&app](Request& req) {
-    return Response::Json(approval::CaseJson(app.cases->ForStaff(ContextOf(req), req.Param("case_no")), true));
+    approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
+    nlohmann::json j = approval::CaseJson(c, true, &app.cases->payments());
+    j["deadlines"] = DeadlinesView(app, c, nullptr);
+    return Response::Json(j);
   });
   r.Add("POST", "/api/v1/cases/:case_no/actions", Access::kStaff, [&app](Request& req) {
     const nlohmann::json& j = req.Json();
@@ -401,8 +636,16 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.missing = missing;
     a.decision = j.value("decision", "");
     a.days = j.value("days", 0);
+    if (j.contains("fees")) {  // assess_fees: [{fee_no, amount (元), note}]
+      if (!j["fees"].is_array()) throw Error(ErrorCode::kInvalidInput, "fees 应为数组", {{"fees", "fees 应为数组"}});
+      for (const auto& f : j["fees"]) a.fees.push_back({f.value("fee_no", 0), AmountText(f, "amount"), f.value("note", "")});
+    }
+    a.fee_no = j.value("fee_no", 0);
+    a.amount = AmountText(j, "amount");
+    a.receipt_no = j.value("receipt_no", "");
+    a.provider = j.value("provider", "");
     approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
-    return Response::Json(approval::CaseJson(c, true));
+    return Response::Json(approval::CaseJson(c, true, &app.cases->payments()));
   });
 }
 

@@ -88,6 +88,7 @@ void LoadDetails(soci::session& sql, Case& c) {
     c.events.push_back({db::RowInt(r, "ts"), db::RowStr(r, "action"), db::RowStr(r, "state"), db::RowStr(r, "actor"),
                         db::RowStr(r, "unit_name"), db::RowStr(r, "opinion"), db::RowInt(r, "public") != 0});
   }
+  c.fees = LoadFees(sql, c.id);
 }
 
 std::optional<Case> FindCase(soci::session& sql, const std::string& case_no) {
@@ -140,6 +141,46 @@ std::string RandomDigits(int n) {
 }
 
 calendar::Date DateOf(std::int64_t ms) { return calendar::ParseDate(core::FormatLocalDate(ms)); }
+
+/// The spans the case clock stood still (行政许可法 第四十五条): a running procedure stops the
+/// clock through today; an ended one through its last day.
+std::vector<calendar::Suspension> Stops(const Case& c, const std::string& today) {
+  std::vector<calendar::Suspension> stops;
+  for (const auto& s : c.suspensions) {
+    const std::string to = s.to.empty() ? today : s.to;
+    if (to >= s.from) stops.push_back({calendar::ParseDate(s.from), calendar::ParseDate(to), s.reason});
+  }
+  return stops;
+}
+
+/// What the portal's copy needs to explain every deadline as the inside computed it.
+nlohmann::json ClockPacket(const Case& c) {
+  nlohmann::json stops = nlohmann::json::array();
+  for (const auto& s : c.suspensions) stops.push_back({{"from", s.from}, {"to", s.to}, {"reason", s.reason}});
+  return {{"received_at", c.received_at},         {"corrections_complete_at", c.corrections_complete_at},
+          {"acceptance_due", c.acceptance_due},   {"current_step", c.current_step},
+          {"step_started_on", c.step_started_on}, {"step_due", c.step_due},
+          {"extension_days", c.extension_days},   {"suspensions", stops}};
+}
+
+/// The portal's copy takes the clock facts of a newer feedback packet.
+void MirrorClock(soci::session& sql, std::int64_t case_id, const nlohmann::json& j) {
+  long long id = case_id, received = j.value("received_at", std::int64_t{0}),
+            corrected = j.value("corrections_complete_at", std::int64_t{0});
+  const std::string acceptance_due = j.value("acceptance_due", ""), started = j.value("step_started_on", ""),
+                    step_due = j.value("step_due", "");
+  const int step = j.value("current_step", 0), extension = j.value("extension_days", 0);
+  sql << "UPDATE cases SET received_at = :r, corrections_complete_at = :c, acceptance_due = :ad, current_step = :cs, "
+         "step_started_on = :ss, step_due = :sd, extension_days = :e WHERE id = :id",
+      soci::use(received), soci::use(corrected), soci::use(acceptance_due), soci::use(step), soci::use(started),
+      soci::use(step_due), soci::use(extension), soci::use(id);
+  sql << "DELETE FROM case_suspensions WHERE case_id = :c", soci::use(id);
+  for (const auto& s : j.value("suspensions", nlohmann::json::array())) {
+    const std::string from = s.at("from").get<std::string>(), to = s.value("to", ""), reason = s.value("reason", "");
+    sql << "INSERT INTO case_suspensions (case_id, from_date, to_date, reason) VALUES (:c, :f, :t, :r)", soci::use(id),
+        soci::use(from), soci::use(to), soci::use(reason);
+  }
+}
 
 nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const files::FileStore& files) {
   nlohmann::json out = nlohmann::json::array();
@@ -411,6 +452,8 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
                   {"accepted_on", c.accepted_on},
                   {"promised_due", c.promised_due},
                   {"statutory_due", c.statutory_due},
+                  {"clock", ClockPacket(c)},
+                  {"fees", FeesPacket(c.fees)},
                   {"event",
                    {{"ts", e.ts}, {"action", e.action}, {"state", e.state}, {"actor", e.actor}, {"unit_name", e.unit_name},
                     {"opinion", e.opinion}}}});
@@ -531,6 +574,8 @@ void CaseService::RegisterPacketHandlers() {
                   "statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u, revision = :r WHERE id = :id",
           soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
           soci::use(concluded), soci::use(n), soci::use(revision), soci::use(id);
+      if (j.contains("clock")) MirrorClock(tx.sql(), id, j.at("clock"));
+      if (j.contains("fees")) UpsertFees(tx.sql(), id, FeesFromPacket(j.at("fees")));
     }
     if (j.contains("documents")) documents_.Accept(tx, j.at("documents"));
     if (!already) {  // zone "both": the event row is already there
@@ -636,13 +681,7 @@ Item CaseService::ItemOf(const Case& c) {
 }
 
 void CaseService::RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal) {
-  std::vector<calendar::Suspension> stops;
-  const std::string today = core::FormatLocalDate(clock_.NowMs());
-  for (const auto& s : c.suspensions) {
-    // A running procedure stops the clock through today; when it ends, through its last day.
-    const std::string to = s.to.empty() ? today : s.to;
-    if (to >= s.from) stops.push_back({calendar::ParseDate(s.from), calendar::ParseDate(to), s.reason});
-  }
+  const std::vector<calendar::Suspension> stops = Stops(c, core::FormatLocalDate(clock_.NowMs()));
   const calendar::Date from = calendar::ParseDate(c.accepted_on);
   c.promised_due = calendar::FormatDate(
       DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days).result.due);
@@ -655,9 +694,37 @@ void CaseService::RecomputeDues(Case& c, const Item& item, const calendar::Calen
   }
 }
 
+std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
+  std::vector<Deadline> out;
+  if (!c.received_at) return out;
+  const calendar::Calendar cal = calendar_.Load();
+  out.push_back(AcceptanceDeadlineOf(c));
+  if (c.accepted_on.empty()) return out;
+  const Item item = ItemOf(c);
+  const std::string today = core::FormatLocalDate(clock_.NowMs());
+  const std::vector<calendar::Suspension> stops = Stops(c, today);
+  const bool running = !c.suspensions.empty() && c.suspensions.back().to.empty();
+  const calendar::Date from = calendar::ParseDate(c.accepted_on);
+  std::vector<Deadline> flow = {
+      DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days),
+      DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, stops, c.extension_days)};
+  const bool flowing = c.state == CaseState::kAccepted || c.state == CaseState::kInProgress || c.state == CaseState::kSuspended;
+  if (flowing && c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size()) &&
+      !c.step_started_on.empty()) {
+    const Step& step = item.steps[static_cast<std::size_t>(c.current_step - 1)];
+    flow.push_back(StepDeadline(cal, step.name, calendar::ParseDate(c.step_started_on), step.limit_days, stops));
+  }
+  for (Deadline& d : flow) {
+    if (running) d.notes.push_back("特别程序尚在进行，暂计至今日（" + today + "）；程序结束后期限相应顺延");
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
-                                                 "decide", "conclude", "suspend", "resume", "extend"};
+                                                 "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
+                                                 "record_payment"};
   if (!kActions.count(a.action)) {
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
   }
@@ -688,6 +755,9 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   };
 
   std::string event_opinion;
+  std::vector<CaseFee> new_fees;  // assess_fees / record_payment: the fees as they will be
+  CaseFee paid_fee;
+  std::string payment_text;
   // ---- checks (nothing written yet)
   if (a.action == "accept" || a.action == "refuse" || a.action == "request_correction") {
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
@@ -725,6 +795,28 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   } else if (a.action == "conclude") {
     if (c.state != CaseState::kDecided) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kApprover, identity::Role::kWindowClerk});
+    RequireFeesSettled(item, c.fees);
+  } else if (a.action == "assess_fees" || a.action == "record_payment") {
+    if (c.state != CaseState::kAccepted && c.state != CaseState::kInProgress && c.state != CaseState::kSuspended &&
+        c.state != CaseState::kDecided) {
+      throw wrong_state();
+    }
+    identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk, identity::Role::kHandler});
+    if (a.action == "assess_fees") {
+      new_fees = AssessFees(item, c.fees, a.fees, ctx.principal.name, now);
+    } else {
+      new_fees = c.fees;
+      CaseFee& fee = new_fees[PaymentTarget(c.fees, a.fee_no, a.amount)];
+      const PaymentProvider& provider = payments_.Find(a.provider);
+      PaymentConfirmation paid = provider.Confirm({c.case_no, fee.fee_no, fee.name, fee.assessed_fen, a.receipt_no});
+      fee.paid_fen = paid.paid_fen;
+      fee.receipt_no = paid.receipt_no;
+      fee.provider = provider.Key();
+      fee.paid_at = now;
+      fee.recorded_by = ctx.principal.name;
+      paid_fee = fee;
+      payment_text = PaymentText(fee, provider.Label());
+    }
   } else if (a.action == "suspend") {
     if (c.state != CaseState::kInProgress && c.state != CaseState::kAccepted) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kHandler, identity::Role::kReviewer, identity::Role::kApprover});
@@ -823,6 +915,20 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       RecomputeDues(c, item, cal);
       event_opinion = "经批准延长办理期限 " + std::to_string(a.days) + " 个工作日（行政许可法第四十二条），理由：" + text +
                       "。办结期限调整为 " + c.statutory_due;
+    } else if (a.action == "assess_fees") {
+      UpsertFees(tx.sql(), c.id, new_fees);
+      c.fees = new_fees;
+      event_opinion = AssessmentText(c.fees, item.place) + (text.empty() ? "" : "。" + text);
+    } else if (a.action == "record_payment") {
+      const std::string holder = ReceiptHolder(tx.sql(), paid_fee.receipt_no);
+      if (!holder.empty()) {
+        throw Error(ErrorCode::kConflict, "票据号 " + paid_fee.receipt_no + " 已登记过" +
+                                              (holder == c.case_no ? "" : "（办件 " + holder + "）") + "，请核对票据",
+                    {{"receipt_no", "该票据号已登记过，同一票据不能重复使用"}});
+      }
+      if (!StorePayment(tx.sql(), c.id, paid_fee)) throw Error(ErrorCode::kConflict, "该项费用刚由他人登记了缴费，请刷新后核对");
+      c.fees = new_fees;
+      event_opinion = payment_text + (text.empty() ? "" : "。" + text);
     }
     std::string st = CaseStateKey(c.state);
     long long accepted_at = c.accepted_at, assignee = c.assignee_id, decided_at = c.decided_at,
@@ -889,7 +995,7 @@ std::vector<Case> CaseService::Concluded(int page, int per_page, std::int64_t* t
   return out;
 }
 
-nlohmann::json CaseJson(const Case& c, bool staff_view) {
+nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments) {
   nlohmann::json materials = nlohmann::json::array(), events = nlohmann::json::array();
   for (const auto& m : c.materials) {
     materials.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename},
@@ -923,6 +1029,18 @@ nlohmann::json CaseJson(const Case& c, bool staff_view) {
                       {"decision", c.decision},
                       {"decision_label", c.decision == "approve" ? "准予许可" : c.decision == "deny" ? "不予许可" : ""},
                       {"events", events}};
+  std::int64_t due = 0, paid = 0;
+  for (const CaseFee& f : c.fees) {
+    if (!f.Settled()) due += f.assessed_fen;
+    paid += f.paid_fen;
+  }
+  j["fees"] = FeesView(c.fees, staff_view, payments);
+  j["fees_assessed"] = !c.fees.empty();
+  j["fees_due_fen"] = due;
+  j["fees_due"] = FormatFen(due);
+  j["fees_paid_fen"] = paid;
+  j["fees_paid"] = FormatFen(paid);
+  j["fees_settled"] = !c.fees.empty() && due == 0;
   if (staff_view) {
     j["applicant_name"] = c.applicant_name;
     j["applicant_kind"] = c.applicant_kind;

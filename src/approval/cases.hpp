@@ -4,9 +4,10 @@
 // accepts it, refuses it with reasons, or asks once for everything missing (一次性告知,
 // 行政许可法 第三十二条); every change of state goes back to the applicant as a packet.
 //
-// Built so far: submission (idempotent), materials checked by content, the acceptance stage
-// with its deadline and deemed acceptance, corrections, the public status lookup and the
-// applicant's timeline. Not yet: the review/decision flow after acceptance, certificates.
+// Built: submission (idempotent), materials checked by content, the acceptance stage with its
+// deadline and deemed acceptance, corrections, the flow after acceptance with suspensions and
+// one extension, decision, sealed documents, fees and their payment (approval/fees.hpp), the
+// public status lookup and the applicant's timeline; every deadline with its explanation.
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "approval/catalogue.hpp"
 #include "approval/deadlines.hpp"
 #include "approval/documents.hpp"
+#include "approval/fees.hpp"
+#include "approval/payments.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
 #include "core/clock.hpp"
@@ -107,18 +110,25 @@ struct Case {
   std::vector<CaseSuspension> suspensions;
   std::vector<CaseMaterial> materials;
   std::vector<CaseEvent> events;
+  std::vector<CaseFee> fees;  // empty until assessed (and always for a free item)
 };
 
 /// One action on a case by staff.
 struct CaseAction {
   /// accept | refuse | request_correction (window clerk); claim | complete_step (the step's
   /// role); decide (审批人, decision approve|deny); conclude; suspend | resume (special
-  /// procedure, 第四十五条); extend (审批人, once, 第四十二条).
+  /// procedure, 第四十五条); extend (审批人, once, 第四十二条); assess_fees | record_payment
+  /// (窗口受理员 or 承办人, after acceptance, before conclusion; approval/fees.hpp).
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once
   std::string decision;              // decide: "approve" | "deny"
   int days = 0;                      // extend
+  std::vector<FeeInput> fees;        // assess_fees: amounts that differ from the catalogue, with reasons
+  int fee_no = 0;                    // record_payment: which fee (0 = the only unpaid one)
+  std::string amount;                // record_payment: the amount paid, in 元 as entered
+  std::string receipt_no;            // record_payment
+  std::string provider;              // record_payment: PaymentProvider key ("" = counter)
 };
 
 /// One uploaded material of an application.
@@ -183,6 +193,13 @@ class CaseService {
   Case Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a);
   /// The item version a case runs on (its steps and limits).
   Item ItemOf(const Case& c);
+  /// Every deadline the case has reached so far, each with its day-by-day explanation: the
+  /// acceptance deadline (第三十二条), the promised and statutory decision deadlines (第四十二条,
+  /// with special procedures not counted, 第四十五条, and the extension) and the current step's.
+  /// The same computation that set the stored dates; staff and applicants see the same.
+  std::vector<Deadline> DeadlinesOf(const Case& c);
+  /// The payment providers (柜台缴费 by default); online providers are registered here at start.
+  PaymentProviders& payments() { return payments_; }
 
   const std::set<std::string>& AllowedTypes() const;
 
@@ -212,6 +229,7 @@ class CaseService {
   DocumentService& documents_;
   LegalPeriods periods_;
   supervision::Deadlines* deadlines_ = nullptr;
+  PaymentProviders payments_;
 };
 
 /// A case with its materials, suspensions and events, by row id (for supervision's rules).
@@ -219,13 +237,16 @@ std::optional<Case> FindCaseById(soci::session& sql, std::int64_t id);
 
 /// The record rules of 电子监察 on one case (pure): refusal or denial without reasons, a
 /// decision that skipped flow steps, more than one correction notice, a conclusion with steps
-/// missing from the record. `steps` is the number of steps of the case's item version.
-std::vector<supervision::Violation> CheckCaseRecord(const Case& c, int steps, const std::string& unit_name);
+/// missing from the record, a fee assessed or paid differently from the catalogue. `item` is
+/// the case's item version.
+std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& item, const std::string& unit_name);
 
 /// The rule source the monitor reads: case events after its watermark.
 std::unique_ptr<supervision::RuleSource> MakeApprovalRules();
 
-nlohmann::json CaseJson(const Case& c, bool staff_view);
+/// The case for the API and pages; `payments` names the payment providers of the fees
+/// (nullptr: the built-in ones).
+nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments = nullptr);
 
 /// How an applicant's name is shown in public (办件公示): a person as 张*三 / 张* (the family
 /// name and, for three or more characters, the last one); an organisation keeps its first two

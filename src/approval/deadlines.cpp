@@ -68,6 +68,11 @@ Deadline StepDeadline(const calendar::Calendar& cal, const std::string& step_nam
   d.basis = "事项流程环节时限";
   d.start = started;
   d.days = limit_days;
+  for (const auto& s : suspensions) {
+    if (s.to < started) continue;  // over before the step began: it does not touch this step's days
+    d.notes.push_back(calendar::FormatDate(s.from) + " 至 " + calendar::FormatDate(s.to) + " " + s.reason +
+                      "，所需时间不计算在期限内（行政许可法第四十五条）");
+  }
   d.result = cal.Due(d.start, d.days, suspensions);
   return d;
 }

@@ -54,7 +54,8 @@ Deadline DecisionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, 
 /// 行政许可法 第四十四条: the certificate is due `certificate_days` after the decision.
 Deadline CertificateDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date decided);
 
-/// One step of the item's flow: due `limit_days` working days after the step started.
+/// One step of the item's flow: due `limit_days` working days after the step started; days in
+/// a special procedure are not counted (第四十五条) and each one that reaches into the step is noted.
 Deadline StepDeadline(const calendar::Calendar& cal, const std::string& step_name, calendar::Date started, int limit_days,
                       const std::vector<calendar::Suspension>& suspensions);
 

@@ -95,7 +95,8 @@ void CaseService::Watch(db::Tx& tx, const Case& c, const Item& item, const calen
   deadlines_->Sync(tx, "approval", c.case_no, open, cal);
 }
 
-std::vector<supervision::Violation> CheckCaseRecord(const Case& c, int steps, const std::string& unit_name) {
+std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& item, const std::string& unit_name) {
+  const int steps = static_cast<int>(item.steps.size());
   std::vector<supervision::Violation> out;
   auto add = [&](const std::string& rule, const std::string& key, const std::string& detail, const std::string& person) {
     supervision::Violation v;
@@ -148,6 +149,33 @@ std::vector<supervision::Violation> CheckCaseRecord(const Case& c, int steps, co
     if (!missing.empty()) missing.erase(missing.size() - 3);  // the last "、"
     add("STEPS_MISSING", "", "办件已办结，但缺少" + missing + "记录（" + c.case_no + "）", "");
   }
+  // Fees: what was assessed and paid against the catalogue of the case's item version.
+  auto yuan = [](std::int64_t fen) {
+    return std::to_string(fen / 100) + "." + (fen % 100 < 10 ? "0" : "") + std::to_string(fen % 100) + " 元";
+  };
+  for (const auto& f : c.fees) {
+    const std::size_t i = static_cast<std::size_t>(f.fee_no - 1);
+    const std::int64_t listed = i < item.fees.size() ? item.fees[i].amount_fen : -1;
+    if (listed < 0 || f.catalogue_fen != listed || f.assessed_fen != f.catalogue_fen) {
+      add("FEE_MISMATCH", "assess:" + std::to_string(f.fee_no),
+          "“" + f.name + "”核定 " + yuan(f.assessed_fen) + "，事项目录为 " +
+              (listed < 0 ? std::string("（目录无此项）") : yuan(listed)) + (f.note.empty() ? "" : "，说明：" + f.note) +
+              "（" + c.case_no + "）",
+          f.assessed_by);
+    }
+    if (f.Paid() && f.paid_fen != f.assessed_fen) {
+      add("FEE_MISMATCH", "paid:" + std::to_string(f.fee_no),
+          "“" + f.name + "”实收 " + yuan(f.paid_fen) + "，核定 " + yuan(f.assessed_fen) + "，收据 " + f.receipt_no + "（" +
+              c.case_no + "）",
+          f.recorded_by);
+    }
+  }
+  const bool concluded_with_fees = concluded && !item.fees.empty();
+  if (concluded_with_fees && c.fees.size() < item.fees.size()) {
+    add("FEE_MISMATCH", "missing", "事项目录列有收费 " + std::to_string(item.fees.size()) + " 项，办结时仅核定 " +
+                                       std::to_string(c.fees.size()) + " 项（" + c.case_no + "）",
+        "");
+  }
   return out;
 }
 
@@ -161,25 +189,26 @@ class ApprovalRules : public supervision::RuleSource {
     long long from = position, last = position;
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT id, case_id, action FROM case_events WHERE id > :p ORDER BY id LIMIT 20000", soci::use(from));
-    static const std::set<std::string> kRelevant = {"refuse", "decide", "conclude", "request_correction"};
+    static const std::set<std::string> kRelevant = {"refuse", "decide", "conclude", "request_correction", "assess_fees",
+                                                    "record_payment"};
     for (const soci::row& r : rows) {
       last = db::RowInt(r, "id");
       if (kRelevant.count(db::RowStr(r, "action"))) cases.insert(db::RowInt(r, "case_id"));
     }
     position = last;
     std::vector<supervision::Violation> out;
-    std::map<std::string, int> steps_of;
+    std::map<std::string, Item> items;
     for (long long id : cases) {
       auto c = FindCaseById(sql, id);
       if (!c || c->state == CaseState::kSubmitted) continue;  // the external copy in a split node
       const std::string key = c->item_code + "@" + std::to_string(c->item_version);
-      if (!steps_of.count(key)) {
+      if (!items.count(key)) {
         auto item = store::FindByCodeVersion(sql, c->item_code, c->item_version);
-        steps_of[key] = item ? static_cast<int>(item->steps.size()) : 0;
+        items[key] = item ? *item : Item{};
       }
       std::string unit_name;
       if (auto u = identity::store::FindUnit(sql, c->dept_unit_id)) unit_name = u->name;
-      for (auto& v : CheckCaseRecord(*c, steps_of[key], unit_name)) out.push_back(std::move(v));
+      for (auto& v : CheckCaseRecord(*c, items[key], unit_name)) out.push_back(std::move(v));
     }
     return out;
   }

@@ -209,6 +209,8 @@ TEST_P(Supervision, EveryRecordRuleFiresOnABrokenCaseAndNotOnACleanOne) {
   w.cases.Act(w.clerk, twice, "request_correction", "", {"缺少委托书"});
   const std::string skipped = w.Received("skipped");
   full_path(skipped);
+  const std::string fee = w.Received("fee");
+  full_path(fee);
   // Break the records as a careless import or a hand edit would.
   n_->Exec("UPDATE case_events SET opinion = '不予受理。理由：。申请人如不服，可以申请行政复议' WHERE action = 'refuse' "
            "AND case_id = (SELECT id FROM cases WHERE case_no = '" + refused + "')");
@@ -216,8 +218,14 @@ TEST_P(Supervision, EveryRecordRuleFiresOnABrokenCaseAndNotOnACleanOne) {
            "'request_correction', 'correction', '窗口', '', '再次补正', 1 FROM cases WHERE case_no = '" + twice + "'");
   n_->Exec("DELETE FROM case_events WHERE action = 'complete_step' AND case_id = (SELECT id FROM cases WHERE case_no = '" +
            skipped + "')");
+  // A fee recorded against an item whose catalogue lists none, below what was "assessed".
+  n_->Exec("INSERT INTO case_fees (case_id, fee_no, name, catalogue_fen, assessed_fen, assessed_by, assessed_at) SELECT "
+           "id, 1, '工本费', 5000, 3000, '窗口', 1 FROM cases WHERE case_no = '" + fee + "'");
+  n_->Exec("INSERT INTO case_events (case_id, ts, action, state, actor, unit_name, opinion, public) SELECT id, 4, "
+           "'assess_fees', 'concluded', '窗口', '', '核定收费', 1 FROM cases WHERE case_no = '" + fee + "'");
   auto r = w.Tick();
-  EXPECT_EQ(r.rule_alerts, 4);
+  EXPECT_EQ(r.rule_alerts, 5);
+  EXPECT_EQ(w.Alerts(fee, "FEE_MISMATCH"), 1);
   EXPECT_EQ(w.Alerts(refused, "NO_REASON"), 1);
   EXPECT_EQ(w.Alerts(twice, "MULTI_CORRECTION"), 1);
   EXPECT_EQ(w.Alerts(skipped, "STEP_SKIPPED"), 1);

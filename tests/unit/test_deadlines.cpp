@@ -98,5 +98,17 @@ TEST(Deadlines, CertificateAndStepDeadlinesAndExplanation) {
   EXPECT_NE(text.find("春节调休上班"), std::string::npos);
 }
 
+TEST(Deadlines, AStepNotesTheSpecialProceduresThatReachIntoIt) {
+  const auto cal = Official();
+  // Step started Monday 2026-03-02, 3 days; 检验检测 stopped 03-03 and 03-04: 05, 06, 09 → 03-09.
+  const std::vector<calendar::Suspension> stops = {{ParseDate("2026-02-20"), ParseDate("2026-02-24"), "听证"},
+                                                   {ParseDate("2026-03-03"), ParseDate("2026-03-04"), "检验检测"}};
+  Deadline step = StepDeadline(cal, "审查", ParseDate("2026-03-02"), 3, stops);
+  EXPECT_EQ(FormatDate(step.result.due), "2026-03-09");
+  ASSERT_EQ(step.notes.size(), 1u) << "the hearing was over before the step began";
+  EXPECT_EQ(step.notes[0], "2026-03-03 至 2026-03-04 检验检测，所需时间不计算在期限内（行政许可法第四十五条）");
+  EXPECT_EQ(step.result.days[0].reason, "中止计时（检验检测）");
+}
+
 }  // namespace
 }  // namespace yiwang::approval
