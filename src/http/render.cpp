@@ -104,6 +104,8 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor)) add("/cases", "办件受理");
     add("/admin/items", "事项目录");
     add("/admin/calendar", "工作日历");
+    // The supervision pages' tabs lead to the dashboard and rules: for the roles that may open them.
+    v["sv_tabs"] = p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kApprover) || p.Has(identity::Role::kAuditor);
     if (p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kApprover) || p.Has(identity::Role::kAuditor)) {
       add("/supervision", "电子监察");
     } else if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer)) {

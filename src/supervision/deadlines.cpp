@@ -81,9 +81,12 @@ void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& s
     if (!e.is_open || listed.count(kind)) continue;
     int late = today > e.due_on ? 1 : 0;
     long long id = e.id;
+    // Done late but not yet seen red by the monitor (no tick between the limit and the work):
+    // the next tick still raises the overdue alert, then never looks again.
+    const std::string next = late && e.colour != "red" ? today : std::string(kNever);
     tx.sql() << "UPDATE sv_deadlines SET is_open = 0, closed_on = :t, late = :l, next_check = :nx, updated_at = :n "
                 "WHERE id = :id",
-        soci::use(today), soci::use(late), soci::use(std::string(kNever)), soci::use(now), soci::use(id);
+        soci::use(today), soci::use(late), soci::use(next), soci::use(now), soci::use(id);
     // A warning is moot once the work is done in time; an overdue alert stays for the supervisor.
     std::string conclusion = late ? "已完成（超期），预警关闭" : "期限内已完成，预警自动解除";
     std::vector<long long> warnings;

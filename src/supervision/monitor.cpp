@@ -23,8 +23,8 @@ struct DeadlineRow {
   long long unit_id = 0;
   std::string unit_name;
   long long person_id = 0;
-  std::string person_name, due_on, warn_on, colour;
-  bool paused = false;
+  std::string person_name, due_on, warn_on, colour, closed_on;
+  bool paused = false, open = true, late = false;
 };
 
 struct RuleInfo {
@@ -230,8 +230,8 @@ TickResult Monitor::Tick(const std::string& node) {
     {
       soci::rowset<soci::row> rows =
           (tx.sql().prepare << "SELECT id, source, subject, kind, label, parent_kind, overdue_rule, topic_code, "
-                               "topic_name, unit_id, unit_name, person_id, person_name, due_on, warn_on, colour, paused "
-                               "FROM sv_deadlines WHERE next_check <= :t",
+                               "topic_name, unit_id, unit_name, person_id, person_name, due_on, warn_on, colour, paused, "
+                               "is_open, late, closed_on FROM sv_deadlines WHERE next_check <= :t",
            soci::use(today));
       for (const soci::row& x : rows) {
         DeadlineRow d;
@@ -252,6 +252,9 @@ TickResult Monitor::Tick(const std::string& node) {
         d.warn_on = db::RowStr(x, "warn_on");
         d.colour = db::RowStr(x, "colour");
         d.paused = db::RowInt(x, "paused") != 0;
+        d.open = db::RowInt(x, "is_open") != 0;
+        d.late = db::RowInt(x, "late") != 0;
+        d.closed_on = db::RowStr(x, "closed_on");
         due.push_back(std::move(d));
       }
     }
@@ -264,8 +267,14 @@ TickResult Monitor::Tick(const std::string& node) {
                               soci::use(new_colour), soci::use(next), soci::use(row_id));
     for (const auto& d : due) {
       ++r.examined;
-      new_colour = d.paused ? d.colour : ColourOn(today, d.warn_on, d.due_on);
-      next = d.paused ? std::string(kNever) : NextCheck(new_colour, d.warn_on, d.due_on);
+      if (!d.open) {
+        // Closed since the last tick: only a clock done late still owes its overdue alert.
+        new_colour = d.late ? "red" : d.colour;
+        next = kNever;
+      } else {
+        new_colour = d.paused ? d.colour : ColourOn(today, d.warn_on, d.due_on);
+        next = d.paused ? std::string(kNever) : NextCheck(new_colour, d.warn_on, d.due_on);
+      }
       row_id = d.id;
       update.execute(true);
       if (new_colour == d.colour || new_colour == "green") continue;
@@ -302,7 +311,8 @@ TickResult Monitor::Tick(const std::string& node) {
       }
       const RuleInfo* info = rule(d.overdue_rule);
       if (!info) continue;
-      v.detail = d.label + "已于 " + d.due_on + " 届满，仍未办结（" + d.subject + "）";
+      v.detail = d.open ? d.label + "已于 " + d.due_on + " 届满，仍未办结（" + d.subject + "）"
+                        : d.label + "已于 " + d.due_on + " 届满，" + d.closed_on + " 才完成（超期完成，" + d.subject + "）";
       v.dedupe_key = d.kind;
       auto id = InsertAlert(tx, d.overdue_rule, *info, d.source, v, d.id, "red", d.due_on, today, now);
       if (!id) continue;
@@ -317,7 +327,9 @@ TickResult Monitor::Tick(const std::string& node) {
         a.unit_id = d.unit_id;
         a.unit_name = d.unit_name;
         const std::string required = WorkingDaysAfter(cal, today, cfg.notice_days);
-        WriteNotice(tx, a, "“" + d.subject + "”" + d.label + "已超期，请于 " + required + " 前办结，并书面说明超期原因。",
+        WriteNotice(tx, a,
+                    d.open ? "“" + d.subject + "”" + d.label + "已超期，请于 " + required + " 前办结，并书面说明超期原因。"
+                           : "“" + d.subject + "”" + d.label + "超期完成，请于 " + required + " 前书面说明超期原因。",
                     required, "电子监察", now);
         audit_.Append(tx, system, {"supervision.notice", "alert", std::to_string(*id), "success", "自动发出督办单（黄牌）"});
         ++r.notices;
