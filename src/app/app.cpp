@@ -41,6 +41,11 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->monitor->AddSource(approval::MakeApprovalRules());
   // An external-only node keeps the applicant's copies; supervision watches the working copies.
   if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
+  app->complaints = std::make_unique<complaints::ComplaintService>(
+      *app->db, *app->clock, *app->audit, *app->exchange, *app->calendar,
+      complaints::Settings{c.complaints_unit, c.complaints_acceptance_days, c.complaints_reply_days});
+  app->complaints->RegisterPacketHandlers();
+  if (c.zone != core::Zone::kExternal) app->complaints->WatchWith(app->deadlines.get());
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -53,6 +58,7 @@ http::Site App::ExternalSite() {
   modules::RegisterPublicAccounts(r, *this);
   modules::RegisterCatalogueExternal(r, *this);
   modules::RegisterCasesExternal(r, *this);
+  modules::RegisterComplaintsExternal(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 
@@ -65,6 +71,7 @@ http::Site App::InternalSite() {
   modules::RegisterCalendar(r, *this);
   modules::RegisterCatalogueAdmin(r, *this);
   modules::RegisterCasesInternal(r, *this);
+  modules::RegisterComplaintsInternal(r, *this);
   modules::RegisterSupervision(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }

@@ -7,6 +7,7 @@
 #include "approval/catalogue.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
+#include "complaints/complaints.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/database.hpp"
@@ -34,6 +35,7 @@ struct App {
   std::unique_ptr<approval::CaseService> cases;
   std::unique_ptr<supervision::Deadlines> deadlines;
   std::unique_ptr<supervision::Monitor> monitor;
+  std::unique_ptr<complaints::ComplaintService> complaints;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 
