@@ -49,6 +49,11 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
   app->drafts = std::make_unique<approval::DraftService>(*app->db, *app->clock, *app->audit, *app->files, *app->catalogue,
                                                         *app->cases);
+  app->complaints = std::make_unique<complaints::ComplaintService>(
+      *app->db, *app->clock, *app->audit, *app->exchange, *app->calendar,
+      complaints::Settings{c.complaints_unit, c.complaints_acceptance_days, c.complaints_reply_days});
+  app->complaints->RegisterPacketHandlers();
+  if (c.zone != core::Zone::kExternal) app->complaints->WatchWith(app->deadlines.get());
   app->renderer = std::make_unique<http::Renderer>(c);
   app->metrics = std::make_unique<http::Metrics>();
   return app;
@@ -63,6 +68,7 @@ http::Site App::ExternalSite() {
   modules::RegisterCasesExternal(r, *this);
   modules::RegisterRankingExternal(r, *this);
   modules::RegisterDraftsApi(r, *this);
+  modules::RegisterComplaintsExternal(r, *this);
   return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
 }
 
@@ -75,6 +81,7 @@ http::Site App::InternalSite() {
   modules::RegisterCalendar(r, *this);
   modules::RegisterCatalogueAdmin(r, *this);
   modules::RegisterCasesInternal(r, *this);
+  modules::RegisterComplaintsInternal(r, *this);
   modules::RegisterSupervision(r, *this);
   return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
 }

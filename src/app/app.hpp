@@ -9,6 +9,7 @@
 #include "approval/drafts.hpp"
 #include "audit/audit.hpp"
 #include "calendar/service.hpp"
+#include "complaints/complaints.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "db/database.hpp"
@@ -40,6 +41,7 @@ struct App {
   std::unique_ptr<supervision::Monitor> monitor;
   std::unique_ptr<supervision::Evaluation> evaluation;
   std::unique_ptr<approval::DraftService> drafts;
+  std::unique_ptr<complaints::ComplaintService> complaints;
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

@@ -41,6 +41,12 @@ void RegisterCasesInternal(http::Router& r, app::App& app);
 void RegisterSupervision(http::Router& r, app::App& app);
 /// External: the monthly department rankings the supervision bureau published.
 void RegisterRankingExternal(http::Router& r, app::App& app);
+/// External: the complaint form (anonymous or logged in), tracking with the query code; the
+/// complaints API.
+void RegisterComplaintsExternal(http::Router& r, app::App& app);
+/// Internal: complaints for the 监察员 — list, register letters and calls, accept / reject /
+/// reply; its API.
+void RegisterComplaintsInternal(http::Router& r, app::App& app);
 /// Internal: the working-day calendar (view, import) and a due-date calculator.
 void RegisterCalendar(http::Router& r, app::App& app);
 

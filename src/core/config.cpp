@@ -143,6 +143,13 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.evaluation_deductions = v;
   } else if (key == "evaluation_grades") {
     c.evaluation_grades = v;
+  } else if (key == "complaints_unit") {
+    if (v.empty()) throw Error(ErrorCode::kInvalidInput, "complaints_unit 应为单位编码");
+    c.complaints_unit = v;
+  } else if (key == "complaints_acceptance_days") {
+    c.complaints_acceptance_days = ToInt(key, v, 1, 60);
+  } else if (key == "complaints_reply_days") {
+    c.complaints_reply_days = ToInt(key, v, 1, 120);
   } else if (key == "spool_dir") {
     c.spool_dir = v;
   } else if (key == "secure_cookies") {
@@ -255,6 +262,9 @@ std::map<std::string, std::string> Config::Describe() const {
       {"supervision_notice_days", std::to_string(supervision_notice_days)},
       {"supervision_auto_notice", supervision_auto_notice ? "true" : "false"},
       {"supervision_tick_seconds", std::to_string(supervision_tick_seconds)},
+      {"complaints_unit", complaints_unit},
+      {"complaints_acceptance_days", std::to_string(complaints_acceptance_days)},
+      {"complaints_reply_days", std::to_string(complaints_reply_days)},
   };
 }
 

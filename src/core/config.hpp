@@ -64,6 +64,11 @@ struct Config {
   std::string evaluation_weights;
   std::string evaluation_deductions;
   std::string evaluation_grades;
+  /// Complaints (投诉处理): the unit whose 监察员 handle them (by code), the working days from
+  /// receipt to the acceptance decision (domain-rules: 5) and from acceptance to the reply.
+  std::string complaints_unit = "DH-JCJ";
+  int complaints_acceptance_days = 5;
+  int complaints_reply_days = 15;
 
   /// Every key=value as loaded, for `yiwang check` to print (secret masked).
   std::map<std::string, std::string> Describe() const;

@@ -2,6 +2,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -108,6 +109,7 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     v["sv_tabs"] = p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kApprover) || p.Has(identity::Role::kAuditor);
     if (p.Has(identity::Role::kSupervisor) || p.Has(identity::Role::kApprover) || p.Has(identity::Role::kAuditor)) {
       add("/supervision", "电子监察");
+      if (p.Has(identity::Role::kSupervisor)) add("/supervision/complaints", "投诉处理");
     } else if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer)) {
       add("/supervision/notices", "督办单");
     }
@@ -115,6 +117,12 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     if (p.Has(identity::Role::kSysAdmin)) add("/admin/sms", "短信发件箱");
     if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志");
     add("/account", "账户安全");
+    // One current item: /supervision/complaints is also under /supervision.
+    std::size_t best = 0;
+    for (const auto& n : nav) {
+      if (n["active"].get<bool>()) best = std::max(best, n["href"].get<std::string>().size());
+    }
+    for (auto& n : nav) n["active"] = n["active"].get<bool>() && n["href"].get<std::string>().size() == best;
   }
   v["nav"] = nav;
   if (req.principal.authenticated()) {

@@ -90,7 +90,17 @@ void RegisterPortal(http::Router& r, app::App& app) {
     r.Add("GET", c.path, http::Access::kAnyone, [&app, &c](http::Request& req) {
       const std::string title = ColumnTitle(app, c);
       nlohmann::json sections = nlohmann::json::array();
-      for (const char* s : c.sections) sections.push_back({{"name", s}});
+      for (const char* s : c.sections) {
+        nlohmann::json section = {{"name", s}};
+        if (std::string(s) == "投诉建议") {  // the complaints module (src/complaints)
+          section["note"] = "对办件或部门、镇街的工作不满意，可在线投诉；" +
+                            std::to_string(app.config.complaints_acceptance_days) +
+                            " 个工作日内决定是否受理，受理后调查并答复。";
+          section["links"] = {{{"href", "/interact/complaints"}, {"label", "我要投诉"}},
+                              {{"href", "/interact/complaints/track"}, {"label", "投诉查询"}}};
+        }
+        sections.push_back(section);
+      }
       nlohmann::json view = {{"title", title}, {"intro", c.intro}, {"sections", sections}};
       if (std::string(c.path) == "/open" || std::string(c.path) == "/services") view["units"] = DepartmentsView(app);
       return app.renderer->Page(req, "external/column", title, view);

@@ -49,6 +49,13 @@ void AddEvent(db::Tx& tx, long long alert_id, const std::string& source, const s
       soci::use(text);
 }
 
+/// The page of a watched record in the workbench ("" when its module has none).
+std::string SubjectHref(const std::string& source, const std::string& subject) {
+  if (source == "approval") return "/cases/" + subject;
+  if (source == "complaints") return "/supervision/complaints/" + subject;
+  return "";
+}
+
 void Message(db::Tx& tx, long long recipient, long long unit, const std::string& title, const std::string& body,
              const std::string& link, long long now) {
   tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) VALUES (:r, :u, :t, :b, :l, "
@@ -292,7 +299,7 @@ TickResult Monitor::Tick(const std::string& node) {
         AddEvent(tx, *id, d.source, d.subject, now, "reminder", "电子监察",
                  "提醒" + (d.person_name.empty() ? d.unit_name : d.person_name) + "：" + text);
         Message(tx, d.person_id, d.person_id ? 0 : d.unit_id, "期限即将届满：" + d.subject, text,
-                "/cases/" + d.subject, now);
+                SubjectHref(d.source, d.subject), now);
         if (sms_) sms_->Send(tx, MobileOf(tx.sql(), d.person_id), text);
         continue;
       }
@@ -757,7 +764,7 @@ nlohmann::json Monitor::Stats(const identity::Context& ctx, const std::string& d
                          {"label", db::RowStr(x, "label")}, {"unit_name", db::RowStr(x, "unit_name")},
                          {"person_name", db::RowStr(x, "person_name")}, {"topic_name", db::RowStr(x, "topic_name")},
                          {"due_on", due_on}, {"days_overdue", days},
-                         {"href", db::RowStr(x, "source") == "approval" ? "/cases/" + db::RowStr(x, "subject") : ""}});
+                         {"href", SubjectHref(db::RowStr(x, "source"), db::RowStr(x, "subject"))}});
     }
   }
 
@@ -857,7 +864,7 @@ nlohmann::json AlertJson(const Alert& a) {
           {"closed_at", a.closed_at},
           {"closed_by", a.closed_by},
           {"conclusion", a.conclusion},
-          {"href", a.source == "approval" ? "/cases/" + a.subject : ""}};
+          {"href", SubjectHref(a.source, a.subject)}};
 }
 
 nlohmann::json NoticeJson(const Notice& n) {
