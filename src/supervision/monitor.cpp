@@ -1,6 +1,7 @@
 // The monitor: one tick under a lease, alerts unique per violation, 督办单 with yellow and red
 // cards, and the figures of the dashboard.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -41,14 +42,6 @@ std::map<std::string, RuleInfo> LoadRules(soci::session& sql) {
   return out;
 }
 
-void AddEvent(db::Tx& tx, long long alert_id, const std::string& source, const std::string& subject, long long ts,
-              const std::string& action, const std::string& actor, const std::string& text) {
-  tx.sql() << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) VALUES (:a, :s, :j, :t, :ac, "
-              ":ar, :x)",
-      soci::use(alert_id), soci::use(source), soci::use(subject), soci::use(ts), soci::use(action), soci::use(actor),
-      soci::use(text);
-}
-
 /// The page of a watched record in the workbench ("" when its module has none).
 std::string SubjectHref(const std::string& source, const std::string& subject) {
   if (source == "approval") return "/cases/" + subject;
@@ -56,41 +49,83 @@ std::string SubjectHref(const std::string& source, const std::string& subject) {
   return "";
 }
 
-void Message(db::Tx& tx, long long recipient, long long unit, const std::string& title, const std::string& body,
-             const std::string& link, long long now) {
-  tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) VALUES (:r, :u, :t, :b, :l, "
-              ":c)",
-      soci::use(recipient), soci::use(unit), soci::use(title), soci::use(body), soci::use(link), soci::use(now);
-}
 
-std::string MobileOf(soci::session& sql, long long user_id) {
-  if (!user_id) return {};
-  std::string mobile;
-  soci::indicator ind = soci::i_ok;
-  sql << "SELECT mobile FROM users WHERE id = :i", soci::use(user_id), soci::into(mobile, ind);
-  return sql.got_data() && ind == soci::i_ok ? mobile : std::string();
-}
+/// The rows supervision writes — alerts (unique per violation), their events, messages — as
+/// statements prepared once per transaction: a tick writes thousands of them.
+class Writes {
+ public:
+  explicit Writes(db::Tx& tx) : tx_(tx) {}
 
-/// Inserts an alert unless the same violation is already recorded; returns its id if new.
-std::optional<long long> InsertAlert(db::Tx& tx, const std::string& rule, const RuleInfo& info, const std::string& source,
-                                     const Violation& v, long long deadline_id, const std::string& colour,
-                                     const std::string& due_on, const std::string& today, long long now) {
-  long long id = 0;
-  soci::indicator ind = soci::i_null;
-  long long unit = v.unit_id, person = v.person_id;
-  soci::statement st =
-      (tx.sql().prepare << "INSERT INTO sv_alerts (rule_code, source, subject, dedupe_key, deadline_id, severity, colour, "
-                           "unit_id, unit_name, person_id, person_name, topic_code, topic_name, detail, due_on, created_on, "
-                           "created_at) VALUES (:r, :s, :j, :k, :d, :sv, :c, :u, :un, :p, :pn, :tc, :tn, :de, :du, :co, :ca) "
-                           "ON CONFLICT DO NOTHING RETURNING id",
-       soci::use(rule), soci::use(source), soci::use(v.subject), soci::use(v.dedupe_key), soci::use(deadline_id),
-       soci::use(info.severity), soci::use(colour), soci::use(unit), soci::use(v.unit_name), soci::use(person),
-       soci::use(v.person_name), soci::use(v.topic_code), soci::use(v.topic_name), soci::use(v.detail), soci::use(due_on),
-       soci::use(today), soci::use(now), soci::into(id, ind));
-  st.execute(true);
-  if (!st.got_data() || ind != soci::i_ok) return std::nullopt;
-  return id;
-}
+  /// Inserts an alert unless the same violation is already recorded; returns its id if new.
+  std::optional<long long> Alert(const std::string& rule, const RuleInfo& info, const std::string& source,
+                                 const Violation& v, long long deadline_id, const std::string& colour,
+                                 const std::string& due_on, const std::string& today, long long now) {
+    a_ = {rule, source, v.subject, v.dedupe_key, info.severity, colour, v.unit_name, v.person_name, v.topic_code,
+          v.topic_name, v.detail, due_on, today};
+    a_deadline_ = deadline_id;
+    a_unit_ = v.unit_id;
+    a_person_ = v.person_id;
+    a_now_ = now;
+    a_ind_ = soci::i_null;
+    if (!alert_) {
+      alert_.emplace((tx_.sql().prepare << "INSERT INTO sv_alerts (rule_code, source, subject, dedupe_key, deadline_id, "
+                                           "severity, colour, unit_id, unit_name, person_id, person_name, topic_code, "
+                                           "topic_name, detail, due_on, created_on, created_at) VALUES (:r, :s, :j, :k, "
+                                           ":d, :sv, :c, :u, :un, :p, :pn, :tc, :tn, :de, :du, :co, :ca) ON CONFLICT DO "
+                                           "NOTHING RETURNING id",
+                      soci::use(a_[0]), soci::use(a_[1]), soci::use(a_[2]), soci::use(a_[3]), soci::use(a_deadline_),
+                      soci::use(a_[4]), soci::use(a_[5]), soci::use(a_unit_), soci::use(a_[6]), soci::use(a_person_),
+                      soci::use(a_[7]), soci::use(a_[8]), soci::use(a_[9]), soci::use(a_[10]), soci::use(a_[11]),
+                      soci::use(a_[12]), soci::use(a_now_), soci::into(a_id_, a_ind_)));
+    }
+    alert_->execute(true);
+    if (!alert_->got_data() || a_ind_ != soci::i_ok) return std::nullopt;
+    return a_id_;
+  }
+
+  void Event(long long alert_id, const std::string& source, const std::string& subject, long long ts,
+             const std::string& action, const std::string& actor, const std::string& text) {
+    e_ = {source, subject, action, actor, text};
+    e_alert_ = alert_id;
+    e_ts_ = ts;
+    if (!event_) {
+      event_.emplace((tx_.sql().prepare << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) "
+                                           "VALUES (:a, :s, :j, :t, :ac, :ar, :x)",
+                      soci::use(e_alert_), soci::use(e_[0]), soci::use(e_[1]), soci::use(e_ts_), soci::use(e_[2]),
+                      soci::use(e_[3]), soci::use(e_[4])));
+    }
+    event_->execute(true);
+  }
+
+  /// A message to a person or, when recipient is 0, to a unit (站内消息).
+  void Message(long long recipient, long long unit, const std::string& title, const std::string& body,
+               const std::string& link, long long now) {
+    m_ = {title, body, link};
+    m_recipient_ = recipient;
+    m_unit_ = unit;
+    m_now_ = now;
+    if (!message_) {
+      message_.emplace((tx_.sql().prepare << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) "
+                                             "VALUES (:r, :u, :t, :b, :l, :c)",
+                        soci::use(m_recipient_), soci::use(m_unit_), soci::use(m_[0]), soci::use(m_[1]),
+                        soci::use(m_[2]), soci::use(m_now_)));
+    }
+    message_->execute(true);
+  }
+
+  db::Tx& tx() { return tx_; }
+
+ private:
+  db::Tx& tx_;
+  std::array<std::string, 13> a_;
+  long long a_deadline_ = 0, a_unit_ = 0, a_person_ = 0, a_now_ = 0, a_id_ = 0;
+  soci::indicator a_ind_ = soci::i_null;
+  std::array<std::string, 5> e_;
+  long long e_alert_ = 0, e_ts_ = 0;
+  std::array<std::string, 3> m_;
+  long long m_recipient_ = 0, m_unit_ = 0, m_now_ = 0;
+  std::optional<soci::statement> alert_, event_, message_;
+};
 
 Alert LoadAlert(const soci::row& r) {
   Alert a;
@@ -166,8 +201,9 @@ std::string Trim(const std::string& s) {
 }
 
 /// Issues the notice (yellow card) for an alert inside tx; the caller checked the rules.
-Notice WriteNotice(db::Tx& tx, const Alert& a, const std::string& content, const std::string& required_by,
+Notice WriteNotice(Writes& w, const Alert& a, const std::string& content, const std::string& required_by,
                    const std::string& issued_by, long long now) {
+  db::Tx& tx = w.tx();
   const std::string today = core::FormatLocalDate(now);
   char no[64];
   std::snprintf(no, sizeof no, "督办〔%s〕%06lld号", today.substr(0, 4).c_str(), static_cast<long long>(a.id));
@@ -178,9 +214,9 @@ Notice WriteNotice(db::Tx& tx, const Alert& a, const std::string& content, const
       soci::use(notice_no), soci::use(alert_id), soci::use(unit), soci::use(a.unit_name), soci::use(content),
       soci::use(required_by), soci::use(issued_by), soci::use(now);
   tx.sql() << "UPDATE sv_alerts SET state = 'noticed', card = 'yellow' WHERE id = :a", soci::use(alert_id);
-  AddEvent(tx, alert_id, a.source, a.subject, now, "notice", issued_by,
+  w.Event(alert_id, a.source, a.subject, now, "notice", issued_by,
            "发出督办单（黄牌）" + notice_no + "，要求 " + required_by + " 前办结并答复：" + content);
-  Message(tx, 0, unit, "督办单 " + notice_no, content + "（请于 " + required_by + " 前办结并在系统中答复）",
+  w.Message(0, unit, "督办单 " + notice_no, content + "（请于 " + required_by + " 前办结并在系统中答复）",
           "/supervision/alerts/" + std::to_string(alert_id), now);
   Notice n;
   n.notice_no = notice_no;
@@ -225,6 +261,7 @@ TickResult Monitor::Tick(const std::string& node) {
       if (st.get_affected_rows() != 1) return r;  // another node holds the lease
     }
     r.leader = true;
+    Writes w(tx);
     const auto rules = LoadRules(tx.sql());
     auto rule = [&](const std::string& code) -> const RuleInfo* {
       auto it = rules.find(code);
@@ -272,6 +309,8 @@ TickResult Monitor::Tick(const std::string& node) {
     long long row_id = 0;
     soci::statement update = (tx.sql().prepare << "UPDATE sv_deadlines SET colour = :c, next_check = :n WHERE id = :i",
                               soci::use(new_colour), soci::use(next), soci::use(row_id));
+    std::vector<long long> warned;
+    std::map<std::string, std::vector<long long>> yellow_by_next;
     for (const auto& d : due) {
       ++r.examined;
       if (!d.open) {
@@ -282,25 +321,17 @@ TickResult Monitor::Tick(const std::string& node) {
         new_colour = d.paused ? d.colour : ColourOn(today, d.warn_on, d.due_on);
         next = d.paused ? std::string(kNever) : NextCheck(new_colour, d.warn_on, d.due_on);
       }
-      row_id = d.id;
-      update.execute(true);
+      if (new_colour == "yellow" && d.colour == "green") {
+        yellow_by_next[next].push_back(d.id);  // one UPDATE per day, below
+      } else {
+        row_id = d.id;
+        update.execute(true);
+      }
       if (new_colour == d.colour || new_colour == "green") continue;
       Violation v{"", d.subject, d.kind, "", d.topic_code, d.topic_name, d.unit_id, d.unit_name, d.person_id, d.person_name};
       if (new_colour == "yellow") {
         ++r.yellow;
-        const RuleInfo* info = rule("DEADLINE_WARNING");
-        if (!info) continue;
-        v.detail = d.label + "将于 " + d.due_on + " 届满（" + d.subject + "）";
-        v.dedupe_key = d.kind + "@" + d.due_on;
-        auto id = InsertAlert(tx, "DEADLINE_WARNING", *info, d.source, v, d.id, "yellow", d.due_on, today, now);
-        if (!id) continue;
-        ++r.alerts;
-        const std::string text = "【电子监察提醒】" + d.subject + " " + d.label + "将于 " + d.due_on + " 届满，请抓紧办理。";
-        AddEvent(tx, *id, d.source, d.subject, now, "reminder", "电子监察",
-                 "提醒" + (d.person_name.empty() ? d.unit_name : d.person_name) + "：" + text);
-        Message(tx, d.person_id, d.person_id ? 0 : d.unit_id, "期限即将届满：" + d.subject, text,
-                SubjectHref(d.source, d.subject), now);
-        if (sms_) sms_->Send(tx, MobileOf(tx.sql(), d.person_id), text);
+        warned.push_back(d.id);  // reminders are written below, set-based
         continue;
       }
       // red: the limit has passed
@@ -321,10 +352,10 @@ TickResult Monitor::Tick(const std::string& node) {
       v.detail = d.open ? d.label + "已于 " + d.due_on + " 届满，仍未办结（" + d.subject + "）"
                         : d.label + "已于 " + d.due_on + " 届满，" + d.closed_on + " 才完成（超期完成，" + d.subject + "）";
       v.dedupe_key = d.kind;
-      auto id = InsertAlert(tx, d.overdue_rule, *info, d.source, v, d.id, "red", d.due_on, today, now);
+      auto id = w.Alert(d.overdue_rule, *info, d.source, v, d.id, "red", d.due_on, today, now);
       if (!id) continue;
       ++r.alerts;
-      AddEvent(tx, *id, d.source, d.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
+      w.Event(*id, d.source, d.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
       audit_.Append(tx, system, {"supervision.alert", "alert", std::to_string(*id), "success", info->name + "：" + v.detail});
       if (cfg.auto_notice) {
         Alert a;
@@ -334,12 +365,72 @@ TickResult Monitor::Tick(const std::string& node) {
         a.unit_id = d.unit_id;
         a.unit_name = d.unit_name;
         const std::string required = WorkingDaysAfter(cal, today, cfg.notice_days);
-        WriteNotice(tx, a,
+        WriteNotice(w, a,
                     d.open ? "“" + d.subject + "”" + d.label + "已超期，请于 " + required + " 前办结，并书面说明超期原因。"
                            : "“" + d.subject + "”" + d.label + "超期完成，请于 " + required + " 前书面说明超期原因。",
                     required, "电子监察", now);
         audit_.Append(tx, system, {"supervision.notice", "alert", std::to_string(*id), "success", "自动发出督办单（黄牌）"});
         ++r.notices;
+      }
+    }
+
+    for (const auto& [day, ids] : yellow_by_next) {
+      for (std::size_t from = 0; from < ids.size(); from += 1000) {
+        std::string in;
+        for (std::size_t i = from; i < std::min(ids.size(), from + 1000); ++i) in += (in.empty() ? "" : ",") + std::to_string(ids[i]);
+        tx.sql() << "UPDATE sv_deadlines SET colour = 'yellow', next_check = :n WHERE id IN (" << in << ")", soci::use(day);
+      }
+    }
+    // Reminders for the clocks that turned yellow: a warning alert (one per clock and due
+    // date), its event, a message to the person or unit, and a text message — written with one
+    // statement each per thousand clocks, not four per clock (a tick may warn of thousands).
+    if (const RuleInfo* info = rule("DEADLINE_WARNING"); info && !warned.empty()) {
+      std::string href = "''";  // the page of a record, per module (SubjectHref)
+      for (const char* src : {"approval", "complaints"}) {
+        href = "CASE WHEN a.source = '" + std::string(src) + "' THEN '" + SubjectHref(src, "") + "' || a.subject ELSE " +
+               href + " END";
+      }
+      const std::string text = "'【电子监察提醒】' || a.subject || ' ' || d.label || '将于 ' || a.due_on || ' 届满，请抓紧办理。'";
+      for (std::size_t from = 0; from < warned.size(); from += 1000) {
+        std::string ids;
+        for (std::size_t i = from; i < std::min(warned.size(), from + 1000); ++i) {
+          ids += (ids.empty() ? "" : ",") + std::to_string(warned[i]);
+        }
+        soci::statement ins =
+            (tx.sql().prepare << "INSERT INTO sv_alerts (rule_code, source, subject, dedupe_key, deadline_id, severity, "
+                                 "colour, unit_id, unit_name, person_id, person_name, topic_code, topic_name, detail, "
+                                 "due_on, created_on, created_at) SELECT 'DEADLINE_WARNING', source, subject, kind || '@' "
+                                 "|| due_on, id, :sv, 'yellow', unit_id, unit_name, person_id, person_name, topic_code, "
+                                 "topic_name, label || '将于 ' || due_on || ' 届满（' || subject || '）', due_on, :t, :n "
+                                 "FROM sv_deadlines WHERE id IN ("
+                              << ids << ") ON CONFLICT DO NOTHING",
+             soci::use(info->severity), soci::use(today), soci::use(now));
+        ins.execute(true);
+        r.alerts += static_cast<int>(ins.get_affected_rows());
+        // The warnings this tick inserted (a repeated one keeps its first created_at).
+        const std::string where = " WHERE a.deadline_id IN (" + ids + ") AND a.rule_code = 'DEADLINE_WARNING' AND "
+                                  "a.created_at = :n";
+        const std::string fresh = " FROM sv_alerts a JOIN sv_deadlines d ON d.id = a.deadline_id" + where;
+        tx.sql() << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) SELECT a.id, a.source, "
+                    "a.subject, :n0, 'reminder', '电子监察', '提醒' || CASE WHEN a.person_name = '' THEN a.unit_name ELSE "
+                    "a.person_name END || '：' || "
+                 << text << fresh,
+            soci::use(now), soci::use(now);
+        tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) SELECT a.person_id, CASE "
+                    "WHEN a.person_id = 0 THEN a.unit_id ELSE 0 END, '期限即将届满：' || a.subject, "
+                 << text << ", " << href << ", :n0" << fresh,
+            soci::use(now), soci::use(now);
+        if (sms_) {
+          std::vector<std::pair<std::string, std::string>> texts;
+          soci::rowset<soci::row> rows =
+              (tx.sql().prepare << "SELECT u.mobile AS mobile, " << text
+                                << " AS text FROM sv_alerts a JOIN sv_deadlines d ON d.id = a.deadline_id JOIN users u ON "
+                                   "u.id = a.person_id"
+                                << where << " AND u.mobile <> ''",
+               soci::use(now));
+          for (const soci::row& x : rows) texts.emplace_back(db::RowStr(x, "mobile"), db::RowStr(x, "text"));
+          for (const auto& [mobile, body] : texts) sms_->Send(tx, mobile, body);
+        }
       }
     }
 
@@ -362,8 +453,8 @@ TickResult Monitor::Tick(const std::string& node) {
         std::string source, subject;
         tx.sql() << "SELECT source, subject FROM sv_alerts WHERE id = :a", soci::use(aid), soci::into(source),
             soci::into(subject);
-        AddEvent(tx, aid, source, subject, now, "red_card", "电子监察", "红牌：" + rec);
-        Message(tx, 0, n.unit_id, "红牌警告：" + n.notice_no, rec, "/supervision/alerts/" + std::to_string(aid), now);
+        w.Event(aid, source, subject, now, "red_card", "电子监察", "红牌：" + rec);
+        w.Message(0, n.unit_id, "红牌警告：" + n.notice_no, rec, "/supervision/alerts/" + std::to_string(aid), now);
         audit_.Append(tx, system, {"supervision.red_card", "alert", std::to_string(aid), "success", rec.substr(0, 300)});
         ++r.red_cards;
       }
@@ -383,10 +474,10 @@ TickResult Monitor::Tick(const std::string& node) {
       for (const auto& v : src->Scan(tx.sql(), pos)) {
         const RuleInfo* info = rule(v.rule_code);
         if (!info) continue;
-        auto id = InsertAlert(tx, v.rule_code, *info, name, v, 0, "red", "", today, now);
+        auto id = w.Alert(v.rule_code, *info, name, v, 0, "red", "", today, now);
         if (!id) continue;
         ++r.rule_alerts;
-        AddEvent(tx, *id, name, v.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
+        w.Event(*id, name, v.subject, now, "alert", "电子监察", info->name + "：" + v.detail);
         audit_.Append(tx, system, {"supervision.alert", "alert", std::to_string(*id), "success", info->name + "：" + v.detail});
       }
       long long np = pos;
@@ -555,7 +646,8 @@ Notice Monitor::IssueNotice(const identity::Context& ctx, std::int64_t alert_id,
   if (a.state == "closed") throw Error(ErrorCode::kConflict, "该告警已办结，不能再发督办单");
   if (NoticeOf(alert_id)) throw Error(ErrorCode::kConflict, "该告警已发出督办单，不能重复督办");
   return db::WithTx(db_, [&](db::Tx& tx) {
-    Notice n = WriteNotice(tx, a, text, required_by, ctx.principal.name, now);
+    Writes w(tx);
+    Notice n = WriteNotice(w, a, text, required_by, ctx.principal.name, now);
     audit_.Append(tx, ctx.ToActor(), {"supervision.notice", "alert", std::to_string(alert_id), "success", n.notice_no});
     return n;
   });
@@ -590,13 +682,14 @@ Notice Monitor::Answer(const identity::Context& ctx, std::int64_t notice_id, con
   if (n.state != "issued") throw Error(ErrorCode::kConflict, "该督办单已答复或已办结");
   const long long now = clock_.NowMs();
   return db::WithTx(db_, [&](db::Tx& tx) {
+    Writes w(tx);
     long long nid = n.id, aid = n.alert_id;
     tx.sql() << "UPDATE sv_notices SET state = 'answered', answer = :a, answered_by = :b, answered_at = :t WHERE id = :i",
         soci::use(text), soci::use(p.name), soci::use(now), soci::use(nid);
     tx.sql() << "UPDATE sv_alerts SET state = 'answered' WHERE id = :a AND state <> 'closed'", soci::use(aid);
     std::string source, subject;
     tx.sql() << "SELECT source, subject FROM sv_alerts WHERE id = :a", soci::use(aid), soci::into(source), soci::into(subject);
-    AddEvent(tx, aid, source, subject, now, "answer", p.name + "（" + p.unit_name + "）", "答复督办单 " + n.notice_no + "：" + text);
+    w.Event(aid, source, subject, now, "answer", p.name + "（" + p.unit_name + "）", "答复督办单 " + n.notice_no + "：" + text);
     audit_.Append(tx, ctx.ToActor(), {"supervision.answer", "alert", std::to_string(aid), "success", text.substr(0, 300)});
     n.state = "answered";
     n.answer = text;
@@ -614,11 +707,12 @@ Alert Monitor::Close(const identity::Context& ctx, std::int64_t alert_id, const 
   if (a.state == "closed") throw Error(ErrorCode::kConflict, "该告警已办结");
   const long long now = clock_.NowMs();
   db::WithTx(db_, [&](db::Tx& tx) {
+    Writes w(tx);
     long long aid = alert_id;
     tx.sql() << "UPDATE sv_alerts SET state = 'closed', closed_at = :t, closed_by = :b, conclusion = :c WHERE id = :i",
         soci::use(now), soci::use(ctx.principal.name), soci::use(text), soci::use(aid);
     tx.sql() << "UPDATE sv_notices SET state = 'closed' WHERE alert_id = :a AND state <> 'closed'", soci::use(aid);
-    AddEvent(tx, aid, a.source, a.subject, now, "close", ctx.principal.name, "办结告警：" + text);
+    w.Event(aid, a.source, a.subject, now, "close", ctx.principal.name, "办结告警：" + text);
     audit_.Append(tx, ctx.ToActor(), {"supervision.close", "alert", std::to_string(aid), "success", text.substr(0, 300)});
   });
   return AlertById(ctx, alert_id);
