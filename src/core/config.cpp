@@ -213,7 +213,13 @@ void LoadConfigEnv(Config& c) {
 void ValidateConfig(Config& c) {
   if (c.data_dir.empty()) throw Error(ErrorCode::kInvalidInput, "必须指定数据目录（--data）");
   if (c.database.empty()) c.database = "sqlite://" + c.data_dir + "/yiwang.db";
-  if (c.public_url.empty()) c.public_url = "http://" + c.external_addr;
+  if (c.public_url.empty()) {
+    // A split internal node does not serve the portal: the QR codes it prints must name it.
+    if (c.mode == Mode::kProduction && c.zone == Zone::kInternal) {
+      throw Error(ErrorCode::kInvalidInput, "分区部署的内网节点必须设置 public_url（外网门户地址，印在证照二维码和核验链接中）");
+    }
+    c.public_url = "http://" + c.external_addr;
+  }
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   if (c.mode == Mode::kProduction) {
     bool known = std::find(std::begin(kKnownSecrets), std::end(kKnownSecrets), c.secret) != std::end(kKnownSecrets);

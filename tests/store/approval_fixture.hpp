@@ -1,11 +1,12 @@
 #pragma once
-// The approval fixture shared by the store tests: one node's approval services with units, a
-// published item (3 steps, promised 5 / statutory 10 working days), the 2026 calendar, staff
-// of two departments and a citizen.
+// The approval fixture shared by the store tests: one node's approval services with units, two
+// published items (3 steps, promised 5 / statutory 10 working days; SCJ-001 free, SCJ-002 with
+// two fees), the 2026 calendar, staff of two departments and citizens.
 #include <fstream>
 #include <sstream>
 
 #include "approval/cases.hpp"
+#include "approval/drafts.hpp"
 #include "identity/checkdigit.hpp"
 #include "test_support.hpp"
 
@@ -27,26 +28,37 @@ struct Approval {
         calendar(*n.db, n.clock, *n.audit),
         catalogue(*n.db, n.clock, *n.audit, *n.exchange),
         documents(*n.db, n.clock, *n.files, std::string(32, 's'), "http://127.0.0.1:8080"),
-        cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, documents, {}) {
+        cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, documents, {}),
+        drafts(*n.db, n.clock, *n.audit, *n.files, catalogue, cases) {
     catalogue.RegisterPacketHandlers();
     cases.RegisterPacketHandlers();
   }
+  void ImportCalendar() {
+    calendar.Import(identity::Context::System("测试"), ReadFile(YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"),
+                    "2026");
+  }
   void SeedInside() {
     auto sys = identity::Context::System("测试");
-    calendar.Import(sys, ReadFile(YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"), "2026");
+    ImportCalendar();
     auto d = node.identity->CreateUnit(sys, {0, "D", "东河区人民政府", "district", 0});
     district = d.id;
     scj = node.identity->CreateUnit(sys, {d.id, "SCJ", "东河区市场监督管理局", "department", 1}).id;
     zrj = node.identity->CreateUnit(sys, {d.id, "ZRJ", "东河区自然资源和规划局", "department", 2}).id;
-    approval::Item i;
-    i.code = "SCJ-001";
-    i.name = "食品经营许可（新办）";
-    i.dept_code = "SCJ";
-    i.statutory_days = 10;
-    i.promised_days = 5;
-    i.materials = {{"申请书", true, 1, true, ""}, {"营业执照复印件", false, 1, true, ""}, {"委托书", false, 1, false, ""}};
-    i.steps = {{"受理", "window_clerk", 1}, {"审查", "handler", 3}, {"审批", "approver", 1}};
-    catalogue.PublishAll(sys, {i});
+    approval::Item free;
+    free.code = "SCJ-001";
+    free.name = "食品经营许可（新办）";
+    free.dept_code = "SCJ";
+    free.statutory_days = 10;
+    free.promised_days = 5;
+    free.materials = {
+        {"申请书", true, 1, true, ""}, {"营业执照复印件", false, 1, true, ""}, {"委托书", false, 1, false, ""}};
+    free.steps = {{"受理", "window_clerk", 1}, {"审查", "handler", 3}, {"审批", "approver", 1}};
+    approval::Item paid = free;
+    paid.code = "SCJ-002";
+    paid.name = "特种设备使用登记（新办）";
+    paid.place = "区政务服务中心二楼 12 号窗口";
+    paid.fees = {{"登记费", 8000, "《收费标准》第一条"}, {"证书工本费", 1000, "《收费标准》第二条"}};
+    catalogue.PublishAll(sys, {free, paid});
     clerk = Staff("clerk", scj, {"window_clerk"});
     other_clerk = Staff("zclerk", zrj, {"window_clerk"});
     handler = Staff("handler", scj, {"handler"});
@@ -62,11 +74,10 @@ struct Approval {
     c.zone = "internal";
     return c;
   }
-  identity::Context Citizen() {
+  identity::Context Citizen(const std::string& name = "张三", const std::string& first17 = "37050319900307123") {
     identity::Registration r;
     r.kind = "citizen";
-    r.name = "张三";
-    const std::string first17 = "37050319900307123";
+    r.name = name;
     r.id_number = first17 + identity::ResidentIdCheckChar(first17);
     r.mobile = "13800138000";
     r.password = r.password_confirm = "my long passphrase";
@@ -78,14 +89,14 @@ struct Approval {
     c.zone = "external";
     return c;
   }
-  approval::Application App(const std::string& key) {
+  approval::Application App(const std::string& key, const std::string& item = "SCJ-001") {
     approval::Application a;
-    a.item_code = "SCJ-001";
+    a.item_code = item;
     a.contact_name = "张三";
     a.contact_mobile = "13800138000";
     a.description = "在东河街道开设餐馆";
     a.idempotency_key = key;
-    a.uploads = {{1, "申请书.pdf", kPdf}, {2, "执照.pdf", kPdf + " "}};
+    a.uploads = {{1, "申请书.pdf", kPdf + key}, {2, "执照.pdf", kPdf + key + " "}};
     return a;
   }
   Node& node;
@@ -93,6 +104,7 @@ struct Approval {
   approval::CatalogueService catalogue;
   approval::DocumentService documents;
   approval::CaseService cases;
+  approval::DraftService drafts;
   std::int64_t district = 0, scj = 0, zrj = 0;
   identity::Context clerk, other_clerk, handler, approver;
 };

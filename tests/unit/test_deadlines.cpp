@@ -3,6 +3,8 @@
 // certificate. Dates worked out by hand.
 #include <gtest/gtest.h>
 
+#include "official_calendar.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -15,17 +17,7 @@ namespace {
 using calendar::FormatDate;
 using calendar::ParseDate;
 
-calendar::Calendar Official() {
-  std::vector<calendar::SpecialDay> days;
-  for (const char* f : {YIWANG_SOURCE_DIR "/data/calendar/cn-2025.csv", YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"}) {
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto part = calendar::ParseCsv(ss.str());
-    days.insert(days.end(), part.begin(), part.end());
-  }
-  return calendar::Calendar(days, {2025, 2026});
-}
+calendar::Calendar Official() { return testing::OfficialCalendar(); }
 
 TEST(Deadlines, AcceptanceIsFiveWorkingDaysAfterReceipt) {
   const auto cal = Official();

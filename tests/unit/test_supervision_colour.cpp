@@ -3,6 +3,8 @@
 // by hand from the State Council notice, one comment per case.
 #include <gtest/gtest.h>
 
+#include "official_calendar.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -11,17 +13,7 @@
 namespace yiwang::supervision {
 namespace {
 
-calendar::Calendar Official() {
-  std::vector<calendar::SpecialDay> days;
-  for (const char* f : {YIWANG_SOURCE_DIR "/data/calendar/cn-2025.csv", YIWANG_SOURCE_DIR "/data/calendar/cn-2026.csv"}) {
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto part = calendar::ParseCsv(ss.str());
-    days.insert(days.end(), part.begin(), part.end());
-  }
-  return calendar::Calendar(days, {2025, 2026});
-}
+calendar::Calendar Official() { return testing::OfficialCalendar(); }
 
 std::string Warn(const calendar::Calendar& cal, const char* due, int n) {
   return calendar::FormatDate(WarnOn(cal, calendar::ParseDate(due), n));
