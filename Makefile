@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-unit test-asan bench clean format
+.PHONY: all deps build demo test test-unit test-asan bench bench-approval clean format
 
 all: build
 
@@ -26,6 +26,9 @@ test-asan: deps
 
 bench: build
 	bash bench/run.sh
+
+bench-approval: build
+	bash bench/approval.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# `make bench-approval`: completed approval cases per second over HTTP (submit → conclude, every
+# commit durable) on SQLite, beside raw SQLite single-row durable inserts per second measured in
+# the same run; then the same with 1,000,000 cases already in the database. See bench/README.md.
+#
+#   1. compiles bench/sqlite-inserts.cpp and bench/bulkload-cases.cpp into a temp dir (g++,
+#      libsqlite3); creates a demo district (SQLite) there and serves it on free loopback ports;
+#   2. baseline: raw single-row inserts, each in its own BEGIN IMMEDIATE ... COMMIT with the
+#      app's pragmas (WAL, synchronous=FULL), into a new file in the same temp dir;
+#   3. bench/approval-driver.mjs: C workers run whole cases for a fixed time after a warm-up;
+#      then waits until the exchange pump has delivered every packet the run produced (the time
+#      is reported: work the run left behind);
+#   4. stops the node, bulk-loads CASES cases into its database, starts it again, and repeats 2-3;
+#   5. prints baseline, cases/s, ratios, slowdown, PASS/MISS against the goals (>= 300 cases/s;
+#      at most 20 % slower at 1M), writes everything as JSON outside the repository ($RESULTS).
+# A missed goal is reported, not an error: the exit code is non-zero only when something broke
+# (a build step, the node, an unexpected HTTP status in the driver).
+#
+# Overrides (environment): BIN=./build/yiwang  THREADS= (yiwang --threads; default: its own)
+#   CONCURRENCY=8  DURATION=20  WARMUP=3 (seconds)  BASELINE=5 (seconds of inserts)
+#   CASES=1000000 (preloaded cases; 0 skips the second phase)  PROFILE=0 (1: also count
+#   fsync/fdatasync per action with strace on a few slow, sequential cases)  KEEP=0 (1: keep the
+#   temp dir)  RESULTS=/tmp/yiwang-bench-approval-<date>.json
+# Needs about 2.5 GB free in $TMPDIR (or /tmp) for the 1M-case database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-./build/yiwang}
+THREADS=${THREADS:-}
+CONCURRENCY=${CONCURRENCY:-8}
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+BASELINE=${BASELINE:-5}
+CASES=${CASES:-1000000}
+PROFILE=${PROFILE:-0}
+KEEP=${KEEP:-0}
+STAMP=$(date +%Y%m%d-%H%M%S)
+RESULTS=${RESULTS:-${TMPDIR:-/tmp}/yiwang-bench-approval-$STAMP.json}
+HOST=127.0.0.1
+GOAL_CASES_PER_S=300
+GOAL_MAX_SLOWDOWN_PCT=20
+
+die() { echo "bench-approval: $*" >&2; exit 1; }
+
+for tool in node g++ curl sqlite3; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found (bash scripts/install-deps.sh)"
+done
+[ -f /usr/include/sqlite3.h ] || die "sqlite3.h not found (apt-get install -y libsqlite3-dev)"
+[ -f /usr/include/nlohmann/json.hpp ] || die "nlohmann/json.hpp not found (apt-get install -y nlohmann-json3-dev)"
+[ "$PROFILE" = 0 ] || command -v strace >/dev/null 2>&1 || die "PROFILE=1 needs strace (apt-get install -y strace)"
+[ -x "$BIN" ] || die "$BIN not found: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2"
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+grep -qs '^CMAKE_BUILD_TYPE:STRING=Release$' "$(dirname "$BIN")/CMakeCache.txt" ||
+  echo "bench-approval: WARNING: $BIN does not look like a Release build" >&2
+for v in CONCURRENCY DURATION BASELINE; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
+done
+[[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
+[[ "$CASES" =~ ^[0-9]+$ ]] || die "CASES must be a non-negative integer"
+[[ -z "$THREADS" || "$THREADS" =~ ^[1-9][0-9]*$ ]] || die "THREADS must be a positive integer"
+
+# ---------------------------------------------------------------- temp dir and cleanup
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/yiwang-bench-approval.XXXXXX")
+DATA=$TMP/data
+DB=$DATA/yiwang.db
+YW_PID=""
+STRACE_PID=""
+stop_pid() {  # pid: TERM, wait up to 10 s, then KILL
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  set +e
+  stop_pid "$STRACE_PID"
+  stop_pid "$YW_PID"
+  if [ "$KEEP" = 1 ]; then echo "bench-approval: kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+echo "== compiling the baseline and the bulk loader (g++ -O2, libsqlite3)"
+g++ -O2 -std=c++20 bench/sqlite-inserts.cpp -lsqlite3 -o "$TMP/sqlite-inserts"
+g++ -O2 -std=c++20 bench/bulkload-cases.cpp -lsqlite3 -o "$TMP/bulkload-cases"
+
+port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+pick_port() {  # varname
+  local p _
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 40000))
+    if ! port_in_use "$p"; then printf -v "$1" '%s' "$p"; return 0; fi
+  done
+  die "no free port found"
+}
+
+start_yiwang() {  # 0 when our process is listening and healthy; 1 when it exited (e.g. port taken)
+  pick_port P1
+  pick_port P2
+  [ "$P1" != "$P2" ] || return 1
+  "$BIN" serve --data "$DATA" --external "$HOST:$P1" --internal "$HOST:$P2" ${THREADS:+--threads "$THREADS"} \
+    >>"$TMP/yiwang.log" 2>&1 &
+  YW_PID=$!
+  for _ in $(seq 300); do
+    kill -0 "$YW_PID" 2>/dev/null || { wait "$YW_PID" 2>/dev/null || true; YW_PID=""; return 1; }
+    # The "ready" line is printed after every listener is bound: /healthz then comes from us.
+    if grep -q "http://$HOST:$P1/" "$TMP/yiwang.log" &&
+       curl -fsS --max-time 2 "http://$HOST:$P1/healthz" 2>/dev/null | grep -q '"status":"ok"'; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -20 "$TMP/yiwang.log" >&2
+  die "yiwang did not become healthy within 30 s"
+}
+serve() {
+  : >"$TMP/yiwang.log"
+  local attempt
+  for attempt in 1 2 3; do
+    if start_yiwang; then
+      echo "== yiwang serving http://$HOST:$P1 (external), http://$HOST:$P2 (internal), pid $YW_PID, threads ${THREADS:-default}"
+      return 0
+    fi
+    echo "bench-approval: yiwang exited on start (attempt $attempt): $(tail -1 "$TMP/yiwang.log")" >&2
+  done
+  die "yiwang would not start"
+}
+
+baseline() {  # phase when: one measurement; BASES_<phase> collects them, BASE_<phase> is their mean
+  local f="$TMP/baseline-$1-$2.db" line v list
+  line=$("$TMP/sqlite-inserts" "$f" "$BASELINE") || die "baseline failed"
+  rm -f "$f" "$f-wal" "$f-shm"
+  v=${line#inserts_per_s=}
+  v=${v%% *}
+  list="$(eval echo "\${BASES_$1:-}") $v"
+  printf -v "BASES_$1" '%s' "${list# }"
+  printf -v "BASE_$1" '%s' "$(echo "$list" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF }')"
+  echo "   baseline ($2 the run): $v inserts/s  [$line]"
+}
+
+sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$@"; }
+
+drain() {  # phase: waits until the exchange outbox is empty; sets BACKLOG_<phase>, DRAIN_<phase>
+  local left backlog t0 t
+  backlog=$(sql "SELECT COUNT(*) FROM exchange_outbox WHERE acked_at = 0")
+  t0=$(date +%s.%N)
+  left=$backlog
+  for _ in $(seq 600); do
+    [ "$left" = 0 ] && break
+    sleep 0.5
+    left=$(sql "SELECT COUNT(*) FROM exchange_outbox WHERE acked_at = 0")
+  done
+  [ "$left" = 0 ] || die "the exchange pump left $left packets undelivered 300 s after the run"
+  t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  printf -v "BACKLOG_$1" '%s' "$backlog"
+  printf -v "DRAIN_$1" '%s' "$t"
+  echo "   exchange: $backlog packets still queued when the run ended, all delivered $t s later"
+  # What the pump did for this run's packets: how many, how big, how long from the sending
+  # transaction to the acknowledgement, and packets delivered per second while it was busy.
+  sql -separator ' ' "SELECT to_zone, COUNT(*), CAST(AVG(LENGTH(body)) AS INT), CAST(AVG(acked_at - created_at) AS INT),
+      MAX(acked_at - created_at) FROM exchange_outbox WHERE id > $OUTBOX0 GROUP BY to_zone ORDER BY to_zone DESC" |
+    while read -r zone n bytes mean max; do
+      echo "   exchange to $zone: $n packets, mean $bytes bytes, delivered after mean $mean ms (max $max ms)"
+    done
+  PUMP_RATE=$(sql "SELECT ROUND(COUNT(*) * 1000.0 / MAX(1, MAX(acked_at) - MIN(created_at)), 1) FROM exchange_outbox WHERE id > $OUTBOX0")
+  printf -v "PUMP_$1" '%s' "$PUMP_RATE"
+  echo "   exchange pump: $PUMP_RATE packets/s from the run's first packet to its last acknowledgement"
+}
+
+drive() {  # phase label
+  OUTBOX0=$(sql "SELECT COALESCE(MAX(id), 0) FROM exchange_outbox")
+  node bench/approval-driver.mjs --external "http://$HOST:$P1" --internal "http://$HOST:$P2" \
+    --accounts "$DATA/demo-accounts.json" --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP" \
+    --label "$2" --json "$TMP/driver-$1.json" | sed 's/^/   /' || die "driver failed ($2)"
+}
+
+jget() {  # file dotted.path
+  node -e "const j = require(process.argv[1]); console.log(process.argv[2].split('.').reduce((o, k) => o[k], j))" "$1" "$2"
+}
+
+profile() {  # what each action costs: a few cases one at a time, CPU pass, then an strace pass
+  local pass
+  echo "== profile: 5 cases one at a time, 400 ms pause after each action; pass 1 server CPU, pass 2 under strace"
+  for pass in cpu sync; do
+    if [ "$pass" = sync ]; then
+      strace -f -qq -e trace=fsync,fdatasync -ttt -p "$YW_PID" -o "$TMP/strace.txt" 2>"$TMP/strace.err" &
+      STRACE_PID=$!
+      sleep 1
+    fi
+    node bench/approval-driver.mjs --external "http://$HOST:$P1" --internal "http://$HOST:$P2" \
+      --accounts "$DATA/demo-accounts.json" --cases 5 --concurrency 1 --pause-ms 400 --server-pid "$YW_PID" \
+      --trace "$TMP/trace-$pass.txt" --json "$TMP/driver-profile-$pass.json" >"$TMP/driver-profile-$pass.txt" ||
+      { cat "$TMP/driver-profile-$pass.txt" >&2; die "driver failed (profile, $pass)"; }
+  done
+  sleep 1
+  stop_pid "$STRACE_PID"
+  STRACE_PID=""
+  node bench/approval-profile.mjs --cpu-trace "$TMP/trace-cpu.txt" --driver "$TMP/driver-profile-cpu.json" \
+    --sync-trace "$TMP/trace-sync.txt" --strace "$TMP/strace.txt" | tee "$TMP/profile.txt" | sed 's/^/   /'
+}
+
+# ---------------------------------------------------------------- phase 1: empty database
+echo "== demo district (SQLite) in $DATA"
+"$BIN" demo --data "$DATA" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log" >&2; die "yiwang demo failed"; }
+serve
+echo "== baseline: raw SQLite single-row durable inserts (WAL, synchronous=FULL, BEGIN IMMEDIATE per row), ${BASELINE} s before and after the run"
+baseline empty before
+echo "== approval cases, empty database: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
+drive empty "empty database"
+drain empty
+baseline empty after
+echo "   => baseline $BASE_empty inserts/s (mean of $BASES_empty)"
+[ "$PROFILE" = 0 ] || profile
+CASES_EMPTY=$(sql "SELECT COUNT(*) FROM cases")
+
+# ---------------------------------------------------------------- phase 2: CASES cases preloaded
+if [ "$CASES" -gt 0 ]; then
+  echo "== stopping the node; bulk-loading $CASES cases into $DB"
+  stop_pid "$YW_PID"
+  YW_PID=""
+  "$TMP/bulkload-cases" "$DB" --cases "$CASES" | tee "$TMP/bulkload.txt" | sed 's/^/   /'
+  LOAD_SECONDS=$(sed -nE 's/.*seconds=([0-9.]+).*/\1/p' "$TMP/bulkload.txt")
+  CASES_LOADED=$(sql "SELECT COUNT(*) FROM cases")
+  DB_MB=$(( $(stat -c %s "$DB") / 1048576 ))
+  echo "   database: $CASES_LOADED cases, $(sql "SELECT COUNT(*) FROM case_events") case events, $DB_MB MiB"
+  serve
+  echo "== baseline again, ${BASELINE} s before and after the run"
+  baseline full before
+  echo "== approval cases, $CASES_LOADED cases in the database: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
+  drive full "$CASES_LOADED cases"
+  drain full
+  baseline full after
+  echo "   => baseline $BASE_full inserts/s (mean of $BASES_full)"
+fi
+
+# ---------------------------------------------------------------- results
+E_CPS=$(jget "$TMP/driver-empty.json" cases_per_s)
+RATIO_E=$(awk -v c="$E_CPS" -v b="$BASE_empty" 'BEGIN { printf "%.4f", (b > 0 ? c / b : 0) }')
+PASS_E=$(awk -v c="$E_CPS" -v g="$GOAL_CASES_PER_S" 'BEGIN { print ((c >= g) ? "PASS" : "MISS") }')
+{
+  printf '{\n  "date": "%s",\n  "host": {"cores": %s, "kernel": "%s"},\n' "$(date -Iseconds)" "$(nproc)" "$(uname -r)"
+  printf '  "yiwang": {"version": "%s", "threads": "%s", "database": "sqlite"},\n' \
+    "$("$BIN" --version 2>/dev/null | head -1)" "${THREADS:-default}"
+  printf '  "settings": {"concurrency": %s, "duration_s": %s, "warmup_s": %s, "baseline_s": %s, "preload": %s},\n' \
+    "$CONCURRENCY" "$DURATION" "$WARMUP" "$BASELINE" "$CASES"
+  printf '  "empty": {"baseline_inserts_per_s": %s, "baseline_runs": [%s], "ratio": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "cases_in_db": %s, "driver": %s},\n' \
+    "$BASE_empty" "${BASES_empty// /, }" "$RATIO_E" "$BACKLOG_empty" "$DRAIN_empty" "$PUMP_empty" "$CASES_EMPTY" "$(cat "$TMP/driver-empty.json")"
+  if [ "$CASES" -gt 0 ]; then
+    F_CPS=$(jget "$TMP/driver-full.json" cases_per_s)
+    RATIO_F=$(awk -v c="$F_CPS" -v b="$BASE_full" 'BEGIN { printf "%.4f", (b > 0 ? c / b : 0) }')
+    SLOW=$(awk -v e="$E_CPS" -v f="$F_CPS" 'BEGIN { printf "%.1f", (e > 0 ? (e - f) / e * 100 : 0) }')
+    PASS_F=$(awk -v s="$SLOW" -v g="$GOAL_MAX_SLOWDOWN_PCT" 'BEGIN { print ((s <= g) ? "PASS" : "MISS") }')
+    printf '  "full": {"baseline_inserts_per_s": %s, "baseline_runs": [%s], "ratio": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "cases_in_db": %s, "db_mib": %s, "load_s": %s, "slowdown_pct": %s, "driver": %s},\n' \
+      "$BASE_full" "${BASES_full// /, }" "$RATIO_F" "$BACKLOG_full" "$DRAIN_full" "$PUMP_full" "$CASES_LOADED" "$DB_MB" "$LOAD_SECONDS" "$SLOW" "$(cat "$TMP/driver-full.json")"
+  fi
+  printf '  "goals": {"min_cases_per_s": %s, "max_slowdown_pct": %s}\n}\n' "$GOAL_CASES_PER_S" "$GOAL_MAX_SLOWDOWN_PCT"
+} >"$RESULTS"
+
+echo
+echo "results: $RESULTS"
+printf 'baseline: %s inserts/s around the empty run (%s)%s\n' "$BASE_empty" "$BASES_empty" \
+  "$([ "$CASES" -gt 0 ] && echo "; $BASE_full inserts/s around the $CASES_LOADED-case run ($BASES_full)")"
+printf 'empty database: %.2f cases/s, p50 %s ms, p95 %s ms per case; ratio cases/s / inserts/s = %s  %s (goal >= %s cases/s)\n' \
+  "$E_CPS" "$(jget "$TMP/driver-empty.json" case_ms.p50)" "$(jget "$TMP/driver-empty.json" case_ms.p95)" "$RATIO_E" "$PASS_E" "$GOAL_CASES_PER_S"
+if [ "$CASES" -gt 0 ]; then
+  printf '%s cases in the database: %.2f cases/s, p50 %s ms, p95 %s ms per case; ratio = %s; slowdown %s %%  %s (goal <= %s %%)\n' \
+    "$CASES_LOADED" "$F_CPS" "$(jget "$TMP/driver-full.json" case_ms.p50)" "$(jget "$TMP/driver-full.json" case_ms.p95)" \
+    "$RATIO_F" "$SLOW" "$PASS_F" "$GOAL_MAX_SLOWDOWN_PCT"
+fi
