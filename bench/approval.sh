@@ -5,23 +5,27 @@
 #
 #   1. compiles bench/sqlite-inserts.cpp and bench/bulkload-cases.cpp into a temp dir (g++,
 #      libsqlite3); creates a demo district (SQLite) there and serves it on free loopback ports;
-#   2. baseline: raw single-row inserts, each in its own BEGIN IMMEDIATE ... COMMIT with the
-#      app's pragmas (WAL, synchronous=FULL), into a new file in the same temp dir;
-#   3. bench/approval-driver.mjs: C workers run whole cases for a fixed time after a warm-up;
-#      then waits until the exchange pump has delivered every packet the run produced (the time
-#      is reported: work the run left behind);
-#   4. stops the node, bulk-loads CASES cases into its database, starts it again, and repeats 2-3;
-#   5. prints baseline, cases/s, ratios, slowdown, PASS/MISS against the goals (>= 300 cases/s;
-#      at most 20 % slower at 1M), writes everything as JSON outside the repository ($RESULTS).
+#   2. REPEAT times: bench/approval-driver.mjs runs whole cases with C workers for a fixed time
+#      after a warm-up, then the script waits until the exchange pump has delivered every packet
+#      the run produced (reported: work the run left behind). Before the first run and after
+#      every run, the baseline: raw single-row inserts, each in its own BEGIN IMMEDIATE ...
+#      COMMIT with the app's pragmas (WAL, synchronous=FULL), into a new file in the same temp
+#      dir. A run's ratio is its cases/s over the mean of the baselines just before and after it;
+#   3. PROFILE=1: a few cases one at a time, for CPU time and fsyncs per action;
+#   4. stops the node, bulk-loads CASES cases into its database, starts it again, repeats 2;
+#   5. bench/approval-summary.mjs prints every run, the best run of each phase, its ratio, the
+#      slowdown, PASS/MISS against the goals (>= 300 cases/s; at most 20 % slower with the
+#      cases loaded), and writes everything as JSON outside the repository ($RESULTS).
 # A missed goal is reported, not an error: the exit code is non-zero only when something broke
 # (a build step, the node, an unexpected HTTP status in the driver).
 #
 # Overrides (environment): BIN=./build/yiwang  THREADS= (yiwang --threads; default: its own)
-#   CONCURRENCY=8  DURATION=20  WARMUP=3 (seconds)  BASELINE=5 (seconds of inserts)
-#   CASES=1000000 (preloaded cases; 0 skips the second phase)  PROFILE=0 (1: also count
-#   fsync/fdatasync per action with strace on a few slow, sequential cases)  KEEP=0 (1: keep the
-#   temp dir)  RESULTS=/tmp/yiwang-bench-approval-<date>.json
-# Needs about 2.5 GB free in $TMPDIR (or /tmp) for the 1M-case database.
+#   CONCURRENCY=8  DURATION=20  WARMUP=3 (seconds)  REPEAT=2 (runs per phase)  BASELINE=5
+#   (seconds of inserts)  CASES=1000000 (preloaded cases; 0 skips the second phase)  PROFILE=0
+#   (1: also CPU and fsync/fdatasync per action, with strace)  KEEP=0 (1: keep the temp dir)
+#   RESULTS=/tmp/yiwang-bench-approval-<date>.json
+# Needs about 2 GB free in $TMPDIR (or /tmp) for the 1M-case database. About 5 minutes with the
+# defaults (6 with PROFILE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +35,7 @@ CONCURRENCY=${CONCURRENCY:-8}
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-3}
 BASELINE=${BASELINE:-5}
+REPEAT=${REPEAT:-2}
 CASES=${CASES:-1000000}
 PROFILE=${PROFILE:-0}
 KEEP=${KEEP:-0}
@@ -52,7 +57,7 @@ done
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 grep -qs '^CMAKE_BUILD_TYPE:STRING=Release$' "$(dirname "$BIN")/CMakeCache.txt" ||
   echo "bench-approval: WARNING: $BIN does not look like a Release build" >&2
-for v in CONCURRENCY DURATION BASELINE; do
+for v in CONCURRENCY DURATION BASELINE REPEAT; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
 done
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer"
@@ -130,21 +135,18 @@ serve() {
   die "yiwang would not start"
 }
 
-baseline() {  # phase when: one measurement; BASES_<phase> collects them, BASE_<phase> is their mean
-  local f="$TMP/baseline-$1-$2.db" line v list
+baseline() {  # label: one measurement into BASE_LAST
+  local f="$TMP/baseline.db" line
   line=$("$TMP/sqlite-inserts" "$f" "$BASELINE") || die "baseline failed"
   rm -f "$f" "$f-wal" "$f-shm"
-  v=${line#inserts_per_s=}
-  v=${v%% *}
-  list="$(eval echo "\${BASES_$1:-}") $v"
-  printf -v "BASES_$1" '%s' "${list# }"
-  printf -v "BASE_$1" '%s' "$(echo "$list" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.0f", s / NF }')"
-  echo "   baseline ($2 the run): $v inserts/s  [$line]"
+  BASE_LAST=${line#inserts_per_s=}
+  BASE_LAST=${BASE_LAST%% *}
+  echo "   baseline ($1): $BASE_LAST inserts/s  [$line]"
 }
 
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$@"; }
 
-drain() {  # phase: waits until the exchange outbox is empty; sets BACKLOG_<phase>, DRAIN_<phase>
+drain() {  # waits until the exchange outbox is empty; sets BACKLOG, DRAIN, PUMP_RATE
   local left backlog t0 t
   backlog=$(sql "SELECT COUNT(*) FROM exchange_outbox WHERE acked_at = 0")
   t0=$(date +%s.%N)
@@ -156,8 +158,8 @@ drain() {  # phase: waits until the exchange outbox is empty; sets BACKLOG_<phas
   done
   [ "$left" = 0 ] || die "the exchange pump left $left packets undelivered 300 s after the run"
   t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  printf -v "BACKLOG_$1" '%s' "$backlog"
-  printf -v "DRAIN_$1" '%s' "$t"
+  BACKLOG=$backlog
+  DRAIN=$t
   echo "   exchange: $backlog packets still queued when the run ended, all delivered $t s later"
   # What the pump did for this run's packets: how many, how big, how long from the sending
   # transaction to the acknowledgement, and packets delivered per second while it was busy.
@@ -167,11 +169,10 @@ drain() {  # phase: waits until the exchange outbox is empty; sets BACKLOG_<phas
       echo "   exchange to $zone: $n packets, mean $bytes bytes, delivered after mean $mean ms (max $max ms)"
     done
   PUMP_RATE=$(sql "SELECT ROUND(COUNT(*) * 1000.0 / MAX(1, MAX(acked_at) - MIN(created_at)), 1) FROM exchange_outbox WHERE id > $OUTBOX0")
-  printf -v "PUMP_$1" '%s' "$PUMP_RATE"
   echo "   exchange pump: $PUMP_RATE packets/s from the run's first packet to its last acknowledgement"
 }
 
-drive() {  # phase label
+drive() {  # run-name label
   OUTBOX0=$(sql "SELECT COALESCE(MAX(id), 0) FROM exchange_outbox")
   node bench/approval-driver.mjs --external "http://$HOST:$P1" --internal "http://$HOST:$P2" \
     --accounts "$DATA/demo-accounts.json" --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP" \
@@ -203,71 +204,52 @@ profile() {  # what each action costs: a few cases one at a time, CPU pass, then
     --sync-trace "$TMP/trace-sync.txt" --strace "$TMP/strace.txt" | tee "$TMP/profile.txt" | sed 's/^/   /'
 }
 
+phase() {  # name label: REPEAT driver runs, each between two baseline measurements
+  local name=$1 label=$2 i before after in_db
+  echo "== baseline: raw SQLite single-row durable inserts (WAL, synchronous=FULL, BEGIN IMMEDIATE per row), ${BASELINE} s, before and after every run"
+  baseline "before run 1"
+  before=$BASE_LAST
+  for i in $(seq "$REPEAT"); do
+    echo "== approval cases, $label, run $i of $REPEAT: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
+    in_db=$(sql "SELECT COUNT(*) FROM cases")
+    drive "$name-$i" "$label"
+    drain
+    baseline "after run $i"
+    after=$BASE_LAST
+    printf '{"phase": "%s", "run": %s, "label": "%s", "cases_in_db": %s, "baseline_before": %s, "baseline_after": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "driver": %s}\n' \
+      "$name" "$i" "$label" "$in_db" "$before" "$after" "$BACKLOG" "$DRAIN" "$PUMP_RATE" \
+      "$(cat "$TMP/driver-$name-$i.json")" >"$TMP/run-$name-$i.json"
+    before=$after
+  done
+}
+
 # ---------------------------------------------------------------- phase 1: empty database
 echo "== demo district (SQLite) in $DATA"
 "$BIN" demo --data "$DATA" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log" >&2; die "yiwang demo failed"; }
 serve
-echo "== baseline: raw SQLite single-row durable inserts (WAL, synchronous=FULL, BEGIN IMMEDIATE per row), ${BASELINE} s before and after the run"
-baseline empty before
-echo "== approval cases, empty database: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
-drive empty "empty database"
-drain empty
-baseline empty after
-echo "   => baseline $BASE_empty inserts/s (mean of $BASES_empty)"
+phase empty "empty database"
 [ "$PROFILE" = 0 ] || profile
-CASES_EMPTY=$(sql "SELECT COUNT(*) FROM cases")
 
 # ---------------------------------------------------------------- phase 2: CASES cases preloaded
+LOAD_SECONDS=0
+DB_MB=0
 if [ "$CASES" -gt 0 ]; then
   echo "== stopping the node; bulk-loading $CASES cases into $DB"
   stop_pid "$YW_PID"
   YW_PID=""
   "$TMP/bulkload-cases" "$DB" --cases "$CASES" | tee "$TMP/bulkload.txt" | sed 's/^/   /'
   LOAD_SECONDS=$(sed -nE 's/.*seconds=([0-9.]+).*/\1/p' "$TMP/bulkload.txt")
-  CASES_LOADED=$(sql "SELECT COUNT(*) FROM cases")
   DB_MB=$(( $(stat -c %s "$DB") / 1048576 ))
-  echo "   database: $CASES_LOADED cases, $(sql "SELECT COUNT(*) FROM case_events") case events, $DB_MB MiB"
+  echo "   database: $(sql "SELECT COUNT(*) FROM cases") cases, $(sql "SELECT COUNT(*) FROM case_events") case events, $DB_MB MiB"
+  # The load leaves a gigabyte or more of dirty pages: let them reach the disk before fsyncs are timed.
+  echo "   sync (writing back the load)"
+  sync
   serve
-  echo "== baseline again, ${BASELINE} s before and after the run"
-  baseline full before
-  echo "== approval cases, $CASES_LOADED cases in the database: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
-  drive full "$CASES_LOADED cases"
-  drain full
-  baseline full after
-  echo "   => baseline $BASE_full inserts/s (mean of $BASES_full)"
+  phase full "$(sql "SELECT COUNT(*) FROM cases") cases in the database"
 fi
 
 # ---------------------------------------------------------------- results
-E_CPS=$(jget "$TMP/driver-empty.json" cases_per_s)
-RATIO_E=$(awk -v c="$E_CPS" -v b="$BASE_empty" 'BEGIN { printf "%.4f", (b > 0 ? c / b : 0) }')
-PASS_E=$(awk -v c="$E_CPS" -v g="$GOAL_CASES_PER_S" 'BEGIN { print ((c >= g) ? "PASS" : "MISS") }')
-{
-  printf '{\n  "date": "%s",\n  "host": {"cores": %s, "kernel": "%s"},\n' "$(date -Iseconds)" "$(nproc)" "$(uname -r)"
-  printf '  "yiwang": {"version": "%s", "threads": "%s", "database": "sqlite"},\n' \
-    "$("$BIN" --version 2>/dev/null | head -1)" "${THREADS:-default}"
-  printf '  "settings": {"concurrency": %s, "duration_s": %s, "warmup_s": %s, "baseline_s": %s, "preload": %s},\n' \
-    "$CONCURRENCY" "$DURATION" "$WARMUP" "$BASELINE" "$CASES"
-  printf '  "empty": {"baseline_inserts_per_s": %s, "baseline_runs": [%s], "ratio": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "cases_in_db": %s, "driver": %s},\n' \
-    "$BASE_empty" "${BASES_empty// /, }" "$RATIO_E" "$BACKLOG_empty" "$DRAIN_empty" "$PUMP_empty" "$CASES_EMPTY" "$(cat "$TMP/driver-empty.json")"
-  if [ "$CASES" -gt 0 ]; then
-    F_CPS=$(jget "$TMP/driver-full.json" cases_per_s)
-    RATIO_F=$(awk -v c="$F_CPS" -v b="$BASE_full" 'BEGIN { printf "%.4f", (b > 0 ? c / b : 0) }')
-    SLOW=$(awk -v e="$E_CPS" -v f="$F_CPS" 'BEGIN { printf "%.1f", (e > 0 ? (e - f) / e * 100 : 0) }')
-    PASS_F=$(awk -v s="$SLOW" -v g="$GOAL_MAX_SLOWDOWN_PCT" 'BEGIN { print ((s <= g) ? "PASS" : "MISS") }')
-    printf '  "full": {"baseline_inserts_per_s": %s, "baseline_runs": [%s], "ratio": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "cases_in_db": %s, "db_mib": %s, "load_s": %s, "slowdown_pct": %s, "driver": %s},\n' \
-      "$BASE_full" "${BASES_full// /, }" "$RATIO_F" "$BACKLOG_full" "$DRAIN_full" "$PUMP_full" "$CASES_LOADED" "$DB_MB" "$LOAD_SECONDS" "$SLOW" "$(cat "$TMP/driver-full.json")"
-  fi
-  printf '  "goals": {"min_cases_per_s": %s, "max_slowdown_pct": %s}\n}\n' "$GOAL_CASES_PER_S" "$GOAL_MAX_SLOWDOWN_PCT"
-} >"$RESULTS"
-
-echo
-echo "results: $RESULTS"
-printf 'baseline: %s inserts/s around the empty run (%s)%s\n' "$BASE_empty" "$BASES_empty" \
-  "$([ "$CASES" -gt 0 ] && echo "; $BASE_full inserts/s around the $CASES_LOADED-case run ($BASES_full)")"
-printf 'empty database: %.2f cases/s, p50 %s ms, p95 %s ms per case; ratio cases/s / inserts/s = %s  %s (goal >= %s cases/s)\n' \
-  "$E_CPS" "$(jget "$TMP/driver-empty.json" case_ms.p50)" "$(jget "$TMP/driver-empty.json" case_ms.p95)" "$RATIO_E" "$PASS_E" "$GOAL_CASES_PER_S"
-if [ "$CASES" -gt 0 ]; then
-  printf '%s cases in the database: %.2f cases/s, p50 %s ms, p95 %s ms per case; ratio = %s; slowdown %s %%  %s (goal <= %s %%)\n' \
-    "$CASES_LOADED" "$F_CPS" "$(jget "$TMP/driver-full.json" case_ms.p50)" "$(jget "$TMP/driver-full.json" case_ms.p95)" \
-    "$RATIO_F" "$SLOW" "$PASS_F" "$GOAL_MAX_SLOWDOWN_PCT"
-fi
+YW_VERSION=$("$BIN" --version 2>/dev/null | head -1)
+node bench/approval-summary.mjs --dir "$TMP" --out "$RESULTS" --version "$YW_VERSION" --threads "${THREADS:-default}" \
+  --settings "{\"concurrency\": $CONCURRENCY, \"duration_s\": $DURATION, \"warmup_s\": $WARMUP, \"baseline_s\": $BASELINE, \"repeat\": $REPEAT, \"preload\": $CASES, \"load_s\": $LOAD_SECONDS, \"db_mib\": $DB_MB}" \
+  --min-cases-per-s "$GOAL_CASES_PER_S" --max-slowdown-pct "$GOAL_MAX_SLOWDOWN_PCT"
