@@ -5,14 +5,17 @@
 #
 #   1. compiles bench/sqlite-inserts.cpp and bench/bulkload-cases.cpp into a temp dir (g++,
 #      libsqlite3); creates a demo district (SQLite) there and serves it on free loopback ports;
-#   2. REPEAT times: bench/approval-driver.mjs runs whole cases with C workers for a fixed time
-#      after a warm-up, then the script waits until the exchange pump has delivered every packet
-#      the run produced (reported: work the run left behind). Before the first run and after
-#      every run, the baseline: raw single-row inserts, each in its own BEGIN IMMEDIATE ...
-#      COMMIT with the app's pragmas (WAL, synchronous=FULL), into a new file in the same temp
-#      dir. A run's ratio is its cases/s over the mean of the baselines just before and after it;
-#   3. PROFILE=1: a few cases one at a time, for CPU time and fsyncs per action;
-#   4. stops the node, bulk-loads CASES cases into its database, starts it again, repeats 2;
+#   2. copies the demo's data dir (no node running) and bulk-loads CASES cases into the copy;
+#   3. REPEAT times, alternating the empty and the loaded database (so that a change in the
+#      shared disk's speed falls on both alike): starts a node on it, measures the baseline
+#      (raw single-row inserts, each in its own BEGIN IMMEDIATE ... COMMIT with the app's
+#      pragmas, WAL and synchronous=FULL, into a new file in the same temp dir), runs
+#      bench/approval-driver.mjs (C workers run whole cases for a fixed time after a warm-up),
+#      waits until the exchange pump has delivered every packet the run produced (reported:
+#      work the run left behind), measures the baseline again, stops the node. A run's ratio
+#      is its cases/s over the mean of the two baselines around it;
+#   4. PROFILE=1: after the last run on the empty database, a few cases one at a time, for CPU
+#      time and fsyncs per action;
 #   5. bench/approval-summary.mjs prints every run, the best run of each phase, its ratio, the
 #      slowdown, PASS/MISS against the goals (>= 300 cases/s; at most 20 % slower with the
 #      cases loaded), and writes everything as JSON outside the repository ($RESULTS).
@@ -66,7 +69,7 @@ done
 
 # ---------------------------------------------------------------- temp dir and cleanup
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/yiwang-bench-approval.XXXXXX")
-DATA=$TMP/data
+DATA=$TMP/empty  # the data dir of the node being run: $TMP/empty or $TMP/full
 DB=$DATA/yiwang.db
 YW_PID=""
 STRACE_PID=""
@@ -204,49 +207,56 @@ profile() {  # what each action costs: a few cases one at a time, CPU pass, then
     --sync-trace "$TMP/trace-sync.txt" --strace "$TMP/strace.txt" | tee "$TMP/profile.txt" | sed 's/^/   /'
 }
 
-phase() {  # name label: REPEAT driver runs, each between two baseline measurements
-  local name=$1 label=$2 i before after in_db
-  echo "== baseline: raw SQLite single-row durable inserts (WAL, synchronous=FULL, BEGIN IMMEDIATE per row), ${BASELINE} s, before and after every run"
-  baseline "before run 1"
+run_once() {  # name label run: serve the phase's data, baseline, driver, drain, baseline, stop
+  local name=$1 label=$2 i=$3 before after in_db
+  DATA=$TMP/$name
+  DB=$DATA/yiwang.db
+  serve
+  in_db=$(sql "SELECT COUNT(*) FROM cases")
+  echo "== approval cases, $label, run $i of $REPEAT: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
+  baseline "before the run"
   before=$BASE_LAST
-  for i in $(seq "$REPEAT"); do
-    echo "== approval cases, $label, run $i of $REPEAT: $CONCURRENCY workers, warm-up ${WARMUP} s, measured ${DURATION} s"
-    in_db=$(sql "SELECT COUNT(*) FROM cases")
-    drive "$name-$i" "$label"
-    drain
-    baseline "after run $i"
-    after=$BASE_LAST
-    printf '{"phase": "%s", "run": %s, "label": "%s", "cases_in_db": %s, "baseline_before": %s, "baseline_after": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "driver": %s}\n' \
-      "$name" "$i" "$label" "$in_db" "$before" "$after" "$BACKLOG" "$DRAIN" "$PUMP_RATE" \
-      "$(cat "$TMP/driver-$name-$i.json")" >"$TMP/run-$name-$i.json"
-    before=$after
-  done
-}
-
-# ---------------------------------------------------------------- phase 1: empty database
-echo "== demo district (SQLite) in $DATA"
-"$BIN" demo --data "$DATA" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log" >&2; die "yiwang demo failed"; }
-serve
-phase empty "empty database"
-[ "$PROFILE" = 0 ] || profile
-
-# ---------------------------------------------------------------- phase 2: CASES cases preloaded
-LOAD_SECONDS=0
-DB_MB=0
-if [ "$CASES" -gt 0 ]; then
-  echo "== stopping the node; bulk-loading $CASES cases into $DB"
+  drive "$name-$i" "$label"
+  drain
+  baseline "after the run"
+  after=$BASE_LAST
+  printf '{"phase": "%s", "run": %s, "label": "%s", "cases_in_db": %s, "baseline_before": %s, "baseline_after": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "driver": %s}\n' \
+    "$name" "$i" "$label" "$in_db" "$before" "$after" "$BACKLOG" "$DRAIN" "$PUMP_RATE" \
+    "$(cat "$TMP/driver-$name-$i.json")" >"$TMP/run-$name-$i.json"
+  if [ "$PROFILE" != 0 ] && [ "$name" = empty ] && [ "$i" = "$REPEAT" ]; then profile; fi
   stop_pid "$YW_PID"
   YW_PID=""
+}
+
+# ---------------------------------------------------------------- the two databases
+# Both start as the same demo district; the second then gets CASES cases. The runs alternate
+# (empty, loaded, empty, loaded, ...) so that a change in the shared disk's speed during the
+# benchmark falls on both phases alike.
+echo "== demo district (SQLite) in $TMP/empty"
+"$BIN" demo --data "$TMP/empty" >"$TMP/demo.log" 2>&1 || { cat "$TMP/demo.log" >&2; die "yiwang demo failed"; }
+LOAD_SECONDS=0
+DB_MB=0
+FULL_LABEL=""
+if [ "$CASES" -gt 0 ]; then
+  cp -a "$TMP/empty" "$TMP/full"
+  DB=$TMP/full/yiwang.db
+  echo "== a copy in $TMP/full; bulk-loading $CASES cases into it (no node running)"
   "$TMP/bulkload-cases" "$DB" --cases "$CASES" | tee "$TMP/bulkload.txt" | sed 's/^/   /'
   LOAD_SECONDS=$(sed -nE 's/.*seconds=([0-9.]+).*/\1/p' "$TMP/bulkload.txt")
   DB_MB=$(( $(stat -c %s "$DB") / 1048576 ))
+  FULL_LABEL="$(sql "SELECT COUNT(*) FROM cases") cases in the database"
   echo "   database: $(sql "SELECT COUNT(*) FROM cases") cases, $(sql "SELECT COUNT(*) FROM case_events") case events, $DB_MB MiB"
   # The load leaves a gigabyte or more of dirty pages: let them reach the disk before fsyncs are timed.
   echo "   sync (writing back the load)"
   sync
-  serve
-  phase full "$(sql "SELECT COUNT(*) FROM cases") cases in the database"
 fi
+
+# ---------------------------------------------------------------- the runs
+echo "== baseline: raw SQLite single-row durable inserts (WAL, synchronous=FULL, BEGIN IMMEDIATE per row), ${BASELINE} s, before and after every run"
+for i in $(seq "$REPEAT"); do
+  run_once empty "empty database" "$i"
+  [ "$CASES" = 0 ] || run_once full "$FULL_LABEL" "$i"
+done
 
 # ---------------------------------------------------------------- results
 YW_VERSION=$("$BIN" --version 2>/dev/null | head -1)
