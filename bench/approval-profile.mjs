@@ -11,8 +11,8 @@
 // action). SQLite in WAL mode with synchronous=FULL calls fdatasync once per commit (and a few
 // more at checkpoints); the file store calls fsync on each new file and on its directory.
 //
-//   node bench/approval-profile.mjs --cpu-trace T1 [--driver J1] [--sync-trace T2 --strace S]
-import { readFileSync } from 'node:fs';
+//   node bench/approval-profile.mjs --cpu-trace T1 [--driver J1] [--sync-trace T2 --strace S] [--json OUT]
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: opt } = parseArgs({
@@ -21,6 +21,7 @@ const { values: opt } = parseArgs({
     driver: { type: 'string' },
     'sync-trace': { type: 'string' },
     strace: { type: 'string' },
+    json: { type: 'string' },
   },
 });
 if (!opt['cpu-trace'] && !opt['sync-trace']) {
@@ -74,6 +75,7 @@ console.log(`per action, cases run one at a time (CPU: ${cases} cases; syncs: ${
 console.log(`  ${'action'.padEnd(14)} ${'per case'.padStart(8)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(7)} ` +
   `${'fdatasync'.padStart(9)} ${'fsync'.padStart(6)} ${'| per case:'.padStart(10)} ${'CPU ms'.padStart(7)} ${'syncs'.padStart(6)}`);
 let cpuTotal = 0, syncTotal = 0, wallTotal = 0;
+const out = { cases, sync_cases: syncCases, actions: {} };
 for (const a of [...order, ...Object.keys(stats).filter((x) => !order.includes(x))]) {
   const s = stats[a];
   if (!s) continue;
@@ -85,8 +87,12 @@ for (const a of [...order, ...Object.keys(stats).filter((x) => !order.includes(x
   if (Number.isFinite(cpu)) cpuTotal += cpu * perCase;
   if (Number.isFinite(fd)) syncTotal += (fd + fs) * perCase;
   if (wall !== undefined) wallTotal += wall * perCase;
+  out.actions[a] = { per_case: perCase, wall_ms: wall ?? null, cpu_ms: Number.isFinite(cpu) ? cpu : null,
+    fdatasync: Number.isFinite(fd) ? fd : null, fsync: Number.isFinite(fs) ? fs : null };
   console.log(`  ${a.padEnd(14)} ${f(perCase).padStart(8)} ${f(wall).padStart(8)} ${f(cpu).padStart(7)} ` +
     `${f(fd).padStart(9)} ${f(fs).padStart(6)} ${''.padStart(10)} ${f(cpu * perCase).padStart(7)} ${f((fd + fs) * perCase).padStart(6)}`);
 }
 console.log(`  ${'whole case'.padEnd(14)} ${''.padStart(8)} ${f(wallTotal).padStart(8)} ${''.padStart(7)} ${''.padStart(9)} ` +
   `${''.padStart(6)} ${''.padStart(10)} ${f(cpuTotal).padStart(7)} ${f(syncTotal).padStart(6)}`);
+out.case = { wall_ms: wallTotal, cpu_ms: cpuTotal, syncs: syncTotal };
+if (opt.json) writeFileSync(opt.json, JSON.stringify(out, null, 2) + '\n');

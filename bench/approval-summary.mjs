@@ -6,7 +6,7 @@
 // A phase's figure is its best run (the fastest cases/s), as in bench/run.sh: on a shared
 // machine the slower runs mostly measure the neighbours. A run's ratio is its cases/s over the
 // mean of the two baselines around it. The slowdown with the cases loaded is computed on the
-// best cases/s of each phase (what the goal asks for) and, for reference, on the best ratios;
+// best cases/s of each phase (what the goal asks for) and, for reference, on those runs' ratios;
 // a warning is printed when the disk's speed (the baseline) differed much between the two best
 // runs, because then neither figure is about the loaded cases.
 //
@@ -42,13 +42,15 @@ for (const r of runs) {
   r.ratio = r.baseline > 0 ? r.driver.cases_per_s / r.baseline : 0;
   (phases[r.phase] ||= { label: r.label, cases_in_db: r.cases_in_db, runs: [] }).runs.push(r);
 }
+for (const [name, p] of Object.entries(phases)) {
+  try { p.profile = JSON.parse(readFileSync(`${opt.dir}/profile-${name}.json`, 'utf8')); } catch { /* PROFILE=0 */ }
+}
 if (!phases.empty) {
   console.error('approval-summary: no run of the empty phase found');
   process.exit(1);
 }
 for (const p of Object.values(phases)) {
   p.best = p.runs.reduce((a, b) => (b.driver.cases_per_s > a.driver.cases_per_s ? b : a));
-  p.best_ratio = Math.max(...p.runs.map((r) => r.ratio));
 }
 const e = phases.empty, f = phases.full;
 const summary = {
@@ -62,7 +64,11 @@ if (f) {
   summary.full_cases_per_s = f.best.driver.cases_per_s;
   summary.full_ratio = f.best.ratio;
   summary.slowdown_pct = (1 - f.best.driver.cases_per_s / e.best.driver.cases_per_s) * 100;
-  summary.ratio_slowdown_pct = (1 - f.best_ratio / e.best_ratio) * 100;
+  summary.ratio_slowdown_pct = (1 - f.best.ratio / e.best.ratio) * 100;
+  if (e.profile && f.profile) {
+    summary.cpu_ms_per_case = { empty: e.profile.case.cpu_ms, full: f.profile.case.cpu_ms };
+    summary.cpu_increase_pct = (f.profile.case.cpu_ms / e.profile.case.cpu_ms - 1) * 100;
+  }
   summary.full_pass = summary.slowdown_pct <= goal.max_slowdown_pct;
   // Were the two best runs measured on a disk of about the same speed?
   summary.baseline_change_pct = (f.best.baseline / e.best.baseline - 1) * 100;
@@ -97,7 +103,12 @@ console.log(`empty database: ${line(e)}  ${summary.empty_pass ? 'PASS' : 'MISS'}
 if (f) {
   console.log(`${f.label}: ${line(f)}`);
   console.log(`slowdown with ${f.cases_in_db} cases: ${n(summary.slowdown_pct, 1)} %  ${summary.full_pass ? 'PASS' : 'MISS'} ` +
-    `(goal <= ${goal.max_slowdown_pct} %); on the ratios: ${n(summary.ratio_slowdown_pct, 1)} %`);
+    `(goal <= ${goal.max_slowdown_pct} %); on the ratios of the same runs: ${n(summary.ratio_slowdown_pct, 1)} %`);
+  if (summary.cpu_ms_per_case) {
+    console.log(`server CPU per case, cases one at a time (independent of the disk): empty ${n(e.profile.case.cpu_ms, 1)} ms, ` +
+      `with ${f.cases_in_db} cases ${n(f.profile.case.cpu_ms, 1)} ms (${summary.cpu_increase_pct >= 0 ? '+' : ''}` +
+      `${n(summary.cpu_increase_pct, 1)} %); syncs per case ${n(e.profile.case.syncs, 1)} / ${n(f.profile.case.syncs, 1)}`);
+  }
   if (Math.abs(summary.baseline_change_pct) > 25) {
     console.log(`WARNING: the baseline around the two best runs differs by ${n(summary.baseline_change_pct, 0)} %: the shared ` +
       'disk changed speed between them, so the slowdown says more about the disk than about the loaded cases. ' +

@@ -14,8 +14,8 @@
 #      waits until the exchange pump has delivered every packet the run produced (reported:
 #      work the run left behind), measures the baseline again, stops the node. A run's ratio
 #      is its cases/s over the mean of the two baselines around it;
-#   4. PROFILE=1: after the last run on the empty database, a few cases one at a time, for CPU
-#      time and fsyncs per action;
+#   4. PROFILE=1: after the last run on each database, a few cases one at a time, for server CPU
+#      time and fsyncs per action (CPU time per case does not depend on the disk's speed);
 #   5. bench/approval-summary.mjs prints every run, the best run of each phase, its ratio, the
 #      slowdown, PASS/MISS against the goals (>= 300 cases/s; at most 20 % slower with the
 #      cases loaded), and writes everything as JSON outside the repository ($RESULTS).
@@ -28,7 +28,7 @@
 #   (1: also CPU and fsync/fdatasync per action, with strace)  KEEP=0 (1: keep the temp dir)
 #   RESULTS=/tmp/yiwang-bench-approval-<date>.json
 # Needs about 2 GB free in $TMPDIR (or /tmp) for the 1M-case database. About 5 minutes with the
-# defaults (6 with PROFILE=1).
+# defaults (7 with PROFILE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -186,25 +186,25 @@ jget() {  # file dotted.path
   node -e "const j = require(process.argv[1]); console.log(process.argv[2].split('.').reduce((o, k) => o[k], j))" "$1" "$2"
 }
 
-profile() {  # what each action costs: a few cases one at a time, CPU pass, then an strace pass
-  local pass
-  echo "== profile: 5 cases one at a time, 400 ms pause after each action; pass 1 server CPU, pass 2 under strace"
+profile() {  # name: what each action costs, a few cases one at a time; CPU pass, then an strace pass
+  local name=$1 pass
+  echo "== profile ($name): 5 cases one at a time, 400 ms pause after each action; pass 1 server CPU, pass 2 under strace"
   for pass in cpu sync; do
     if [ "$pass" = sync ]; then
-      strace -f -qq -e trace=fsync,fdatasync -ttt -p "$YW_PID" -o "$TMP/strace.txt" 2>"$TMP/strace.err" &
+      strace -f -qq -e trace=fsync,fdatasync -ttt -p "$YW_PID" -o "$TMP/strace-$name.txt" 2>"$TMP/strace.err" &
       STRACE_PID=$!
       sleep 1
     fi
     node bench/approval-driver.mjs --external "http://$HOST:$P1" --internal "http://$HOST:$P2" \
       --accounts "$DATA/demo-accounts.json" --cases 5 --concurrency 1 --pause-ms 400 --server-pid "$YW_PID" \
-      --trace "$TMP/trace-$pass.txt" --json "$TMP/driver-profile-$pass.json" >"$TMP/driver-profile-$pass.txt" ||
-      { cat "$TMP/driver-profile-$pass.txt" >&2; die "driver failed (profile, $pass)"; }
+      --trace "$TMP/trace-$name-$pass.txt" --json "$TMP/driver-profile-$name-$pass.json" >"$TMP/driver-profile-$name-$pass.txt" ||
+      { cat "$TMP/driver-profile-$name-$pass.txt" >&2; die "driver failed (profile, $pass)"; }
   done
   sleep 1
   stop_pid "$STRACE_PID"
   STRACE_PID=""
-  node bench/approval-profile.mjs --cpu-trace "$TMP/trace-cpu.txt" --driver "$TMP/driver-profile-cpu.json" \
-    --sync-trace "$TMP/trace-sync.txt" --strace "$TMP/strace.txt" | tee "$TMP/profile.txt" | sed 's/^/   /'
+  node bench/approval-profile.mjs --cpu-trace "$TMP/trace-$name-cpu.txt" --driver "$TMP/driver-profile-$name-cpu.json" \
+    --sync-trace "$TMP/trace-$name-sync.txt" --strace "$TMP/strace-$name.txt" --json "$TMP/profile-$name.json" | sed 's/^/   /'
 }
 
 run_once() {  # name label run: serve the phase's data, baseline, driver, drain, baseline, stop
@@ -223,7 +223,7 @@ run_once() {  # name label run: serve the phase's data, baseline, driver, drain,
   printf '{"phase": "%s", "run": %s, "label": "%s", "cases_in_db": %s, "baseline_before": %s, "baseline_after": %s, "exchange_backlog": %s, "exchange_drain_s": %s, "pump_packets_per_s": %s, "driver": %s}\n' \
     "$name" "$i" "$label" "$in_db" "$before" "$after" "$BACKLOG" "$DRAIN" "$PUMP_RATE" \
     "$(cat "$TMP/driver-$name-$i.json")" >"$TMP/run-$name-$i.json"
-  if [ "$PROFILE" != 0 ] && [ "$name" = empty ] && [ "$i" = "$REPEAT" ]; then profile; fi
+  if [ "$PROFILE" != 0 ] && [ "$i" = "$REPEAT" ]; then profile "$name"; fi
   stop_pid "$YW_PID"
   YW_PID=""
 }
