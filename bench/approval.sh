@@ -182,10 +182,6 @@ drive() {  # run-name label
     --label "$2" --json "$TMP/driver-$1.json" | sed 's/^/   /' || die "driver failed ($2)"
 }
 
-jget() {  # file dotted.path
-  node -e "const j = require(process.argv[1]); console.log(process.argv[2].split('.').reduce((o, k) => o[k], j))" "$1" "$2"
-}
-
 profile() {  # name: what each action costs, a few cases one at a time; CPU pass, then an strace pass
   local name=$1 pass
   echo "== profile ($name): 5 cases one at a time, 400 ms pause after each action; pass 1 server CPU, pass 2 under strace"
