@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test test-unit test-asan bench bench-supervision clean format
+.PHONY: all deps build demo test test-unit test-asan bench bench-approval bench-supervision clean format
 
 all: build
 
@@ -26,6 +26,9 @@ test-asan: deps
 
 bench: build
 	bash bench/run.sh
+
+bench-approval: build
+	bash bench/approval.sh
 
 bench-supervision: build
 	bash bench/supervision.sh

@@ -13,7 +13,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk libqrencode-dev libxlsxwriter-dev libzip-dev libexpat1-dev
   chromium chromium-l10n
-  wrk nginx-light curl procps openssl poppler-utils
+  wrk nginx-light curl procps openssl poppler-utils strace
 )
 
 SUDO=""
