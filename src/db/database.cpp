@@ -47,7 +47,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
   return db;
 }
 
-Tx::Tx(Database& db) : db_(db), session_(db.pool()) {
+Tx::Tx(Database& db)
+    : db_(db),
+      write_lock_(db.is_sqlite() ? std::unique_lock<std::recursive_mutex>(db.write_mutex())
+                                 : std::unique_lock<std::recursive_mutex>()),
+      session_(db.pool()) {
   if (db.is_sqlite()) {
     session_ << "BEGIN IMMEDIATE";
   } else {
@@ -64,11 +68,13 @@ Tx::~Tx() {
       // on next use. Nothing else to do in a destructor.
     }
   }
+  if (write_lock_.owns_lock()) write_lock_.unlock();
 }
 
 void Tx::Commit() {
   session_ << "COMMIT";
   done_ = true;
+  if (write_lock_.owns_lock()) write_lock_.unlock();
 }
 
 std::string PgConnectString(const std::string& url) {

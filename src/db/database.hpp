@@ -3,6 +3,7 @@
 // Stores receive a soci::session& from a Tx; services never see SQL text.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <soci/soci.h>
@@ -25,6 +26,10 @@ class Database {
   /// For SQLite: the database file path; empty for PostgreSQL.
   const std::string& sqlite_path() const { return sqlite_path_; }
   soci::connection_pool& pool() { return *pool_; }
+  /// SQLite has one writer at a time: this process's writers queue here (in order, without
+  /// the busy handler's sleeps) before BEGIN IMMEDIATE. Other processes still meet the
+  /// busy timeout. Recursive: a nested transaction in one thread waits on SQLite, as before.
+  std::recursive_mutex& write_mutex() { return write_mu_; }
 
  private:
   Database() = default;
@@ -33,6 +38,7 @@ class Database {
   std::string sqlite_path_;
   std::size_t size_ = 0;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::recursive_mutex write_mu_;
 };
 
 /// A transaction on a pooled session. SQLite uses BEGIN IMMEDIATE so that writers queue on
@@ -52,6 +58,7 @@ class Tx {
 
  private:
   Database& db_;
+  std::unique_lock<std::recursive_mutex> write_lock_;  // SQLite: released after COMMIT/ROLLBACK
   soci::session session_;
   bool done_ = false;
 };
