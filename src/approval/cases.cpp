@@ -441,6 +441,10 @@ Case CaseService::PublicStatus(const std::string& case_no, const std::string& qu
 // ---------------------------------------------------------------- exchange
 
 void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const std::vector<IssuedDocument>& docs) {
+  // One node serving both zones keeps one row per case, its events and documents in one
+  // database: the applicant already sees this change, and the packet would only be applied as
+  // a no-op (with a PDF or two in it). Split zones need it.
+  if (exchange_.self() == core::Zone::kBoth) return;
   exchange_.Send(tx, core::Zone::kExternal, "case.updated",
                  {{"case_no", c.case_no},
                   {"documents", documents_.Packet(docs)},
@@ -1026,6 +1030,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"step_due", c.step_due},
                       {"assignee_name", c.assignee_name},
                       {"extension_days", c.extension_days},
+                      {"extended", c.extension_days > 0},
                       {"decision", c.decision},
                       {"decision_label", c.decision == "approve" ? "准予许可" : c.decision == "deny" ? "不予许可" : ""},
                       {"events", events}};

@@ -59,6 +59,9 @@ class Exchange {
   /// at all, so nothing acknowledged to a user is lost and nothing is sent twice.
   void Send(db::Tx& tx, core::Zone to, const std::string& kind, const nlohmann::json& payload);
 
+  /// The zone(s) this node serves. kBoth: one database holds both zones' rows.
+  core::Zone self() const { return self_; }
+
   /// Registers what applying a packet of this kind means on the receiving zone. The handler
   /// runs in the transaction that records the packet in the inbox.
   void On(const std::string& kind, Handler handler);
