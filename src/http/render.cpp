@@ -137,6 +137,7 @@ Response Renderer::Page(const Request& req, const std::string& name, const std::
                         int status) const {
   view["csrf"] = req.csrf;
   nlohmann::json layout = LayoutView(req, title);
+  if (layout.contains("sv_tabs")) view["sv_tabs"] = layout["sv_tabs"];  // the supervision pages' tabs
   layout["content"] = Render(name, view);
   Response r = Response::Html(Render(req.zone == "internal" ? "layout_internal" : "layout_external", layout), status);
   if (!req.Cookie("yw_flash").empty()) r.SetCookie("yw_flash", "", 0, config_.secure_cookies);

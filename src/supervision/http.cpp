@@ -235,13 +235,24 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     nlohmann::json view = {{"period", period}};
     try {
       nlohmann::json e = app.evaluation->Evaluate(ContextOf(req), period);
+      auto fmt = [](double v) {
+        std::string t = std::to_string(v);
+        t.erase(t.find_last_not_of('0') + 1);
+        if (!t.empty() && t.back() == '.') t.pop_back();
+        return t;
+      };
+      for (auto& [group, values] : e["policy"].items()) {
+        for (auto& [k, v] : values.items()) v = fmt(v.get<double>());
+      }
       for (auto& d : e["departments"]) {
+        d["rated"] = d["ratings"]["total"].get<long long>() > 0;
         d["excellent"] = d["grade"] == "优秀";
         d["failing"] = d["grade"] == "不合格";
         d["has_score"] = d["score"].is_number();
       }
       view["evaluation"] = e;
-      view["can_publish"] = req.principal.Has(identity::Role::kSupervisor) && period.size() == 7 && period[5] != 'Q';
+      view["can_publish"] = req.principal.Has(identity::Role::kSupervisor) && period.size() == 7 && period[5] != 'Q' &&
+                            e["to"].get<std::string>() < core::FormatLocalDate(app.clock->NowMs());
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kInvalidInput) throw;
       view["error"] = http::ErrorView(e);

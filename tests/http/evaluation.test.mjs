@@ -35,6 +35,12 @@ for (const backend of backends()) {
       assert.match(html, /2026 年第一季度/);
       assert.match(html, /东河区市场监督管理局/);
       assert.match(html, /无办件/);
+      // The supervisor's tabs lead to every supervision page; no “(0 条)” without ratings.
+      for (const href of ['/supervision', '/supervision/alerts', '/supervision/evaluation', '/supervision/rules']) {
+        assert.match(html, new RegExp(`<a href="${href}"`), href);
+      }
+      assert.doesNotMatch(html, /（0 条）/);
+      assert.doesNotMatch(html, /在外网公布本月排名/, 'a quarter is never published');
       const api = await (await sup.get('/api/v1/supervision/evaluation?period=2026-03')).json();
       assert.equal(api.from, '2026-03-01');
       assert.equal(api.to, '2026-03-31');
