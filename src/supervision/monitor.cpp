@@ -42,12 +42,6 @@ std::map<std::string, RuleInfo> LoadRules(soci::session& sql) {
   return out;
 }
 
-/// The page of a watched record in the workbench ("" when its module has none).
-std::string SubjectHref(const std::string& source, const std::string& subject) {
-  if (source == "approval") return "/cases/" + subject;
-  if (source == "complaints") return "/supervision/complaints/" + subject;
-  return "";
-}
 
 
 /// The rows supervision writes — alerts (unique per violation), their events, messages — as

@@ -128,6 +128,24 @@ TEST_P(Supervision, AStepDueOnAMakeUpSaturdayAndTheTotalLimit) {
   EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND kind = 'step:3' AND is_open = 1"), 1);
 }
 
+TEST_P(Supervision, WhoeverClaimsAYellowStepIsToldAtOnce) {
+  Watched w(*n_);
+  w.At("2026-02-11 09:00");
+  w.Seed();
+  const std::string c = w.Received("k1");
+  w.cases.Act(w.clerk, c, "accept", "", {});  // 审查 due Sat 02-14, nobody holds it yet
+  w.At("2026-02-13 09:00");
+  w.Tick();
+  EXPECT_EQ(w.Colour(c, "step:2"), "yellow");
+  const auto to_handler = "recipient_id = " + std::to_string(w.handler.principal.id);
+  EXPECT_EQ(n_->Count("messages", "recipient_id = 0 AND unit_id = " + std::to_string(w.scj) + " AND title LIKE '%" + c + "%'"), 1);
+  EXPECT_EQ(n_->Count("messages", to_handler), 0);
+  w.cases.Act(w.handler, c, Do("claim"));
+  EXPECT_EQ(n_->Count("messages", to_handler + " AND body LIKE '%将于 2026-02-14 届满%'"), 1);
+  w.Tick();  // the colour did not change: no second reminder
+  EXPECT_EQ(n_->Count("messages", to_handler), 1);
+}
+
 TEST_P(Supervision, ASpecialProcedurePausesTheClocks) {
   Watched w(*n_);
   w.At("2026-03-02 09:00");
