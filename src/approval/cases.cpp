@@ -839,6 +839,16 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     CheckExtension(periods_, a.days, c.extension_days > 0 ? 1 : 0, text);
   }
 
+  // The sealed documents are drawn before the write transaction (tens of milliseconds each);
+  // Issue re-draws inside only if the department's seal was made meanwhile.
+  PreparedDocument prepared;
+  if (a.action == "decide") {
+    Case decided = c;
+    decided.decision = a.decision;
+    prepared = documents_.Prepare(decided, item, "decision", text, now);
+  } else if (a.action == "conclude" && c.decision == "approve") {
+    prepared = documents_.Prepare(c, item, "certificate", "", now);
+  }
   db::WithTx(db_, [&](db::Tx& tx) {
     long long id = c.id, n = now;
     if (a.action == "accept") {
@@ -951,8 +961,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     // The sealed documents: the decision when it is made, the certificate when a grant is
     // concluded (行政许可法 第三十八条, 第四十四条).
     std::vector<IssuedDocument> docs;
-    if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text));
-    if (a.action == "conclude" && c.decision == "approve") docs.push_back(documents_.Issue(tx, c, item, "certificate", ""));
+    if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text, &prepared));
+    if (a.action == "conclude" && c.decision == "approve") {
+      docs.push_back(documents_.Issue(tx, c, item, "certificate", "", &prepared));
+    }
     c.revision += 1;
     const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);

@@ -63,10 +63,13 @@ std::pair<std::string, std::string> DocumentService::SealKey(db::Tx& tx, std::in
   return {k.private_pem, k.public_pem};
 }
 
-IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind,
-                                      const std::string& opinion) {
-  const std::int64_t now = clock_.NowMs();
-  const std::string today = core::FormatLocalDate(now);
+namespace {
+
+/// The document's header and the data its PDF is drawn from, at `at` with the seal `public_pem`.
+std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item, const std::string& kind,
+                                                const std::string& opinion, std::int64_t at,
+                                                const std::string& public_pem, const std::string& public_url) {
+  const std::string today = core::FormatLocalDate(at);
   const bool approve = c.decision == "approve";
   IssuedDocument d;
   d.kind = kind;
@@ -91,7 +94,6 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
                {"item", c.item_name},  {"issuer", d.issuer},    {"decision", c.decision}, {"issued_on", today}};
-  auto [private_pem, public_pem] = SealKey(tx, item.dept_unit_id);
   DocumentData data;
   data.kind = kind;
   data.title = d.title;
@@ -104,9 +106,38 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   data.decision = c.decision;
   data.body = body;
   data.issued_on = today;
-  data.verify_url = public_url_ + "/verify/" + d.doc_no;
+  data.verify_url = public_url + "/verify/" + d.doc_no;
   data.seal_sm3 = core::Sm3Hex(public_pem);
-  const std::string pdf = RenderDocumentPdf(data);
+  return {d, data};
+}
+
+}  // namespace
+
+PreparedDocument DocumentService::Prepare(const Case& c, const Item& item, const std::string& kind,
+                                          const std::string& opinion, std::int64_t at) {
+  PreparedDocument p;
+  p.kind = kind;
+  p.at = at;
+  {
+    db::Conn conn(db_);
+    long long unit = item.dept_unit_id;
+    std::string pub;
+    soci::indicator ind = soci::i_null;
+    conn.sql() << "SELECT public_pem FROM seal_keys WHERE unit_id = :u", soci::use(unit), soci::into(pub, ind);
+    if (!conn.sql().got_data() || ind != soci::i_ok) return p;  // the first document makes the key, in its transaction
+    p.public_pem = pub;
+  }
+  p.pdf = RenderDocumentPdf(Compose(c, item, kind, opinion, at, p.public_pem, public_url_).second);
+  return p;
+}
+
+IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind,
+                                      const std::string& opinion, const PreparedDocument* prepared) {
+  const std::int64_t now = prepared ? prepared->at : clock_.NowMs();
+  auto [private_pem, public_pem] = SealKey(tx, item.dept_unit_id);
+  auto [d, data] = Compose(c, item, kind, opinion, now, public_pem, public_url_);
+  const bool ready = prepared && prepared->kind == kind && !prepared->pdf.empty() && prepared->public_pem == public_pem;
+  const std::string pdf = ready ? prepared->pdf : RenderDocumentPdf(data);
   static const std::set<std::string> kPdf = {"application/pdf"};
   d.pdf_sm3 = files_.Put(tx, pdf, kPdf).sm3;
   d.public_pem = public_pem;

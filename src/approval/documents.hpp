@@ -40,14 +40,28 @@ struct Verification {
   std::string message;  // Chinese: 有效 / why not
 };
 
+/// A document rendered before the transaction that records it: rendering and compressing a
+/// sealed PDF takes tens of milliseconds, and the write transaction should not wait for it.
+struct PreparedDocument {
+  std::string kind;
+  std::int64_t at = 0;      // the issuing instant (its date is printed)
+  std::string public_pem;   // the seal the PDF shows; "" when the department has none yet
+  std::string pdf;          // "" when it could not be rendered beforehand
+};
+
 class DocumentService {
  public:
   DocumentService(db::Database& db, const core::Clock& clock, files::FileStore& files, std::string seal_key,
                   std::string public_url)
       : db_(db), clock_(clock), files_(files), seal_key_(std::move(seal_key)), public_url_(std::move(public_url)) {}
 
-  /// Renders, stores, signs and records a document in the caller's transaction.
-  IssuedDocument Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind, const std::string& opinion);
+  /// Renders a document outside any transaction, with the department's current seal.
+  PreparedDocument Prepare(const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
+                           std::int64_t at);
+  /// Stores, signs and records a document in the caller's transaction, rendering it there
+  /// unless `prepared` was rendered with the same seal.
+  IssuedDocument Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
+                       const PreparedDocument* prepared = nullptr);
   /// For the exchange packet: the documents with their PDF bytes (base64).
   nlohmann::json Packet(const std::vector<IssuedDocument>& docs) const;
   /// External zone: store what the packet carries (idempotent).
