@@ -73,14 +73,7 @@ DATA=$TMP/empty  # the data dir of the node being run: $TMP/empty or $TMP/full
 DB=$DATA/yiwang.db
 YW_PID=""
 STRACE_PID=""
-stop_pid() {  # pid: TERM, wait up to 10 s, then KILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+. bench/lib.sh  # stop_pid (the script has cd-ed to the repository root)
 cleanup() {
   set +e
   stop_pid "$STRACE_PID"

@@ -57,14 +57,7 @@ WARMUP_LIMIT=$(( $(seconds_of "$WARMUP") + 30 ))
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/yiwang-bench.XXXXXX")
 YW_PID=""
 NGX_PID=""
-stop_pid() {  # pid: TERM, wait up to 5 s, then KILL
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+. bench/lib.sh  # stop_pid (the script has cd-ed to the repository root)
 cleanup() {
   set +e
   stop_pid "$NGX_PID"

@@ -106,6 +106,21 @@ std::string RandomDigits(int n) {
   return out;
 }
 
+/// A free complaint number of the day: TS + YYYYMMDD + 6 digits. Numbers registered inside
+/// (letters, calls) have 9 as the first serial digit and online ones never do, so the two zones
+/// never hand out the same number while a packet is on its way.
+std::string NewComplaintNo(db::Tx& tx, const std::string& day, bool inside) {
+  std::string no;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    no = "TS" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) +
+         (inside ? '9' : static_cast<char>('0' + randombytes_uniform(9))) + RandomDigits(5);
+    int taken = 0;
+    tx.sql() << "SELECT COUNT(*) FROM complaints WHERE complaint_no = :n", soci::use(no), soci::into(taken);
+    if (!taken) break;
+  }
+  return no;
+}
+
 std::string ChannelLabel(const std::string& ch) {
   return ch == "letter" ? "来信" : ch == "phone" ? "来电" : "网上投诉";
 }
@@ -363,15 +378,7 @@ Submitted ComplaintService::Submit(const identity::Context& ctx, const Input& ra
     const std::int64_t now = clock_.NowMs();
     const std::string day = core::FormatLocalDate(now);
     Complaint c;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      // Online numbers never start their serial with 9: those are registered inside, so the
-      // two zones never hand out the same number while a packet is on its way.
-      c.complaint_no = "TS" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) +
-                       static_cast<char>('0' + randombytes_uniform(9)) + RandomDigits(5);
-      int taken = 0;
-      tx.sql() << "SELECT COUNT(*) FROM complaints WHERE complaint_no = :n", soci::use(c.complaint_no), soci::into(taken);
-      if (!taken) break;
-    }
+    c.complaint_no = NewComplaintNo(tx, day, false);
     out.complaint_no = c.complaint_no;
     out.query_code = RandomDigits(6);
     const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
@@ -567,12 +574,7 @@ Submitted ComplaintService::Register(const identity::Context& ctx, const Input& 
     const std::int64_t now = clock_.NowMs();
     const std::string day = core::FormatLocalDate(now);
     Complaint c;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      c.complaint_no = "TS" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) + "9" + RandomDigits(5);
-      int taken = 0;
-      tx.sql() << "SELECT COUNT(*) FROM complaints WHERE complaint_no = :n", soci::use(c.complaint_no), soci::into(taken);
-      if (!taken) break;
-    }
+    c.complaint_no = NewComplaintNo(tx, day, true);
     out.complaint_no = c.complaint_no;
     out.query_code = RandomDigits(6);
     const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
