@@ -262,18 +262,14 @@ nlohmann::json Evaluation::Evaluate(const identity::Context& ctx, const std::str
     }
   }
   {
-    long long has_complaints = 0;
-    c.sql() << "SELECT COUNT(*) FROM schema_migrations WHERE name = 'complaints'", soci::into(has_complaints);
-    if (has_complaints) {
-      soci::rowset<soci::row> rs =
-          (c.sql().prepare << "SELECT dept_unit_id, COUNT(*) AS n, COUNT(CASE WHEN upheld = 1 THEN 1 END) AS upheld FROM "
-                              "complaints WHERE received_at >= :a AND received_at <= :b GROUP BY dept_unit_id",
-           soci::use(from_ms), soci::use(to_ms));
-      for (const soci::row& x : rs) {
-        if (Row* r = row_of(db::RowInt(x, "dept_unit_id"))) {
-          r->complaints += db::RowInt(x, "n");
-          r->upheld += db::RowInt(x, "upheld");
-        }
+    soci::rowset<soci::row> rs =
+        (c.sql().prepare << "SELECT dept_unit_id, COUNT(*) AS n, COUNT(CASE WHEN upheld = 1 THEN 1 END) AS upheld FROM "
+                            "complaints WHERE received_at >= :a AND received_at <= :b GROUP BY dept_unit_id",
+         soci::use(from_ms), soci::use(to_ms));
+    for (const soci::row& x : rs) {
+      if (Row* r = row_of(db::RowInt(x, "dept_unit_id"))) {
+        r->complaints += db::RowInt(x, "n");
+        r->upheld += db::RowInt(x, "upheld");
       }
     }
   }
