@@ -35,6 +35,11 @@ function verifyLinkOf(pdf, dir) {
   const text = execFileSync('pdftotext', ['-enc', 'UTF-8', path, '-'], { encoding: 'utf8' });
   const m = text.match(/扫码核验：\s*(\S+)/);
   assert.ok(m, `the certificate prints its verification link: ${text}`);
+  // The QR code itself, read off the rendered page by a barcode reader, says the same.
+  execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', path, join(dir, 'certificate')]);
+  const scanned = execFileSync('zbarimg', ['-q', '--raw', join(dir, 'certificate.png')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  assert.equal(scanned, m[1], 'the QR code encodes the printed verification link');
   return m[1];
 }
 
