@@ -849,8 +849,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   } else if (a.action == "conclude" && c.decision == "approve") {
     prepared = documents_.Prepare(c, item, "certificate", "", now);
   }
+  const Case before = c;  // the case as read and checked; a retried transaction starts again from it
   db::WithTx(db_, [&](db::Tx& tx) {
-    long long id = c.id, n = now;
+    c = before;
+    long long id = c.id, n = now, revision = c.revision;
     if (a.action == "accept") {
       // Deemed acceptance: if the acceptance period had passed, acceptance counts from receipt.
       std::optional<std::string> deemed;
@@ -947,16 +949,23 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     std::string st = CaseStateKey(c.state);
     long long accepted_at = c.accepted_at, assignee = c.assignee_id, decided_at = c.decided_at,
               concluded_at = c.concluded_at;
-    tx.sql() << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
+    soci::statement update = (tx.sql().prepare << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
                 ":sd, corrections_requested = :cr, correction_note = :cn, current_step = :cs, assignee_id = :ai, "
                 "assignee_name = :an, step_started_on = :ss, step_due = :sdu, extension_days = :ed, decision = :de, "
-                "decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id",
+                "decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id AND "
+                "revision = :rev",
         soci::use(st), soci::use(accepted_at), soci::use(c.accepted_on), soci::use(c.promised_due),
         soci::use(c.statutory_due), soci::use(c.corrections_requested), soci::use(c.correction_note),
         soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
         soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
         soci::use(decided_at), soci::use(concluded_at), soci::use(n),
-        soci::use(id);
+        soci::use(id), soci::use(revision));
+    update.execute(true);
+    // Checked against the revision read before the checks: two people acting on the same case at
+    // once (two handlers claiming the same step, a double click) cannot both succeed.
+    if (update.get_affected_rows() != 1) {
+      throw Error(ErrorCode::kConflict, "本件刚由他人办理过，请刷新后查看最新状态再操作");
+    }
     Watch(tx, c, item, cal);
     // The sealed documents: the decision when it is made, the certificate when a grant is
     // concluded (行政许可法 第三十八条, 第四十四条).
@@ -967,13 +976,15 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     }
     c.revision += 1;
     const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
+    const CaseEvent event{now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public};
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
     audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
-    if (is_public) {
-      FeedBack(tx, c, {now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, true}, docs);
-    }
+    if (is_public) FeedBack(tx, c, event, docs);
+    c.events.push_back(event);  // as FindCase would list it: ordered by time, then insertion
   });
-  return ForStaff(ctx, case_no);
+  // The case as written: the checks above were made on it (unit, role, state), and the
+  // transaction changed exactly what `c` now holds, so it is not read back.
+  return c;
 }
 
 std::string MaskApplicant(const std::string& kind, const std::string& name) {

@@ -8,15 +8,27 @@ namespace yiwang::calendar {
 Calendar CalendarService::Load() {
   db::Conn c(db_);
   std::set<int> years;
+  std::string key;
+  soci::rowset<soci::row> yrows = (c.sql().prepare << "SELECT year, imported_at FROM calendar_years ORDER BY year");
+  for (const soci::row& r : yrows) {
+    years.insert(static_cast<int>(db::RowInt(r, "year")));
+    key += std::to_string(db::RowInt(r, "year")) + ":" + std::to_string(db::RowInt(r, "imported_at")) + ";";
+  }
+  {
+    std::lock_guard lock(cache_mu_);
+    if (cache_ && cache_key_ == key) return *cache_;
+  }
   std::vector<SpecialDay> days;
-  soci::rowset<soci::row> yrows = (c.sql().prepare << "SELECT year FROM calendar_years");
-  for (const soci::row& r : yrows) years.insert(static_cast<int>(db::RowInt(r, "year")));
   soci::rowset<soci::row> drows = (c.sql().prepare << "SELECT day, kind, name FROM calendar_days");
   for (const soci::row& r : drows) {
     days.push_back({ParseDate(db::RowStr(r, "day")), db::RowStr(r, "kind") == "workday" ? DayKind::kWorkday : DayKind::kHoliday,
                     db::RowStr(r, "name")});
   }
-  return Calendar(std::move(days), std::move(years));
+  Calendar cal(std::move(days), std::move(years));
+  std::lock_guard lock(cache_mu_);
+  cache_key_ = key;
+  cache_ = cal;
+  return cal;
 }
 
 ImportResult CalendarService::Import(const identity::Context& ctx, const std::string& csv, const std::string& source) {
@@ -50,6 +62,10 @@ ImportResult CalendarService::Import(const identity::Context& ctx, const std::st
                                       source + "：节假日 " + std::to_string(result.holidays) + " 天，调休上班 " +
                                           std::to_string(result.workdays) + " 天" + (result.replaced ? "（替换）" : "")});
   });
+  {
+    std::lock_guard lock(cache_mu_);
+    cache_.reset();  // a re-import within the same millisecond keeps its key
+  }
   return result;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 // Loading and importing the calendar (state in the database, so every node agrees).
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "audit/audit.hpp"
@@ -22,8 +24,9 @@ class CalendarService {
   CalendarService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit)
       : db_(db), clock_(clock), audit_(audit) {}
 
-  /// Every imported year, read once per call (callers that compute many dates keep the
-  /// returned Calendar instead of reloading per day).
+  /// Every imported year (callers that compute many dates keep the returned Calendar instead
+  /// of reloading per day). Kept in memory between calls and read again only when the list of
+  /// imported years or their import times changed (an import on this node or another).
   Calendar Load();
   /// Imports one year's schedule from the CSV format of the State Council notice (all dates
   /// must fall in one year); replaces that year if it was imported before. 系统管理员 only.
@@ -42,6 +45,9 @@ class CalendarService {
   db::Database& db_;
   const core::Clock& clock_;
   const audit::AuditLog& audit_;
+  std::mutex cache_mu_;
+  std::string cache_key_;  // "year:imported_at;..." of the cached calendar
+  std::optional<Calendar> cache_;
 };
 
 }  // namespace yiwang::calendar

@@ -4,8 +4,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 
 namespace yiwang::core {
@@ -30,6 +33,25 @@ PkeyPtr ReadKey(std::string_view pem, bool is_private) {
                              : PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr);
   if (!key) throw Error(ErrorCode::kInvalidInput, is_private ? "SM2 私钥无法读取" : "SM2 公钥无法读取");
   return PkeyPtr(key, &EVP_PKEY_free);
+}
+
+/// ReadKey, kept: a department's seal key signs every decision and certificate it issues, and
+/// parsing (and for a private key, checking) the PEM costs more than the signature. Keyed by the
+/// SM3 of the PEM, so the cache holds no key text; a parsed EVP_PKEY is only read when shared
+/// between threads (each operation has its own contexts).
+std::shared_ptr<EVP_PKEY> CachedKey(std::string_view pem, bool is_private) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<EVP_PKEY>> cache;
+  const std::string id = (is_private ? "k" : "p") + Sm3Raw(pem);
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(id); it != cache.end()) return it->second;
+  }
+  std::shared_ptr<EVP_PKEY> key(ReadKey(pem, is_private).release(), &EVP_PKEY_free);
+  std::lock_guard lock(mu);
+  if (cache.size() >= 1024) cache.clear();  // one per department and zone in practice
+  cache.emplace(id, key);
+  return key;
 }
 
 /// A digest context bound to the key with the signer ID set on its key context.
@@ -58,7 +80,7 @@ Sm2KeyPair GenerateSm2Key() {
 }
 
 std::string Sm2Sign(std::string_view private_pem, std::string_view data, std::string_view id) {
-  PkeyPtr key = ReadKey(private_pem, true);
+  const std::shared_ptr<EVP_PKEY> key = CachedKey(private_pem, true);
   PkeyCtxPtr pctx(nullptr, &EVP_PKEY_CTX_free);
   MdCtxPtr md = Prepare(key.get(), id, pctx);
   std::size_t len = 0;
@@ -74,7 +96,7 @@ std::string Sm2Sign(std::string_view private_pem, std::string_view data, std::st
 }
 
 bool Sm2Verify(std::string_view public_pem, std::string_view data, std::string_view signature_der, std::string_view id) {
-  PkeyPtr key = ReadKey(public_pem, false);
+  const std::shared_ptr<EVP_PKEY> key = CachedKey(public_pem, false);
   PkeyCtxPtr pctx(nullptr, &EVP_PKEY_CTX_free);
   MdCtxPtr md = Prepare(key.get(), id, pctx);
   if (EVP_DigestVerifyInit(md.get(), nullptr, EVP_sm3(), nullptr, key.get()) <= 0) Fail("验签初始化");

@@ -155,5 +155,27 @@ for (const backend of backends()) {
       assert.ok(!final.events.some((e) => e.action === 'claim'), 'who signed for a step is not shown outside');
       assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));
     });
+
+    it('the same action sent six times at once succeeds once; the answer is the case as stored', async () => {
+      const { case_no: caseNo } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      let received = false;
+      for (let i = 0; i < 200 && !received; i++) {
+        received = (await clerk.get(`/api/v1/cases/${caseNo}`)).status === 200;
+        if (!received) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.ok(received, 'the application reached the internal zone');
+      // A double click, or two clerks at two windows: every request reads the case before any
+      // of them writes; the write checks the revision it read.
+      const tries = await Promise.all(Array.from({ length: 6 }, () => clerk.post(`/api/v1/cases/${caseNo}/actions`,
+        { json: { action: 'accept' }, headers: { 'x-csrf-token': clerkCsrf } })));
+      const statuses = tries.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409], `one acceptance, five refusals: ${statuses}`);
+      const won = await tries.find((r) => r.status === 200).json();
+      for (const r of tries.filter((t) => t.status === 409)) assert.equal((await errorOf(r)).code, 'CONFLICT');
+      const stored = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.equal(stored.events.filter((e) => e.action === 'accept').length, 1, 'one acceptance recorded');
+      delete stored.deadlines;  // the detail view adds the explained deadlines
+      assert.deepEqual(won, stored, 'the action answers the case exactly as a fresh read shows it');
+    });
   });
 }
