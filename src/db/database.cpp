@@ -3,6 +3,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -22,8 +24,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
     if (db->sqlite_path_.empty()) throw Error(ErrorCode::kInvalidInput, "SQLite 数据库路径为空：" + url);
     auto parent = std::filesystem::path(db->sqlite_path_).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    for (std::size_t i = 0; i < pool_size; ++i) {
-      soci::session& s = db->pool_->at(i);
+    auto configure = [&](soci::session& s) {
       s.open(soci::sqlite3, "db=\"" + db->sqlite_path_ + "\" timeout=30");
       s << "PRAGMA journal_mode=WAL";
       s << "PRAGMA synchronous=FULL";
@@ -33,7 +34,10 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
       // supervision tick and the stats touch index pages all over tables of millions of rows.
       s << "PRAGMA cache_size=-32768";
       s << "PRAGMA mmap_size=268435456";
-    }
+    };
+    for (std::size_t i = 0; i < pool_size; ++i) configure(db->pool_->at(i));
+    db->writer_ = std::make_unique<soci::session>();
+    configure(*db->writer_);
   } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     db->dialect_ = Dialect::kPostgres;
     for (std::size_t i = 0; i < pool_size; ++i) {
@@ -47,34 +51,142 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
   return db;
 }
 
-Tx::Tx(Database& db)
-    : db_(db),
-      write_lock_(db.is_sqlite() ? std::unique_lock<std::recursive_mutex>(db.write_mutex())
-                                 : std::unique_lock<std::recursive_mutex>()),
-      session_(db.pool()) {
-  if (db.is_sqlite()) {
-    session_ << "BEGIN IMMEDIATE";
-  } else {
-    session_ << "BEGIN";
+struct Database::Group {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  int members = 0;  // transactions that joined
+  int kept = 0;     // of which committed their savepoint
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::string error;  // why the group did not commit
+};
+
+namespace {
+
+bool InTransaction(soci::session& s) {
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
+  return sqlite_api::sqlite3_get_autocommit(backend->conn_) == 0;
+}
+
+}  // namespace
+
+std::shared_ptr<Database::Group> Database::EndTurn(std::unique_lock<std::recursive_mutex>& lock) {
+  std::shared_ptr<Group> g = group_;
+  if (!g) {
+    lock.unlock();
+    return nullptr;
+  }
+  const auto age = std::chrono::steady_clock::now() - g->started;
+  const bool last = waiting_.load() == 0 || g->members >= kGroupMax || age >= std::chrono::milliseconds(kGroupMaxMs);
+  if (!last) {
+    lock.unlock();  // the next transaction in the queue joins the group and commits it or passes it on
+    return g;
+  }
+  std::string error;
+  try {
+    if (!InTransaction(*writer_)) {
+      // SQLite ended the outer transaction itself (I/O error, disk full): what the group kept is gone.
+      if (g->kept > 0) error = "数据库事务被中止（磁盘或 I/O 错误），本次提交未能保存";
+    } else if (g->kept == 0) {
+      *writer_ << "ROLLBACK";
+    } else {
+      *writer_ << "COMMIT";
+      commits_.fetch_add(1);
+    }
+  } catch (const std::exception& e) {
+    error = std::string("数据库提交失败：") + e.what();
+    try {
+      if (InTransaction(*writer_)) *writer_ << "ROLLBACK";
+    } catch (const std::exception&) {
+      // Nothing more can be done on this connection; the next BEGIN reports it.
+    }
+  }
+  group_.reset();
+  lock.unlock();
+  {
+    std::lock_guard done(g->mu);
+    g->done = true;
+    g->error = error;
+  }
+  g->cv.notify_all();
+  return g;
+}
+
+Tx::Tx(Database& db) : db_(db) {
+  if (!db.is_sqlite()) {
+    pooled_.emplace(db.pool());
+    session_ = &*pooled_;
+    *session_ << "BEGIN";
+    return;
+  }
+  db.waiting_.fetch_add(1);
+  write_lock_ = std::unique_lock<std::recursive_mutex>(db.write_mutex());
+  db.waiting_.fetch_sub(1);
+  session_ = db.writer_.get();
+  if (db.depth_ > 0) {  // inside another transaction of this thread: a savepoint of it
+    *session_ << "SAVEPOINT yw";
+    ++db.depth_;
+    nested_ = true;
+    return;
+  }
+  try {
+    if (!db.group_) {
+      *session_ << "BEGIN IMMEDIATE";
+      db.group_ = std::make_shared<Database::Group>();
+    }
+    group_ = db.group_;
+    group_->members += 1;
+    *session_ << "SAVEPOINT yw";
+    db.depth_ = 1;
+  } catch (...) {
+    group_.reset();
+    db.EndTurn(write_lock_);  // others may be waiting for the group
+    throw;
   }
 }
 
 Tx::~Tx() {
+  if (!db_.is_sqlite()) {
+    if (!done_) {
+      try {
+        *session_ << "ROLLBACK";
+      } catch (const std::exception&) {
+        // The connection may be broken; SOCI will reconnect or the pool entry fails loudly
+        // on next use. Nothing else to do in a destructor.
+      }
+    }
+    return;
+  }
+  if (!write_lock_.owns_lock()) return;  // committed
   if (!done_) {
     try {
-      session_ << "ROLLBACK";
+      *session_ << "ROLLBACK TO yw";
+      *session_ << "RELEASE yw";
     } catch (const std::exception&) {
-      // The connection may be broken; SOCI will reconnect or the pool entry fails loudly
-      // on next use. Nothing else to do in a destructor.
+      // The outer transaction is gone (SQLite aborts it on some errors); EndTurn sees that.
     }
   }
-  if (write_lock_.owns_lock()) write_lock_.unlock();
+  --db_.depth_;
+  if (nested_) return;  // the lock is released by the unique_lock
+  db_.EndTurn(write_lock_);  // nothing of this transaction is kept: no need to wait
 }
 
 void Tx::Commit() {
-  session_ << "COMMIT";
+  if (!db_.is_sqlite()) {
+    *session_ << "COMMIT";
+    done_ = true;
+    return;
+  }
+  *session_ << "RELEASE yw";
   done_ = true;
-  if (write_lock_.owns_lock()) write_lock_.unlock();
+  if (nested_) return;  // part of the enclosing transaction
+  --db_.depth_;
+  group_->kept += 1;
+  std::shared_ptr<Database::Group> g = db_.EndTurn(write_lock_);
+  if (!g) return;
+  std::unique_lock wait(g->mu);
+  g->cv.wait(wait, [&] { return g->done; });
+  if (!g->error.empty()) throw Error(ErrorCode::kInternal, g->error);
 }
 
 std::string PgConnectString(const std::string& url) {

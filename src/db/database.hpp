@@ -1,9 +1,11 @@
 #pragma once
 // One code path for SQLite (embedded default) and PostgreSQL (scale-out) through SOCI.
 // Stores receive a soci::session& from a Tx; services never see SQL text.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <soci/soci.h>
@@ -27,18 +29,45 @@ class Database {
   const std::string& sqlite_path() const { return sqlite_path_; }
   soci::connection_pool& pool() { return *pool_; }
   /// SQLite has one writer at a time: this process's writers queue here (in order, without
-  /// the busy handler's sleeps) before BEGIN IMMEDIATE. Other processes still meet the
-  /// busy timeout. Recursive: a nested transaction in one thread waits on SQLite, as before.
+  /// the busy handler's sleeps) and run on one writer connection. Recursive: a transaction
+  /// opened inside another in the same thread becomes a savepoint of it.
   std::recursive_mutex& write_mutex() { return write_mu_; }
 
+  /// SQLite group commit (ADR 0008): transactions that queue behind one another share one
+  /// durable COMMIT (one fsync) instead of paying one each. Each transaction runs alone, in
+  /// order, under write_mutex(), as a SAVEPOINT of an outer transaction on the writer
+  /// connection; the last one of a queue (nobody waiting behind it, or the group has reached
+  /// kGroupMax transactions or kGroupMaxMs) commits the group. Tx::Commit returns only when the
+  /// group is durable, so nothing is acknowledged before it is on disk; a failed COMMIT fails
+  /// every member. A transaction that rolls back undoes only its own savepoint.
+  struct Group;
+  /// Threads queued for the write mutex (tests line transactions up with it).
+  int queued_writers() const { return waiting_.load(); }
+  /// SQLite: COMMITs issued for groups so far (each one fsync).
+  std::uint64_t group_commits() const { return commits_.load(); }
+  static constexpr int kGroupMax = 64;
+  static constexpr int kGroupMaxMs = 10;
+
  private:
+  friend class Tx;
   Database() = default;
+  /// With write_mutex() held and no transaction of this thread running: commits the open group
+  /// when this is the end of a queue (or rolls it back when nothing in it was kept); then
+  /// releases `lock`. Returns the group a committed member must wait for (null once durable).
+  std::shared_ptr<Group> EndTurn(std::unique_lock<std::recursive_mutex>& lock);
+
   Dialect dialect_ = Dialect::kSqlite;
   std::string url_;
   std::string sqlite_path_;
   std::size_t size_ = 0;
   std::unique_ptr<soci::connection_pool> pool_;
   std::recursive_mutex write_mu_;
+  // SQLite only, all guarded by write_mu_ except waiting_.
+  std::unique_ptr<soci::session> writer_;
+  std::shared_ptr<Group> group_;  // the open outer transaction, if any
+  int depth_ = 0;                 // nesting of the thread holding write_mu_
+  std::atomic<int> waiting_{0};   // threads queued for write_mu_
+  std::atomic<std::uint64_t> commits_{0};
 };
 
 /// A transaction on a pooled session. SQLite uses BEGIN IMMEDIATE so that writers queue on
@@ -51,15 +80,19 @@ class Tx {
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
 
-  soci::session& sql() { return session_; }
+  soci::session& sql() { return *session_; }
   Database& db() { return db_; }
   Dialect dialect() const { return db_.dialect(); }
+  /// Durable when it returns (SQLite: once the group this transaction joined is committed).
   void Commit();
 
  private:
   Database& db_;
-  std::unique_lock<std::recursive_mutex> write_lock_;  // SQLite: released after COMMIT/ROLLBACK
-  soci::session session_;
+  std::unique_lock<std::recursive_mutex> write_lock_;  // SQLite: held while this transaction runs
+  std::optional<soci::session> pooled_;                // PostgreSQL: a pooled session
+  soci::session* session_ = nullptr;
+  std::shared_ptr<Database::Group> group_;  // SQLite: the group joined
+  bool nested_ = false;
   bool done_ = false;
 };
 

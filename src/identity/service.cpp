@@ -615,7 +615,7 @@ std::optional<SessionInfo> IdentityService::ResolveSession(const std::string& to
   if (!row || row->zone != zone) return std::nullopt;
   const std::int64_t idle_limit = static_cast<std::int64_t>(config_.session_idle_minutes) * kMinute;
   if (row->expires_at < now || row->last_seen_at + idle_limit < now) {
-    store::DeleteSession(c.sql(), hash);
+    db::WithTx(db_, [&](db::Tx& tx) { store::DeleteSession(tx.sql(), hash); });
     return std::nullopt;
   }
   SessionInfo info;
@@ -631,7 +631,8 @@ std::optional<SessionInfo> IdentityService::ResolveSession(const std::string& to
   }
   // Writing last_seen on every request would make every page a write; a minute's
   // granularity is enough for an idle timeout counted in minutes.
-  if (now - row->last_seen_at > kMinute) store::TouchSession(c.sql(), hash, now);
+  // Through a transaction like every write: SQLite writers queue (and group-commit) there.
+  if (now - row->last_seen_at > kMinute) db::WithTx(db_, [&](db::Tx& tx) { store::TouchSession(tx.sql(), hash, now); });
   return info;
 }
 
