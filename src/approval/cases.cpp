@@ -265,7 +265,7 @@ void CaseService::AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, co
       soci::use(opinion), soci::use(pub);
 }
 
-std::vector<CaseMaterial> CaseService::StoreUploads(db::Tx& tx, const Item& item, const std::vector<Upload>& uploads,
+std::vector<CaseMaterial> CaseService::StageUploads(const Item& item, const std::vector<Upload>& uploads,
                                                     bool require_all, int round) {
   std::map<std::string, std::string> fields;
   std::vector<CaseMaterial> out;
@@ -278,7 +278,7 @@ std::vector<CaseMaterial> CaseService::StoreUploads(db::Tx& tx, const Item& item
     }
     if (u.bytes.empty()) continue;  // an empty file input
     try {
-      files::StoredFile f = files_.Put(tx, u.bytes, AllowedTypes());
+      files::StoredFile f = files_.Stage(u.bytes, AllowedTypes());
       const Material& m = item.materials[static_cast<std::size_t>(u.material_no - 1)];
       out.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, u.filename.substr(0, 200), round});
       given.insert(u.material_no);
@@ -298,6 +298,10 @@ std::vector<CaseMaterial> CaseService::StoreUploads(db::Tx& tx, const Item& item
   }
   if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请材料不符合要求，请修正后再提交", fields);
   return out;
+}
+
+void CaseService::RecordUploads(db::Tx& tx, const std::vector<CaseMaterial>& materials) {
+  for (const auto& m : materials) files_.Record(tx, {m.file_sm3, m.size, m.mime});
 }
 
 // ---------------------------------------------------------------- external
@@ -323,6 +327,9 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
   if (in.description.size() > 6000) fields["description"] = "申请说明不超过 2000 字";
   if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请信息有误，请修正后再提交", fields);
 
+  // Files checked and written, and the packet's copy of them made, before the write transaction.
+  const std::vector<CaseMaterial> materials = StageUploads(item, in.uploads, true, 0);
+  const nlohmann::json materials_payload = MaterialsPayload(materials, files_);
   Submitted out;
   db::WithTx(db_, [&](db::Tx& tx) {
     // A concurrent retry with the same key: the unique index decides; look again inside.
@@ -338,7 +345,7 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
     }
     auto account = identity::store::FindPublic(tx.sql(), ctx.principal.id);
     if (!account) throw Error(ErrorCode::kUnauthenticated, "账户不存在，请重新登录");
-    std::vector<CaseMaterial> materials = StoreUploads(tx, item, in.uploads, true, 0);
+    RecordUploads(tx, materials);
     const std::int64_t now = clock_.NowMs();
     Case c;
     for (int attempt = 0; attempt < 8; ++attempt) {
@@ -376,7 +383,7 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
                     {"applicant_name", c.applicant_name}, {"applicant_id_number", c.applicant_id_number},
                     {"contact_name", c.contact_name}, {"contact_mobile", c.contact_mobile},
                     {"description", c.description}, {"submitted_at", c.submitted_at}, {"idempotency_key", idem},
-                    {"materials", MaterialsPayload(materials, files_)}});
+                    {"materials", materials_payload}});
   });
   return out;
 }
@@ -391,8 +398,10 @@ void CaseService::SubmitCorrections(const identity::Context& ctx, const std::str
     if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在");
     return *v;
   }();
+  const std::vector<CaseMaterial> materials = StageUploads(item, uploads, false, 1);
+  const nlohmann::json materials_payload = MaterialsPayload(materials, files_);
   db::WithTx(db_, [&](db::Tx& tx) {
-    std::vector<CaseMaterial> materials = StoreUploads(tx, item, uploads, false, 1);
+    RecordUploads(tx, materials);
     const std::int64_t now = clock_.NowMs();
     InsertMaterials(tx.sql(), c.id, materials, now);
     long long id = c.id, n = now;
@@ -401,7 +410,7 @@ void CaseService::SubmitCorrections(const identity::Context& ctx, const std::str
     AddEvent(tx, c.id, now, "correct", CaseState::kSubmitted, c.applicant_name, "", "提交补正材料", true);
     audit_.Append(tx, ctx.ToActor(), {"case.correct", "case", c.case_no, "success", ""});
     exchange_.Send(tx, core::Zone::kInternal, "application.corrected",
-                   {{"case_no", c.case_no}, {"materials", MaterialsPayload(materials, files_)}});
+                   {{"case_no", c.case_no}, {"materials", materials_payload}});
   });
 }
 

@@ -128,6 +128,8 @@ PreparedDocument DocumentService::Prepare(const Case& c, const Item& item, const
     p.public_pem = pub;
   }
   p.pdf = RenderDocumentPdf(Compose(c, item, kind, opinion, at, p.public_pem, public_url_).second);
+  static const std::set<std::string> kPdf = {"application/pdf"};
+  p.file = files_.Stage(p.pdf, kPdf);
   return p;
 }
 
@@ -137,9 +139,13 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   auto [private_pem, public_pem] = SealKey(tx, item.dept_unit_id);
   auto [d, data] = Compose(c, item, kind, opinion, now, public_pem, public_url_);
   const bool ready = prepared && prepared->kind == kind && !prepared->pdf.empty() && prepared->public_pem == public_pem;
-  const std::string pdf = ready ? prepared->pdf : RenderDocumentPdf(data);
   static const std::set<std::string> kPdf = {"application/pdf"};
-  d.pdf_sm3 = files_.Put(tx, pdf, kPdf).sm3;
+  if (ready) {
+    files_.Record(tx, prepared->file);
+    d.pdf_sm3 = prepared->file.sm3;
+  } else {
+    d.pdf_sm3 = files_.Put(tx, RenderDocumentPdf(data), kPdf).sm3;
+  }
   d.public_pem = public_pem;
   d.signature_hex = core::HexEncode(core::Sm2Sign(private_pem, SignedText(d.pdf_sm3, d.payload)));
   d.issued_at = now;

@@ -47,6 +47,7 @@ struct PreparedDocument {
   std::int64_t at = 0;      // the issuing instant (its date is printed)
   std::string public_pem;   // the seal the PDF shows; "" when the department has none yet
   std::string pdf;          // "" when it could not be rendered beforehand
+  files::StoredFile file;   // the PDF, already written to the file store (its row is added by Issue)
 };
 
 class DocumentService {

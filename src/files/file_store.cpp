@@ -77,6 +77,12 @@ std::string FileStore::PathFor(const std::string& sm3) const {
 bool FileStore::Exists(const std::string& sm3) const { return fs::exists(PathFor(sm3)); }
 
 StoredFile FileStore::Put(db::Tx& tx, std::string_view data, const std::set<std::string>& allowed_types) {
+  StoredFile f = Stage(data, allowed_types);
+  Record(tx, f);
+  return f;
+}
+
+StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& allowed_types) {
   if (data.empty()) throw Error(ErrorCode::kInvalidInput, "文件为空，请重新选择文件");
   if (static_cast<std::int64_t>(data.size()) > max_bytes_) {
     throw Error(ErrorCode::kPayloadTooLarge,
@@ -93,6 +99,10 @@ StoredFile FileStore::Put(db::Tx& tx, std::string_view data, const std::set<std:
   f.size = static_cast<std::int64_t>(data.size());
   const std::string path = PathFor(f.sm3);
   if (!fs::exists(path)) WriteDurably(path, data);
+  return f;
+}
+
+void FileStore::Record(db::Tx& tx, const StoredFile& f) {
   int known = 0;
   tx.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(f.sm3), soci::into(known);
   if (!known) {
@@ -100,7 +110,6 @@ StoredFile FileStore::Put(db::Tx& tx, std::string_view data, const std::set<std:
     tx.sql() << "INSERT INTO files (sm3, size, mime, created_at) VALUES (:h, :s, :m, :c)", soci::use(f.sm3),
         soci::use(size), soci::use(f.mime), soci::use(now);
   }
-  return f;
 }
 
 std::string FileStore::Read(const std::string& sm3) const {

@@ -31,6 +31,12 @@ class FileStore {
   /// Stores the bytes (durably, before the caller's transaction commits) and records them in
   /// the caller's transaction. Throws kPayloadTooLarge / kUnsupportedType / kInvalidInput.
   StoredFile Put(db::Tx& tx, std::string_view data, const std::set<std::string>& allowed_types);
+  /// Put in two halves, so that the checks and the durable file write (two fsyncs) happen
+  /// before the caller's write transaction and only the row is written inside it: Stage
+  /// checks and writes the file (content-addressed: a staged file that no transaction records
+  /// is harmless and is reused by the next Put of the same bytes); Record adds its row.
+  StoredFile Stage(std::string_view data, const std::set<std::string>& allowed_types);
+  void Record(db::Tx& tx, const StoredFile& f);
   /// The bytes of a stored file; verifies the hash on read (kInternal if the disk lies).
   std::string Read(const std::string& sm3) const;
   bool Exists(const std::string& sm3) const;
