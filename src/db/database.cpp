@@ -175,18 +175,29 @@ void Tx::Commit() {
   if (!db_.is_sqlite()) {
     *session_ << "COMMIT";
     done_ = true;
+    RunAfterCommit();
     return;
   }
   *session_ << "RELEASE yw";
   done_ = true;
-  if (nested_) return;  // part of the enclosing transaction
+  if (nested_) {  // part of the enclosing transaction
+    RunAfterCommit();
+    return;
+  }
   --db_.depth_;
   group_->kept += 1;
   std::shared_ptr<Database::Group> g = db_.EndTurn(write_lock_);
-  if (!g) return;
-  std::unique_lock wait(g->mu);
-  g->cv.wait(wait, [&] { return g->done; });
-  if (!g->error.empty()) throw Error(ErrorCode::kInternal, g->error);
+  if (g) {
+    std::unique_lock wait(g->mu);
+    g->cv.wait(wait, [&] { return g->done; });
+    if (!g->error.empty()) throw Error(ErrorCode::kInternal, g->error);
+  }
+  RunAfterCommit();
+}
+
+void Tx::RunAfterCommit() {
+  for (auto& fn : after_commit_) fn();
+  after_commit_.clear();
 }
 
 std::string PgConnectString(const std::string& url) {

@@ -3,10 +3,12 @@
 // Stores receive a soci::session& from a Tx; services never see SQL text.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -85,6 +87,10 @@ class Tx {
   Dialect dialect() const { return db_.dialect(); }
   /// Durable when it returns (SQLite: once the group this transaction joined is committed).
   void Commit();
+  /// Runs fn once Commit() has succeeded (not if the transaction rolls back): for telling
+  /// another thread about data it can now read. A transaction nested in another runs it when
+  /// its savepoint is released. fn must not throw.
+  void AfterCommit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
 
  private:
   Database& db_;
@@ -94,6 +100,8 @@ class Tx {
   std::shared_ptr<Database::Group> group_;  // SQLite: the group joined
   bool nested_ = false;
   bool done_ = false;
+  std::vector<std::function<void()>> after_commit_;
+  void RunAfterCommit();
 };
 
 /// A read-only use of a pooled session (no explicit transaction).

@@ -126,11 +126,14 @@ void Exchange::Send(db::Tx& tx, core::Zone to, const std::string& kind, const nl
   long long created = p.created_at;
   tx.sql() << "INSERT INTO exchange_outbox (to_zone, seq, kind, body, created_at) VALUES (:z, :s, :k, :b, :c)",
       soci::use(p.to), soci::use(seq), soci::use(kind), soci::use(body), soci::use(created);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    wake_ = true;
-  }
-  cv_.notify_one();
+  // The pump is told once the packet is committed (it reads the outbox on its own connection).
+  tx.AfterCommit([this] {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      wake_ = true;
+    }
+    cv_.notify_one();
+  });
 }
 
 std::int64_t Exchange::NextExpected(const std::string& from) {
@@ -342,11 +345,9 @@ void Exchange::Start(int interval_ms) {
         spdlog::error("exchange pump: {}", e.what());
       }
       std::unique_lock<std::mutex> lock(mu_);
-      bool woken = cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return wake_ || stop_.load(); });
+      // Send() wakes the pump after the sender's transaction has committed.
+      cv_.wait_for(lock, std::chrono::milliseconds(interval_ms), [this] { return wake_ || stop_.load(); });
       wake_ = false;
-      lock.unlock();
-      // Send() wakes us from inside the sender's transaction: give it a moment to commit.
-      if (woken && !stop_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
 }

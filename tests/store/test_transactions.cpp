@@ -122,6 +122,29 @@ TEST_P(Transactions, ATransactionInsideAnotherIsASavepointOfIt) {
   EXPECT_FALSE(Visible("y"));
 }
 
+TEST_P(Transactions, AfterCommitRunsOnceTheDataIsVisibleAndNotOnRollback) {
+  bool seen_by_other_connection = false;
+  int runs = 0;
+  db::WithTx(*db, [&](db::Tx& tx) {
+    Insert(tx, "h");
+    tx.AfterCommit([&] {
+      ++runs;
+      seen_by_other_connection = Visible("h");
+    });
+  });
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(seen_by_other_connection);
+  try {
+    db::WithTx(*db, [&](db::Tx& tx) {
+      Insert(tx, "r");
+      tx.AfterCommit([&] { ++runs; });
+      throw std::runtime_error("rolled back");
+    });
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(runs, 1) << "not run for a transaction that rolled back";
+}
+
 YIWANG_BACKENDS(Transactions);
 
 }  // namespace
