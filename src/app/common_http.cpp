@@ -21,7 +21,16 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
   });
   if (zone == "internal") {
     r.Add("GET", "/metrics", http::Access::kAnyone, [&app](http::Request&) {
-      http::Response res = http::Response::Text(app.metrics->Render());
+      std::string text = app.metrics->Render();
+      if (app.db->is_sqlite()) {  // group commit (ADR 0008): transactions per durable COMMIT
+        text += "# HELP yiwang_db_commits_total Durable SQLite COMMITs (one fsync each; a group of queued transactions).\n"
+                "# TYPE yiwang_db_commits_total counter\n"
+                "yiwang_db_commits_total " + std::to_string(app.db->group_commits()) + "\n"
+                "# HELP yiwang_db_transactions_total Write transactions made durable by those COMMITs.\n"
+                "# TYPE yiwang_db_transactions_total counter\n"
+                "yiwang_db_transactions_total " + std::to_string(app.db->grouped_transactions()) + "\n";
+      }
+      http::Response res = http::Response::Text(text);
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return res;
     });

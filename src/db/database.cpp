@@ -92,6 +92,7 @@ std::shared_ptr<Database::Group> Database::EndTurn(std::unique_lock<std::recursi
     } else {
       *writer_ << "COMMIT";
       commits_.fetch_add(1);
+      grouped_.fetch_add(static_cast<std::uint64_t>(g->kept));
     }
   } catch (const std::exception& e) {
     error = std::string("数据库提交失败：") + e.what();

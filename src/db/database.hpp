@@ -45,8 +45,10 @@ class Database {
   struct Group;
   /// Threads queued for the write mutex (tests line transactions up with it).
   int queued_writers() const { return waiting_.load(); }
-  /// SQLite: COMMITs issued for groups so far (each one fsync).
+  /// SQLite: COMMITs issued for groups so far (each one fsync), and the transactions they made
+  /// durable (/metrics shows both: their ratio is the mean group size).
   std::uint64_t group_commits() const { return commits_.load(); }
+  std::uint64_t grouped_transactions() const { return grouped_.load(); }
   static constexpr int kGroupMax = 64;
   static constexpr int kGroupMaxMs = 10;
 
@@ -70,6 +72,7 @@ class Database {
   int depth_ = 0;                 // nesting of the thread holding write_mu_
   std::atomic<int> waiting_{0};   // threads queued for write_mu_
   std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> grouped_{0};
 };
 
 /// A transaction on a pooled session. SQLite uses BEGIN IMMEDIATE so that writers queue on

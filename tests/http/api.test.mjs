@@ -108,6 +108,15 @@ for (const backend of backends()) {
       assert.match(text, /# TYPE yiwang_http_request_duration_seconds histogram/);
       assert.match(text, /yiwang_http_request_duration_seconds_bucket\{zone="external",le="\+Inf"\} \d+/);
       assert.match(text, /yiwang_http_request_duration_seconds_count\{zone="external"\} \d+/);
+      if (backend === 'sqlite') {
+        // Every login so far was a write transaction; groups never hold fewer than one.
+        const commits = Number(text.match(/^yiwang_db_commits_total (\d+)$/m)?.[1]);
+        const txs = Number(text.match(/^yiwang_db_transactions_total (\d+)$/m)?.[1]);
+        assert.ok(commits >= 1, `group commits counted: ${commits}`);
+        assert.ok(txs >= commits, `transactions (${txs}) >= commits (${commits})`);
+      } else {
+        assert.doesNotMatch(text, /yiwang_db_commits_total/, 'PostgreSQL commits are its own');
+      }
 
       const ext = await fetch(node.external + '/metrics');
       assert.equal(ext.status, 404, 'metrics must not be reachable from the internet-facing zone');
