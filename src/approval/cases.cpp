@@ -331,60 +331,74 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
   const std::vector<CaseMaterial> materials = StageUploads(item, in.uploads, true, 0);
   const nlohmann::json materials_payload = MaterialsPayload(materials, files_);
   Submitted out;
-  db::WithTx(db_, [&](db::Tx& tx) {
-    // A concurrent retry with the same key: the unique index decides; look again inside.
+  try {
+    db::WithTx(db_, [&](db::Tx& tx) {
+      // A concurrent retry with the same key: the unique index decides; look again inside.
+      long long applicant = ctx.principal.id;
+      int seen = 0;
+      tx.sql() << "SELECT COUNT(*) FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+          soci::use(idem), soci::into(seen);
+      if (seen) {
+        tx.sql() << "SELECT case_no FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+            soci::use(idem), soci::into(out.case_no);
+        out.repeated = true;
+        return;
+      }
+      auto account = identity::store::FindPublic(tx.sql(), ctx.principal.id);
+      if (!account) throw Error(ErrorCode::kUnauthenticated, "账户不存在，请重新登录");
+      RecordUploads(tx, materials);
+      const std::int64_t now = clock_.NowMs();
+      Case c;
+      for (int attempt = 0; attempt < 8; ++attempt) {
+        c.case_no = "DH" + core::FormatLocalDate(now).substr(0, 4) + core::FormatLocalDate(now).substr(5, 2) +
+                    core::FormatLocalDate(now).substr(8, 2) + RandomDigits(6);
+        int taken = 0;
+        tx.sql() << "SELECT COUNT(*) FROM cases WHERE case_no = :n", soci::use(c.case_no), soci::into(taken);
+        if (!taken) break;
+      }
+      out.case_no = c.case_no;
+      out.query_code = RandomDigits(6);
+      c.item_code = item.code;
+      c.item_version = item.version;
+      c.item_name = item.name;
+      c.dept_code = item.dept_code;
+      c.dept_unit_id = item.dept_unit_id;
+      c.applicant_id = account->account.id;
+      c.applicant_kind = account->account.kind;
+      c.applicant_name = account->account.name;
+      c.applicant_id_number = account->account.id_number;
+      c.contact_name = contact;
+      c.contact_mobile = mobile;
+      c.description = in.description;
+      c.state = CaseState::kSubmitted;
+      c.submitted_at = now;
+      const std::string code_hash = core::Sm3Hex(c.case_no + ":" + out.query_code);
+      c.id = InsertCase(tx.sql(), c, code_hash, idem, now);
+      InsertMaterials(tx.sql(), c.id, materials, now);
+      AddEvent(tx, c.id, now, "submit", CaseState::kSubmitted, c.applicant_name, "", "网上提交申请", true);
+      audit_.Append(tx, ctx.ToActor(), {"case.submit", "case", c.case_no, "success", item.code + " " + item.name});
+      exchange_.Send(tx, core::Zone::kInternal, "application.submitted",
+                     {{"case_no", c.case_no}, {"query_code_hash", code_hash}, {"item_code", c.item_code},
+                      {"item_version", c.item_version}, {"item_name", c.item_name}, {"dept_code", c.dept_code},
+                      {"applicant_id", c.applicant_id}, {"applicant_kind", c.applicant_kind},
+                      {"applicant_name", c.applicant_name}, {"applicant_id_number", c.applicant_id_number},
+                      {"contact_name", c.contact_name}, {"contact_mobile", c.contact_mobile},
+                      {"description", c.description}, {"submitted_at", c.submitted_at}, {"idempotency_key", idem},
+                      {"materials", materials_payload}});
+    });
+  } catch (const soci::soci_error& e) {
+    // The same application sent twice at once (PostgreSQL: both looked, found nothing and inserted;
+    // the unique index refused the second): the first one's case is the answer.
+    if (!db::IsUniqueViolation(e)) throw;
+    db::Conn conn(db_);
     long long applicant = ctx.principal.id;
-    int seen = 0;
-    tx.sql() << "SELECT COUNT(*) FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
-        soci::use(idem), soci::into(seen);
-    if (seen) {
-      tx.sql() << "SELECT case_no FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
-          soci::use(idem), soci::into(out.case_no);
-      out.repeated = true;
-      return;
-    }
-    auto account = identity::store::FindPublic(tx.sql(), ctx.principal.id);
-    if (!account) throw Error(ErrorCode::kUnauthenticated, "账户不存在，请重新登录");
-    RecordUploads(tx, materials);
-    const std::int64_t now = clock_.NowMs();
-    Case c;
-    for (int attempt = 0; attempt < 8; ++attempt) {
-      c.case_no = "DH" + core::FormatLocalDate(now).substr(0, 4) + core::FormatLocalDate(now).substr(5, 2) +
-                  core::FormatLocalDate(now).substr(8, 2) + RandomDigits(6);
-      int taken = 0;
-      tx.sql() << "SELECT COUNT(*) FROM cases WHERE case_no = :n", soci::use(c.case_no), soci::into(taken);
-      if (!taken) break;
-    }
-    out.case_no = c.case_no;
-    out.query_code = RandomDigits(6);
-    c.item_code = item.code;
-    c.item_version = item.version;
-    c.item_name = item.name;
-    c.dept_code = item.dept_code;
-    c.dept_unit_id = item.dept_unit_id;
-    c.applicant_id = account->account.id;
-    c.applicant_kind = account->account.kind;
-    c.applicant_name = account->account.name;
-    c.applicant_id_number = account->account.id_number;
-    c.contact_name = contact;
-    c.contact_mobile = mobile;
-    c.description = in.description;
-    c.state = CaseState::kSubmitted;
-    c.submitted_at = now;
-    const std::string code_hash = core::Sm3Hex(c.case_no + ":" + out.query_code);
-    c.id = InsertCase(tx.sql(), c, code_hash, idem, now);
-    InsertMaterials(tx.sql(), c.id, materials, now);
-    AddEvent(tx, c.id, now, "submit", CaseState::kSubmitted, c.applicant_name, "", "网上提交申请", true);
-    audit_.Append(tx, ctx.ToActor(), {"case.submit", "case", c.case_no, "success", item.code + " " + item.name});
-    exchange_.Send(tx, core::Zone::kInternal, "application.submitted",
-                   {{"case_no", c.case_no}, {"query_code_hash", code_hash}, {"item_code", c.item_code},
-                    {"item_version", c.item_version}, {"item_name", c.item_name}, {"dept_code", c.dept_code},
-                    {"applicant_id", c.applicant_id}, {"applicant_kind", c.applicant_kind},
-                    {"applicant_name", c.applicant_name}, {"applicant_id_number", c.applicant_id_number},
-                    {"contact_name", c.contact_name}, {"contact_mobile", c.contact_mobile},
-                    {"description", c.description}, {"submitted_at", c.submitted_at}, {"idempotency_key", idem},
-                    {"materials", materials_payload}});
-  });
+    std::string existing;
+    soci::indicator ind = soci::i_null;
+    conn.sql() << "SELECT case_no FROM cases WHERE applicant_id = :a AND idempotency_key = :k", soci::use(applicant),
+        soci::use(idem), soci::into(existing, ind);
+    if (!conn.sql().got_data() || ind != soci::i_ok) throw;
+    return {existing, "", true};
+  }
   return out;
 }
 

@@ -363,49 +363,61 @@ Submitted ComplaintService::Submit(const identity::Context& ctx, const Input& ra
   }
   const std::string idem = Trim(in.idempotency_key).substr(0, 100);
   Submitted out;
-  db::WithTx(db_, [&](db::Tx& tx) {
-    const Fields f = Validate(tx.sql(), in, false);
-    if (!idem.empty()) {
-      std::string existing;
-      soci::indicator ind = soci::i_null;
-      tx.sql() << "SELECT complaint_no FROM complaints WHERE complainant_mobile = :m AND idempotency_key = :k",
-          soci::use(f.mobile), soci::use(idem), soci::into(existing, ind);
-      if (tx.sql().got_data() && ind == soci::i_ok) {
-        out = {existing, "", true};
-        return;
+  try {
+    db::WithTx(db_, [&](db::Tx& tx) {
+      const Fields f = Validate(tx.sql(), in, false);
+      if (!idem.empty()) {
+        std::string existing;
+        soci::indicator ind = soci::i_null;
+        tx.sql() << "SELECT complaint_no FROM complaints WHERE complainant_mobile = :m AND idempotency_key = :k",
+            soci::use(f.mobile), soci::use(idem), soci::into(existing, ind);
+        if (tx.sql().got_data() && ind == soci::i_ok) {
+          out = {existing, "", true};
+          return;
+        }
       }
-    }
-    const std::int64_t now = clock_.NowMs();
-    const std::string day = core::FormatLocalDate(now);
-    Complaint c;
-    c.complaint_no = NewComplaintNo(tx, day, false);
-    out.complaint_no = c.complaint_no;
-    out.query_code = RandomDigits(6);
-    const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
-    c.about = f.about;
-    c.case_no = f.case_no;
-    c.dept_code = f.dept_code;
-    c.dept_name = f.dept_name;
-    c.dept_unit_id = f.dept_unit_id;
-    c.channel = "online";
-    c.complainant_id = account ? account->id : 0;
-    c.complainant_name = f.name;
-    c.complainant_mobile = f.mobile;
-    c.content = f.content;
-    c.state = State::kSubmitted;
-    c.submitted_at = now;
-    c.id = Insert(tx.sql(), c, code_hash, idem, now);
-    AddEvent(tx, c, now, "submit", f.name, "", "网上提交投诉", true);
-    audit_.Append(tx, ctx.ToActor(),
-                  {"complaint.submit", "complaint", c.complaint_no, "success",
-                   (c.about == "case" ? "办件 " + c.case_no : "部门 " + c.dept_code)});
-    exchange_.Send(tx, core::Zone::kInternal, "complaint.submitted",
-                   {{"complaint_no", c.complaint_no}, {"query_code_hash", code_hash}, {"about", c.about},
-                    {"case_no", c.case_no}, {"dept_code", c.dept_code}, {"dept_name", c.dept_name},
-                    {"complainant_id", c.complainant_id}, {"complainant_name", c.complainant_name},
-                    {"complainant_mobile", c.complainant_mobile}, {"content", c.content},
-                    {"submitted_at", c.submitted_at}, {"idempotency_key", idem}});
-  });
+      const std::int64_t now = clock_.NowMs();
+      const std::string day = core::FormatLocalDate(now);
+      Complaint c;
+      c.complaint_no = NewComplaintNo(tx, day, false);
+      out.complaint_no = c.complaint_no;
+      out.query_code = RandomDigits(6);
+      const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
+      c.about = f.about;
+      c.case_no = f.case_no;
+      c.dept_code = f.dept_code;
+      c.dept_name = f.dept_name;
+      c.dept_unit_id = f.dept_unit_id;
+      c.channel = "online";
+      c.complainant_id = account ? account->id : 0;
+      c.complainant_name = f.name;
+      c.complainant_mobile = f.mobile;
+      c.content = f.content;
+      c.state = State::kSubmitted;
+      c.submitted_at = now;
+      c.id = Insert(tx.sql(), c, code_hash, idem, now);
+      AddEvent(tx, c, now, "submit", f.name, "", "网上提交投诉", true);
+      audit_.Append(tx, ctx.ToActor(),
+                    {"complaint.submit", "complaint", c.complaint_no, "success",
+                     (c.about == "case" ? "办件 " + c.case_no : "部门 " + c.dept_code)});
+      exchange_.Send(tx, core::Zone::kInternal, "complaint.submitted",
+                     {{"complaint_no", c.complaint_no}, {"query_code_hash", code_hash}, {"about", c.about},
+                      {"case_no", c.case_no}, {"dept_code", c.dept_code}, {"dept_name", c.dept_name},
+                      {"complainant_id", c.complainant_id}, {"complainant_name", c.complainant_name},
+                      {"complainant_mobile", c.complainant_mobile}, {"content", c.content},
+                      {"submitted_at", c.submitted_at}, {"idempotency_key", idem}});
+    });
+  } catch (const soci::soci_error& e) {
+    // The same submission sent twice at once (PostgreSQL): the other one's complaint is the answer.
+    if (idem.empty() || !db::IsUniqueViolation(e)) throw;
+    db::Conn conn(db_);
+    std::string existing, mobile = Trim(in.mobile);
+    soci::indicator ind = soci::i_null;
+    conn.sql() << "SELECT complaint_no FROM complaints WHERE complainant_mobile = :m AND idempotency_key = :k",
+        soci::use(mobile), soci::use(idem), soci::into(existing, ind);
+    if (!conn.sql().got_data() || ind != soci::i_ok) throw;
+    return {existing, "", true};
+  }
   return out;
 }
 

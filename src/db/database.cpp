@@ -265,6 +265,13 @@ std::string PgConnectString(const std::string& url) {
   return cs;
 }
 
+bool IsUniqueViolation(const std::exception& e) {
+  std::string what = e.what();
+  return what.find("UNIQUE constraint failed") != std::string::npos ||
+         what.find("duplicate key value violates unique constraint") != std::string::npos ||
+         what.find("23505") != std::string::npos;
+}
+
 bool IsBusyError(const std::exception& e) {
   std::string what = e.what();
   return what.find("database is locked") != std::string::npos || what.find("SQLITE_BUSY") != std::string::npos ||

@@ -125,6 +125,10 @@ template <typename Fn>
 auto WithTx(Database& db, Fn&& fn) -> decltype(fn(std::declval<Tx&>()));
 
 bool IsBusyError(const std::exception& e);
+/// A UNIQUE constraint refused a row (SQLite "UNIQUE constraint failed", PostgreSQL 23505): on
+/// PostgreSQL two transactions can both look for an idempotency key, find nothing, and insert;
+/// the second one meets the index and the caller then answers with the first one's record.
+bool IsUniqueViolation(const std::exception& e);
 
 /// libpq keyword/value form of a postgresql:// URL (SOCI 4.0 mangles URLs it is handed).
 std::string PgConnectString(const std::string& url);

@@ -93,6 +93,12 @@ for (const backend of backends()) {
       assert.match((await errorOf(missing)).fields.material_2, /请上传必需材料/);
       const noKey = await citizen.post('/api/v1/applications', { json: { item_code: ITEM }, headers: { 'x-csrf-token': csrf } });
       assert.equal(noKey.status, 400);
+      // Six copies at once (a double click, a retrying client): one case.
+      const burstKey = randomBytes(8).toString('hex');
+      const burst = await Promise.all(Array.from({ length: 6 }, () => applyJson(burstKey)));
+      assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201], 'one created, five repeats');
+      const numbers = new Set((await Promise.all(burst.map((r) => r.json()))).map((x) => x.case_no));
+      assert.equal(numbers.size, 1, `one case number: ${[...numbers]}`);
     });
 
     it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {

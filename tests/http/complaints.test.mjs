@@ -137,6 +137,13 @@ for (const backend of backends()) {
       assert.equal(b.repeated, true);
       assert.equal(b.query_code, undefined);
 
+      // The same submission sent six times at once (a retrying client): one complaint.
+      const burstKey = `burst-${Date.now()}`;
+      const burst = await Promise.all(Array.from({ length: 6 }, () => submit({ mobile: '13900007777' }, { 'idempotency-key': burstKey })));
+      assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201], 'one created, five repeats');
+      const numbers = new Set((await Promise.all(burst.map((r) => r.json()))).map((x) => x.complaint_no));
+      assert.equal(numbers.size, 1, `one complaint number: ${[...numbers]}`);
+
       const st = await track(a.complaint_no, a.query_code);
       assert.equal(st.status, 200);
       const j = await st.json();
