@@ -349,6 +349,26 @@ void ComplaintService::FeedBack(db::Tx& tx, const Complaint& c, const std::strin
 
 // ---------------------------------------------------------------- external
 
+Complaint ComplaintService::NewComplaint(db::Tx& tx, const Fields& f, bool registered, std::int64_t now, Submitted& out,
+                                         std::string& code_hash) {
+  Complaint c;
+  c.complaint_no = NewComplaintNo(tx, core::FormatLocalDate(now), registered);
+  out.complaint_no = c.complaint_no;
+  out.query_code = RandomDigits(6);
+  code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
+  c.about = f.about;
+  c.case_no = f.case_no;
+  c.dept_code = f.dept_code;
+  c.dept_name = f.dept_name;
+  c.dept_unit_id = f.dept_unit_id;
+  c.channel = registered ? f.channel : "online";
+  c.complainant_name = f.name;
+  c.complainant_mobile = f.mobile;
+  c.content = f.content;
+  c.submitted_at = now;
+  return c;
+}
+
 Submitted ComplaintService::Submit(const identity::Context& ctx, const Input& raw) {
   if (ctx.principal.kind == "staff") throw Error(ErrorCode::kForbidden, "工作人员请在内网登记来信来电投诉");
   Input in = raw;
@@ -377,24 +397,10 @@ Submitted ComplaintService::Submit(const identity::Context& ctx, const Input& ra
         }
       }
       const std::int64_t now = clock_.NowMs();
-      const std::string day = core::FormatLocalDate(now);
-      Complaint c;
-      c.complaint_no = NewComplaintNo(tx, day, false);
-      out.complaint_no = c.complaint_no;
-      out.query_code = RandomDigits(6);
-      const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
-      c.about = f.about;
-      c.case_no = f.case_no;
-      c.dept_code = f.dept_code;
-      c.dept_name = f.dept_name;
-      c.dept_unit_id = f.dept_unit_id;
-      c.channel = "online";
+      std::string code_hash;
+      Complaint c = NewComplaint(tx, f, false, now, out, code_hash);
       c.complainant_id = account ? account->id : 0;
-      c.complainant_name = f.name;
-      c.complainant_mobile = f.mobile;
-      c.content = f.content;
       c.state = State::kSubmitted;
-      c.submitted_at = now;
       c.id = Insert(tx.sql(), c, code_hash, idem, now);
       AddEvent(tx, c, now, "submit", f.name, "", "网上提交投诉", true);
       audit_.Append(tx, ctx.ToActor(),
@@ -584,23 +590,9 @@ Submitted ComplaintService::Register(const identity::Context& ctx, const Input& 
   db::WithTx(db_, [&](db::Tx& tx) {
     const Fields f = Validate(tx.sql(), in, true);
     const std::int64_t now = clock_.NowMs();
-    const std::string day = core::FormatLocalDate(now);
-    Complaint c;
-    c.complaint_no = NewComplaintNo(tx, day, true);
-    out.complaint_no = c.complaint_no;
-    out.query_code = RandomDigits(6);
-    const std::string code_hash = core::Sm3Hex(c.complaint_no + ":" + out.query_code);
-    c.about = f.about;
-    c.case_no = f.case_no;
-    c.dept_code = f.dept_code;
-    c.dept_name = f.dept_name;
-    c.dept_unit_id = f.dept_unit_id;
-    c.channel = f.channel;
-    c.complainant_name = f.name;
-    c.complainant_mobile = f.mobile;
-    c.content = f.content;
+    std::string code_hash;
+    Complaint c = NewComplaint(tx, f, true, now, out, code_hash);
     c.state = State::kReceived;
-    c.submitted_at = now;
     c.received_at = now;
     c.acceptance_due = DueAfter(cal, now, settings_.acceptance_days);
     c.registered_by = ctx.principal.name;

@@ -144,6 +144,10 @@ class ComplaintService {
  private:
   struct Fields;
   Fields Validate(soci::session& sql, const Input& in, bool staff);
+  /// A new complaint from checked input: a number of the day (registered inside or online), a
+  /// query code (both into `out`, its hash into `code_hash`) and the input's fields.
+  Complaint NewComplaint(db::Tx& tx, const Fields& f, bool registered, std::int64_t now, Submitted& out,
+                         std::string& code_hash);
   void RequireActor(soci::session& sql, const identity::Context& ctx);
   void AddEvent(db::Tx& tx, const Complaint& c, std::int64_t ts, const std::string& action, const std::string& actor,
                 const std::string& unit_name, const std::string& text, bool is_public);
