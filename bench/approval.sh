@@ -73,7 +73,7 @@ DATA=$TMP/empty  # the data dir of the node being run: $TMP/empty or $TMP/full
 DB=$DATA/yiwang.db
 YW_PID=""
 STRACE_PID=""
-. bench/lib.sh  # stop_pid (the script has cd-ed to the repository root)
+. bench/lib.sh  # stop_pid, pick_port, serve_yiwang (the script has cd-ed to the repository root)
 cleanup() {
   set +e
   stop_pid "$STRACE_PID"
@@ -89,46 +89,9 @@ echo "== compiling the baseline and the bulk loader (g++ -O2, libsqlite3)"
 g++ -O2 -std=c++20 bench/sqlite-inserts.cpp -lsqlite3 -o "$TMP/sqlite-inserts"
 g++ -O2 -std=c++20 bench/bulkload-cases.cpp -lsqlite3 -o "$TMP/bulkload-cases"
 
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-pick_port() {  # varname
-  local p _
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    if ! port_in_use "$p"; then printf -v "$1" '%s' "$p"; return 0; fi
-  done
-  die "no free port found"
-}
-
-start_yiwang() {  # 0 when our process is listening and healthy; 1 when it exited (e.g. port taken)
-  pick_port P1
-  pick_port P2
-  [ "$P1" != "$P2" ] || return 1
-  "$BIN" serve --data "$DATA" --external "$HOST:$P1" --internal "$HOST:$P2" ${THREADS:+--threads "$THREADS"} \
-    >>"$TMP/yiwang.log" 2>&1 &
-  YW_PID=$!
-  for _ in $(seq 300); do
-    kill -0 "$YW_PID" 2>/dev/null || { wait "$YW_PID" 2>/dev/null || true; YW_PID=""; return 1; }
-    # The "ready" line is printed after every listener is bound: /healthz then comes from us.
-    if grep -q "http://$HOST:$P1/" "$TMP/yiwang.log" &&
-       curl -fsS --max-time 2 "http://$HOST:$P1/healthz" 2>/dev/null | grep -q '"status":"ok"'; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  tail -20 "$TMP/yiwang.log" >&2
-  die "yiwang did not become healthy within 30 s"
-}
 serve() {
-  : >"$TMP/yiwang.log"
-  local attempt
-  for attempt in 1 2 3; do
-    if start_yiwang; then
-      echo "== yiwang serving http://$HOST:$P1 (external), http://$HOST:$P2 (internal), pid $YW_PID, threads ${THREADS:-default}"
-      return 0
-    fi
-    echo "bench-approval: yiwang exited on start (attempt $attempt): $(tail -1 "$TMP/yiwang.log")" >&2
-  done
-  die "yiwang would not start"
+  serve_yiwang "$DATA" "$TMP/yiwang.log"
+  echo "== yiwang serving http://$HOST:$P1 (external), http://$HOST:$P2 (internal), pid $YW_PID, threads ${THREADS:-default}"
 }
 
 baseline() {  # label: one measurement into BASE_LAST

@@ -57,7 +57,7 @@ WARMUP_LIMIT=$(( $(seconds_of "$WARMUP") + 30 ))
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/yiwang-bench.XXXXXX")
 YW_PID=""
 NGX_PID=""
-. bench/lib.sh  # stop_pid (the script has cd-ed to the repository root)
+. bench/lib.sh  # stop_pid, pick_port, serve_yiwang (the script has cd-ed to the repository root)
 cleanup() {
   set +e
   stop_pid "$NGX_PID"
@@ -67,22 +67,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# ---------------------------------------------------------------- ports
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-TAKEN=" "
-pick_port() {  # varname: a port nobody listens on, not handed out before in this run
-  local p _
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    if [[ "$TAKEN" != *" $p "* ]] && ! port_in_use "$p"; then
-      TAKEN+="$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
 
 # ---------------------------------------------------------------- yiwang
 echo "== demo district (SQLite) in $TMP/data"
@@ -95,31 +79,7 @@ else
   YW_THREADS=${YW_THREADS:-default}
 fi
 
-start_yiwang() {  # 0 when our process is listening and healthy; 1 when it exited (e.g. port taken)
-  pick_port P1
-  pick_port P2
-  "$BIN" serve --data "$TMP/data" --external "$HOST:$P1" --internal "$HOST:$P2" ${THREADS:+--threads "$THREADS"} \
-    >"$TMP/yiwang.log" 2>&1 &
-  YW_PID=$!
-  for _ in $(seq 100); do
-    kill -0 "$YW_PID" 2>/dev/null || { wait "$YW_PID" 2>/dev/null || true; YW_PID=""; return 1; }
-    # The "ready" line is printed after every listener is bound, so a healthy /healthz then
-    # comes from this process and not from something else on the same port.
-    if grep -q "http://$HOST:$P1/" "$TMP/yiwang.log" &&
-       curl -fsS --max-time 2 "http://$HOST:$P1/healthz" 2>/dev/null | grep -q '"status":"ok"'; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  cat "$TMP/yiwang.log" >&2
-  die "yiwang did not become healthy within 10 s"
-}
-started=0
-for attempt in 1 2 3; do
-  if start_yiwang; then started=1; break; fi
-  echo "bench: yiwang exited on start (attempt $attempt): $(tail -1 "$TMP/yiwang.log")" >&2
-done
-[ "$started" = 1 ] || die "yiwang would not start"
+serve_yiwang "$TMP/data" "$TMP/yiwang.log"
 echo "== yiwang $("$BIN" --version 2>/dev/null | head -1) on http://$HOST:$P1 (threads: $YW_THREADS, pid $YW_PID)"
 
 # ---------------------------------------------------------------- the pages, byte for byte
