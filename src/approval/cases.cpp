@@ -182,10 +182,19 @@ void MirrorClock(soci::session& sql, std::int64_t case_id, const nlohmann::json&
   }
 }
 
-nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const files::FileStore& files) {
+/// The materials as the packet to the other zone carries them, from the uploaded bytes just
+/// staged (not read back from the file store): StageUploads made one material per non-empty
+/// upload, in order.
+nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const std::vector<Upload>& uploads) {
+  std::vector<const std::string*> bytes;
+  for (const Upload& u : uploads) {
+    if (!u.bytes.empty()) bytes.push_back(&u.bytes);
+  }
+  if (bytes.size() != ms.size()) throw Error(ErrorCode::kInternal, "材料与上传文件不对应");
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& m : ms) {
-    const std::string b64 = core::Base64Encode(files.Read(m.file_sm3));
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    const CaseMaterial& m = ms[i];
+    const std::string b64 = core::Base64Encode(*bytes[i]);
     out.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename}, {"round", m.round},
                    {"sm3", m.file_sm3}, {"content", b64}});
   }
@@ -329,7 +338,7 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
 
   // Files checked and written, and the packet's copy of them made, before the write transaction.
   const std::vector<CaseMaterial> materials = StageUploads(item, in.uploads, true, 0);
-  const nlohmann::json materials_payload = MaterialsPayload(materials, files_);
+  const nlohmann::json materials_payload = MaterialsPayload(materials, in.uploads);
   Submitted out;
   try {
     db::WithTx(db_, [&](db::Tx& tx) {
@@ -413,7 +422,7 @@ void CaseService::SubmitCorrections(const identity::Context& ctx, const std::str
     return *v;
   }();
   const std::vector<CaseMaterial> materials = StageUploads(item, uploads, false, 1);
-  const nlohmann::json materials_payload = MaterialsPayload(materials, files_);
+  const nlohmann::json materials_payload = MaterialsPayload(materials, uploads);
   db::WithTx(db_, [&](db::Tx& tx) {
     RecordUploads(tx, materials);
     const std::int64_t now = clock_.NowMs();

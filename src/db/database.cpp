@@ -266,10 +266,9 @@ std::string PgConnectString(const std::string& url) {
 }
 
 bool IsUniqueViolation(const std::exception& e) {
-  std::string what = e.what();
-  return what.find("UNIQUE constraint failed") != std::string::npos ||
-         what.find("duplicate key value violates unique constraint") != std::string::npos ||
-         what.find("23505") != std::string::npos;
+  // PostgreSQL by SQLSTATE (its message text follows the server's language); SQLite by its text.
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) return pg->sqlstate() == "23505";
+  return std::string(e.what()).find("UNIQUE constraint failed") != std::string::npos;
 }
 
 bool IsBusyError(const std::exception& e) {
