@@ -20,7 +20,7 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->exchange = std::make_unique<exchange::Exchange>(*app->db, *app->clock, *app->audit, c.zone, c.spool_dir);
   app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);
   app->identity->RegisterPacketHandlers();
-  app->files = std::make_unique<files::FileStore>(*app->clock, c.data_dir + "/files", c.upload_max_bytes);
+  app->files = std::make_unique<files::FileStore>(*app->db, *app->clock, c.data_dir + "/files", c.upload_max_bytes);
   app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
   app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
   app->catalogue->RegisterPacketHandlers();

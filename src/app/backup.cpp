@@ -128,7 +128,8 @@ std::string Backup(const core::Config& config, const std::string& out_dir) {
     manifest["config"] = "yiwang.conf";
   }
   std::ofstream(out_dir + "/manifest.json") << manifest.dump(2) << "\n";
-  return "备份完成：" + out_dir + "（数据库 " + manifest["database"]["kind"].get<std::string>() + "，文件 " +
+  // Files of up to FileStore::kInlineMaxBytes live in the database and are in its copy.
+  return "备份完成：" + out_dir + "（数据库 " + manifest["database"]["kind"].get<std::string>() + "，含库内小文件；磁盘文件 " +
          std::to_string(files.size()) + " 个）";
 }
 

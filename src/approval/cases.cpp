@@ -274,10 +274,10 @@ void CaseService::AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, co
       soci::use(opinion), soci::use(pub);
 }
 
-std::vector<CaseMaterial> CaseService::StageUploads(const Item& item, const std::vector<Upload>& uploads,
-                                                    bool require_all, int round) {
+CaseService::StagedUploads CaseService::StageUploads(const Item& item, const std::vector<Upload>& uploads,
+                                                     bool require_all, int round) {
   std::map<std::string, std::string> fields;
-  std::vector<CaseMaterial> out;
+  StagedUploads out;
   std::set<int> given;
   for (const Upload& u : uploads) {
     const std::string key = "material_" + std::to_string(u.material_no);
@@ -289,7 +289,8 @@ std::vector<CaseMaterial> CaseService::StageUploads(const Item& item, const std:
     try {
       files::StoredFile f = files_.Stage(u.bytes, AllowedTypes());
       const Material& m = item.materials[static_cast<std::size_t>(u.material_no - 1)];
-      out.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, u.filename.substr(0, 200), round});
+      out.materials.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, u.filename.substr(0, 200), round});
+      out.files.push_back(std::move(f));
       given.insert(u.material_no);
     } catch (const Error& e) {
       fields[key] = item.materials[static_cast<std::size_t>(u.material_no - 1)].name + "：" + e.message();
@@ -302,15 +303,15 @@ std::vector<CaseMaterial> CaseService::StageUploads(const Item& item, const std:
         fields[key] = "请上传必需材料：" + item.materials[i].name;
       }
     }
-  } else if (out.empty() && fields.empty()) {
+  } else if (out.materials.empty() && fields.empty()) {
     fields["materials"] = "请至少上传一份补正材料";
   }
   if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请材料不符合要求，请修正后再提交", fields);
   return out;
 }
 
-void CaseService::RecordUploads(db::Tx& tx, const std::vector<CaseMaterial>& materials) {
-  for (const auto& m : materials) files_.Record(tx, {m.file_sm3, m.size, m.mime});
+void CaseService::RecordUploads(db::Tx& tx, const StagedUploads& staged) {
+  for (const auto& f : staged.files) files_.Record(tx, f);
 }
 
 // ---------------------------------------------------------------- external
@@ -337,7 +338,8 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
   if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请信息有误，请修正后再提交", fields);
 
   // Files checked and written, and the packet's copy of them made, before the write transaction.
-  const std::vector<CaseMaterial> materials = StageUploads(item, in.uploads, true, 0);
+  const StagedUploads staged = StageUploads(item, in.uploads, true, 0);
+  const std::vector<CaseMaterial>& materials = staged.materials;
   const nlohmann::json materials_payload = MaterialsPayload(materials, in.uploads);
   Submitted out;
   try {
@@ -355,7 +357,7 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
       }
       auto account = identity::store::FindPublic(tx.sql(), ctx.principal.id);
       if (!account) throw Error(ErrorCode::kUnauthenticated, "账户不存在，请重新登录");
-      RecordUploads(tx, materials);
+      RecordUploads(tx, staged);
       const std::int64_t now = clock_.NowMs();
       Case c;
       for (int attempt = 0; attempt < 8; ++attempt) {
@@ -421,10 +423,11 @@ void CaseService::SubmitCorrections(const identity::Context& ctx, const std::str
     if (!v) throw Error(ErrorCode::kNotFound, "事项版本不存在");
     return *v;
   }();
-  const std::vector<CaseMaterial> materials = StageUploads(item, uploads, false, 1);
+  const StagedUploads staged = StageUploads(item, uploads, false, 1);
+  const std::vector<CaseMaterial>& materials = staged.materials;
   const nlohmann::json materials_payload = MaterialsPayload(materials, uploads);
   db::WithTx(db_, [&](db::Tx& tx) {
-    RecordUploads(tx, materials);
+    RecordUploads(tx, staged);
     const std::int64_t now = clock_.NowMs();
     InsertMaterials(tx.sql(), c.id, materials, now);
     long long id = c.id, n = now;
@@ -479,7 +482,7 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
   if (exchange_.self() == core::Zone::kBoth) return;
   exchange_.Send(tx, core::Zone::kExternal, "case.updated",
                  {{"case_no", c.case_no},
-                  {"documents", documents_.Packet(docs)},
+                  {"documents", documents_.Packet(tx, docs)},
                   {"decision", c.decision},
                   {"concluded_at", c.concluded_at},
                   {"revision", c.revision},

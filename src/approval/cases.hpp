@@ -216,11 +216,14 @@ class CaseService {
   void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event, const std::vector<IssuedDocument>& docs = {});
   /// Promised, statutory and step due dates from acceptance, suspensions and extension.
   void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal);
-  /// Checks every upload against the item and writes the files (before the transaction);
-  /// RecordUploads adds their rows inside it.
-  std::vector<CaseMaterial> StageUploads(const Item& item, const std::vector<Upload>& uploads, bool require_all,
-                                         int round);
-  void RecordUploads(db::Tx& tx, const std::vector<CaseMaterial>& materials);
+  /// Checks every upload against the item and stages the files (before the transaction);
+  /// RecordUploads adds their rows (and a small file's bytes) inside it.
+  struct StagedUploads {
+    std::vector<CaseMaterial> materials;
+    std::vector<files::StoredFile> files;
+  };
+  StagedUploads StageUploads(const Item& item, const std::vector<Upload>& uploads, bool require_all, int round);
+  void RecordUploads(db::Tx& tx, const StagedUploads& staged);
 
   db::Database& db_;
   const core::Clock& clock_;

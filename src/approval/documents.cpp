@@ -153,12 +153,12 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   return d;
 }
 
-nlohmann::json DocumentService::Packet(const std::vector<IssuedDocument>& docs) const {
+nlohmann::json DocumentService::Packet(db::Tx& tx, const std::vector<IssuedDocument>& docs) const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : docs) {
     out.push_back({{"doc_no", d.doc_no}, {"case_no", d.case_no}, {"kind", d.kind}, {"title", d.title},
                    {"issuer", d.issuer}, {"payload", d.payload}, {"pdf_sm3", d.pdf_sm3}, {"signature", d.signature_hex},
-                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", core::Base64Encode(files_.Read(d.pdf_sm3))}});
+                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", core::Base64Encode(files_.Read(tx, d.pdf_sm3))}});
   }
   return out;
 }

@@ -64,7 +64,7 @@ class DocumentService {
   IssuedDocument Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
                        const PreparedDocument* prepared = nullptr);
   /// For the exchange packet: the documents with their PDF bytes (base64).
-  nlohmann::json Packet(const std::vector<IssuedDocument>& docs) const;
+  nlohmann::json Packet(db::Tx& tx, const std::vector<IssuedDocument>& docs) const;
   /// External zone: store what the packet carries (idempotent).
   void Accept(db::Tx& tx, const nlohmann::json& packet_docs);
 

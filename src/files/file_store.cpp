@@ -64,8 +64,8 @@ std::string TypeLabel(const std::string& mime) {
   return "未知类型";
 }
 
-FileStore::FileStore(const core::Clock& clock, std::string root_dir, std::int64_t max_bytes)
-    : clock_(clock), root_(std::move(root_dir)), max_bytes_(max_bytes) {}
+FileStore::FileStore(db::Database& db, const core::Clock& clock, std::string root_dir, std::int64_t max_bytes)
+    : db_(db), clock_(clock), root_(std::move(root_dir)), max_bytes_(max_bytes) {}
 
 std::string FileStore::PathFor(const std::string& sm3) const {
   if (sm3.size() != 64 || sm3.find_first_not_of("0123456789abcdef") != std::string::npos) {
@@ -74,7 +74,13 @@ std::string FileStore::PathFor(const std::string& sm3) const {
   return (fs::path(root_) / sm3.substr(0, 2) / sm3.substr(2)).string();
 }
 
-bool FileStore::Exists(const std::string& sm3) const { return fs::exists(PathFor(sm3)); }
+bool FileStore::Exists(const std::string& sm3) const {
+  const std::string path = PathFor(sm3);
+  db::Conn c(db_);
+  int inline_rows = 0;
+  c.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h AND content IS NOT NULL", soci::use(sm3), soci::into(inline_rows);
+  return inline_rows > 0 || fs::exists(path);
+}
 
 StoredFile FileStore::Put(db::Tx& tx, std::string_view data, const std::set<std::string>& allowed_types) {
   StoredFile f = Stage(data, allowed_types);
@@ -97,6 +103,11 @@ StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& 
   }
   f.sm3 = core::Sm3Hex(data);
   f.size = static_cast<std::int64_t>(data.size());
+  if (f.size <= kInlineMaxBytes) {
+    f.is_inline = true;
+    f.inline_bytes.assign(data);
+    return f;
+  }
   const std::string path = PathFor(f.sm3);
   if (!fs::exists(path)) WriteDurably(path, data);
   return f;
@@ -107,13 +118,33 @@ void FileStore::Record(db::Tx& tx, const StoredFile& f) {
   tx.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(f.sm3), soci::into(known);
   if (!known) {
     long long size = f.size, now = clock_.NowMs();
-    tx.sql() << "INSERT INTO files (sm3, size, mime, created_at) VALUES (:h, :s, :m, :c)", soci::use(f.sm3),
-        soci::use(size), soci::use(f.mime), soci::use(now);
+    // Base64 text: SOCI 4.0 binds no bytea/BLOB portably (its PostgreSQL blob is a large
+    // object), and one column type keeps one code path (ADR 0009).
+    std::string content = f.is_inline ? core::Base64Encode(f.inline_bytes) : std::string();
+    soci::indicator ind = f.is_inline ? soci::i_ok : soci::i_null;
+    tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, :d)",
+        soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(content, ind);
   }
 }
 
 std::string FileStore::Read(const std::string& sm3) const {
-  std::ifstream in(PathFor(sm3), std::ios::binary);
+  db::Conn c(db_);
+  return ReadFrom(c.sql(), sm3);
+}
+
+std::string FileStore::Read(db::Tx& tx, const std::string& sm3) const { return ReadFrom(tx.sql(), sm3); }
+
+std::string FileStore::ReadFrom(soci::session& sql, const std::string& sm3) const {
+  const std::string path = PathFor(sm3);
+  std::string content;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT content FROM files WHERE sm3 = :h", soci::use(sm3), soci::into(content, ind);
+  if (sql.got_data() && ind == soci::i_ok) {
+    std::string data = core::Base64Decode(content, "文件内容");
+    if (core::Sm3Hex(data) != sm3) throw Error(ErrorCode::kInternal, "文件内容与其 SM3 摘要不符（存储损坏）");
+    return data;
+  }
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kNotFound, "文件不存在");
   std::ostringstream ss;
   ss << in.rdbuf();

@@ -1,7 +1,9 @@
 #pragma once
-// Uploaded-file store, content-addressed by SM3: <data>/files/ab/cdef... . The same content
-// is stored once; a file's identity is its hash, so a reference can never point at changed
-// bytes. Type is decided by magic bytes, never by the name the uploader gave.
+// Uploaded-file store, content-addressed by SM3. The same content is stored once; a file's
+// identity is its hash, so a reference can never point at changed bytes. Type is decided by
+// magic bytes, never by the name the uploader gave. Files up to kInlineMaxBytes are kept in
+// the `files` row itself (ADR 0009: written in the caller's transaction, under its commit,
+// instead of one new file and two fsyncs each); larger ones in <data>/files/ab/cdef... .
 #include <cstdint>
 #include <set>
 #include <string>
@@ -16,6 +18,9 @@ struct StoredFile {
   std::string sm3;
   std::int64_t size = 0;
   std::string mime;
+  /// Staged and small enough to be kept in the database: the bytes, until Record writes them.
+  std::string inline_bytes;
+  bool is_inline = false;
 };
 
 /// "application/pdf", "image/png", "image/jpeg", "application/ofd" (a ZIP whose entries
@@ -26,24 +31,34 @@ std::string TypeLabel(const std::string& mime);
 
 class FileStore {
  public:
-  FileStore(const core::Clock& clock, std::string root_dir, std::int64_t max_bytes);
+  /// Files of at most this many bytes are kept in the database (generated documents, small
+  /// scans); larger ones as files on disk. See ADR 0009 for the measurement behind it.
+  static constexpr std::int64_t kInlineMaxBytes = 256 * 1024;
+
+  FileStore(db::Database& db, const core::Clock& clock, std::string root_dir, std::int64_t max_bytes);
 
   /// Stores the bytes (durably, before the caller's transaction commits) and records them in
   /// the caller's transaction. Throws kPayloadTooLarge / kUnsupportedType / kInvalidInput.
   StoredFile Put(db::Tx& tx, std::string_view data, const std::set<std::string>& allowed_types);
-  /// Put in two halves, so that the checks and the durable file write (two fsyncs) happen
-  /// before the caller's write transaction and only the row is written inside it: Stage
-  /// checks and writes the file (content-addressed: a staged file that no transaction records
-  /// is harmless and is reused by the next Put of the same bytes); Record adds its row.
+  /// Put in two halves, so that the checks and a large file's durable write (two fsyncs)
+  /// happen before the caller's write transaction and only the row is written inside it:
+  /// Stage checks the bytes and writes a large file (content-addressed: a staged file that no
+  /// transaction records is harmless and is reused by the next Put of the same bytes) or keeps
+  /// a small one's bytes in the StoredFile; Record adds the row (with a small file's bytes).
   StoredFile Stage(std::string_view data, const std::set<std::string>& allowed_types);
   void Record(db::Tx& tx, const StoredFile& f);
-  /// The bytes of a stored file; verifies the hash on read (kInternal if the disk lies).
+  /// The bytes of a stored file; verifies the hash on read (kInternal if the disk lies). The
+  /// second form reads inside a transaction (a file it recorded is not yet visible elsewhere).
   std::string Read(const std::string& sm3) const;
+  std::string Read(db::Tx& tx, const std::string& sm3) const;
   bool Exists(const std::string& sm3) const;
   std::string PathFor(const std::string& sm3) const;
   const std::string& root() const { return root_; }
 
  private:
+  std::string ReadFrom(soci::session& sql, const std::string& sm3) const;
+
+  db::Database& db_;
   const core::Clock& clock_;
   std::string root_;
   std::int64_t max_bytes_;

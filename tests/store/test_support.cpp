@@ -62,7 +62,7 @@ Node::Node(const std::string& backend, core::Zone zone, const std::string& spool
   exchange = std::make_unique<exchange::Exchange>(*db, clock, *audit, zone, spool);
   identity = std::make_unique<identity::IdentityService>(*db, clock, *audit, *exchange, config);
   identity->RegisterPacketHandlers();
-  files = std::make_unique<files::FileStore>(clock, temp->dir() + "/files", 1024 * 1024);
+  files = std::make_unique<files::FileStore>(*db, clock, temp->dir() + "/files", 1024 * 1024);
 }
 
 long long Node::Count(const std::string& table, const std::string& where) {
