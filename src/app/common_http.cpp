@@ -2,6 +2,7 @@
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "core/error.hpp"
+#include "db/statement_cache.hpp"
 
 namespace yiwang::modules {
 
@@ -29,6 +30,13 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
                 "# HELP yiwang_db_transactions_total Write transactions made durable by those COMMITs.\n"
                 "# TYPE yiwang_db_transactions_total counter\n"
                 "yiwang_db_transactions_total " + std::to_string(app.db->grouped_transactions()) + "\n";
+        const db::StatementCacheStats sc = db::StatementCache();  // ADR 0010
+        text += "# HELP yiwang_db_statements_prepared_total SQLite statements prepared (statement cache misses).\n"
+                "# TYPE yiwang_db_statements_prepared_total counter\n"
+                "yiwang_db_statements_prepared_total " + std::to_string(sc.misses) + "\n"
+                "# HELP yiwang_db_statements_reused_total SQLite statements taken from the statement cache.\n"
+                "# TYPE yiwang_db_statements_reused_total counter\n"
+                "yiwang_db_statements_reused_total " + std::to_string(sc.hits) + "\n";
       }
       http::Response res = http::Response::Text(text);
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "db/statement_cache.hpp"
 
 namespace yiwang::db {
 
@@ -20,6 +21,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
   db->pool_ = std::make_unique<soci::connection_pool>(pool_size);
   if (url.rfind("sqlite://", 0) == 0) {
     db->dialect_ = Dialect::kSqlite;
+    ConfigureSqlite();
     db->sqlite_path_ = url.substr(9);
     if (db->sqlite_path_.empty()) throw Error(ErrorCode::kInvalidInput, "SQLite 数据库路径为空：" + url);
     auto parent = std::filesystem::path(db->sqlite_path_).parent_path();
