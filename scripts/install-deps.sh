@@ -8,7 +8,7 @@ PKGS=(
   librestinio-dev libboost-dev libboost-system-dev libhttp-parser-dev libfmt-dev
   libsoci-dev libsqlite3-dev sqlite3 libpq-dev postgresql
   libkainjow-mustache-dev nlohmann-json3-dev
-  libssl-dev libsodium-dev
+  libssl-dev libsodium-dev libgoogle-perftools-dev
   libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcairo2-dev libpango1.0-dev fonts-noto-cjk fonts-arphic-uming fonts-wqy-microhei libqrencode-dev libxlsxwriter-dev libzip-dev libexpat1-dev
