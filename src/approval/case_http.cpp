@@ -501,6 +501,18 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     using approval::CaseState;
     view["can_act"] = c.state == CaseState::kReceived && p.Has(identity::Role::kWindowClerk);
     view["can_correct"] = c.corrections_requested == 0;
+    // After a refused form the clerk's choice stays chosen (an error must never turn a 补正 into
+    // an acceptance on the next click); with no form sent, 予以受理 is preselected.
+    const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";
+    view["choose_correction"] = sent == "request_correction";
+    view["choose_refuse"] = sent == "refuse";
+    view["choose_accept"] = !view["choose_correction"].get<bool>() && !view["choose_refuse"].get<bool>();
+    view["refill"] = {{"acceptance", sent == "accept" || sent == "request_correction" || sent == "refuse"},
+                      {"complete_step", sent == "complete_step"},
+                      {"decide", sent == "decide"},
+                      {"suspend", sent == "suspend"},
+                      {"resume", sent == "resume"},
+                      {"extend", sent == "extend"}};
     approval::Item item = app.cases->ItemOf(c);
     nlohmann::json steps = nlohmann::json::array();
     for (std::size_t i = 0; i < item.steps.size(); ++i) {
@@ -605,8 +617,12 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
-      // A fee form shows its problems beside itself, not in the flow's banner.
-      return case_page(req, {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}},
+      // A fee form shows its problems beside itself, not in the flow's banner. The form comes
+      // back as it was sent (the fee forms refill from their rows).
+      nlohmann::json form = {{"action", action},      {"opinion", req.Field("opinion")}, {"missing", req.Field("missing")},
+                             {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"}};
+      return case_page(req,
+                       {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},
                        ErrorCodeHttpStatus(e.code()));
     }
   });

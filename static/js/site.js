@@ -25,6 +25,15 @@
         }
       });
     }
+    // A form far down a long page (a case's actions, its fees) answered with an error: the page
+    // comes back at its top, so bring the error into view and move focus to it (a screen reader
+    // reads it out). Without JavaScript the error is still there, beside its form.
+    var formError = document.querySelector('[data-form-error]');
+    if (formError) {
+      formError.setAttribute('tabindex', '-1');
+      formError.scrollIntoView({ block: 'center' });
+      formError.focus({ preventScroll: true });
+    }
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {
       form.addEventListener('submit', function (e) {
         if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();

@@ -75,7 +75,20 @@ export async function requestCorrections(clerk, internal, caseNo, timeoutMs) {
   await waitFor(async () => (await clerk.goto(`${internal}/cases/${caseNo}`)).status() === 200 &&
     (await clerk.locator('text=受理决定').count()) > 0, 'the application to reach the window', timeoutMs);
   await act(clerk, internal, caseNo, async (p) => {
+    // Nothing listed: refused, and the error (far down the page, beside the form) is brought into
+    // view and focused, not left below the fold of the page that comes back at its top.
     await p.check('input[value=request_correction]');
+    await Promise.all([p.waitForURL(`**/cases/${caseNo}/actions`), p.click('form[action$="/actions"] button[type=submit] >> text=提交')]);
+    const shown = await p.locator('[data-form-error]').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent, inView: r.top >= 0 && r.bottom <= window.innerHeight, focused: document.activeElement === el };
+    });
+    assert.match(shown.text, /补正告知须一次列明全部需补正的材料/);
+    assert.ok(shown.inView, 'the error is in view');
+    assert.ok(shown.focused, 'the error has the focus');
+    // The choice made stays chosen: the next click must not accept the case instead.
+    assert.ok(await p.isChecked('input[value=request_correction]'), '补正 is still the chosen decision');
+    assert.ok(!(await p.isChecked('input[value=accept]')));
     await p.fill('#missing', '营业执照复印件不清晰\n请补充委托书');
     await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('form[action$="/actions"] button[type=submit] >> text=提交')]);
   });

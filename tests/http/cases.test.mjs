@@ -136,7 +136,9 @@ for (const backend of backends()) {
       const login = async (username) => {
         const c = new Client(node.internal);
         const t = (await (await c.post('/api/v1/session', { json: { username, password: node.account(username).password } })).json()).csrf_token;
-        return (action, extra = {}) => c.post(`/api/v1/cases/${caseNo}/actions`, { json: { action, ...extra }, headers: { 'x-csrf-token': t } });
+        const act = (action, extra = {}) => c.post(`/api/v1/cases/${caseNo}/actions`, { json: { action, ...extra }, headers: { 'x-csrf-token': t } });
+        act.page = (form) => c.post(`/cases/${caseNo}/actions`, { form: { _csrf: t, ...form } });
+        return act;
       };
       const handler = await login('handler');
       const reviewer = await login('reviewer');
@@ -152,6 +154,20 @@ for (const backend of backends()) {
       }
       assert.equal((await approver('claim')).status, 200);
       assert.equal((await approver('decide', { decision: 'deny' })).status, 400, 'a denial needs reasons');
+      // On the page, a refused form comes back as it was sent, beside its error: the denial stays
+      // chosen; an extension's days and reasons stay filled in (not reset to 10 and empty).
+      const deny = await approver.page({ action: 'decide', decision: 'deny', opinion: '' });
+      assert.equal(deny.status, 400);
+      const denyHtml = await deny.text();
+      assert.match(denyHtml, /data-form-error/);
+      assert.match(denyHtml, /value="deny" checked/);
+      assert.doesNotMatch(denyHtml, /value="approve" checked/);
+      const extend = await approver.page({ action: 'extend', days: '11', opinion: '需组织专家论证<b>' });
+      assert.equal(extend.status, 400);
+      const extendHtml = await extend.text();
+      assert.match(extendHtml, /name="days" type="number" min="1" max="10" value="11"/);
+      assert.match(extendHtml, /需组织专家论证&lt;b&gt;<\/textarea>/, 'kept, and escaped');
+      assert.doesNotMatch(extendHtml, /id="decide-opinion" name="opinion" rows="3">需组织/, 'only in the form it was sent from');
       const decided = await approver('decide', { decision: 'approve', opinion: '同意' });
       assert.equal(decided.status, 200);
       assert.equal((await decided.json()).state, 'decided');
