@@ -79,6 +79,29 @@ Response PdfResponse(app::App& app, const std::string& case_no, const std::strin
   throw Error(ErrorCode::kNotFound, "文书不存在：" + doc_no);
 }
 
+/// One of a case's application materials, by its SM3 (as the case shows it), to the staff of
+/// the case's unit or to its applicant (the caller checked which). Always a download: the bytes
+/// come from an applicant and are never rendered in this origin.
+Response MaterialResponse(app::App& app, const approval::Case& c, const std::string& sm3) {
+  for (const auto& m : c.materials) {
+    if (m.file_sm3 != sm3) continue;
+    Response res;
+    res.content_type = m.mime;
+    res.body = app.files->Read(sm3);
+    const std::string ext = m.mime == "application/pdf" ? ".pdf"
+                            : m.mime == "image/png"     ? ".png"
+                            : m.mime == "image/jpeg"    ? ".jpg"
+                            : m.mime == "application/ofd" ? ".ofd"
+                                                          : "";
+    const std::string name = m.filename.empty() ? m.name + ext : m.filename;
+    res.Header("Content-Disposition", "attachment; filename=\"" + c.case_no + "-" + std::to_string(m.material_no) + ext +
+                                          "\"; filename*=UTF-8''" + http::UrlEncode(name));
+    res.Header("Cache-Control", "private, no-store");
+    return res;
+  }
+  throw Error(ErrorCode::kNotFound, "该办件没有这份材料");
+}
+
 nlohmann::json VerificationView(const approval::Verification& v) {
   nlohmann::json j = {{"found", v.found}, {"valid", v.found && v.signature_valid && v.bytes_match}, {"message", v.message}};
   if (v.found) j["document"] = approval::DocumentJson(v.document);
@@ -309,6 +332,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       if (!http::IsFormError(e)) throw;
       return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
     }
+  });
+  r.Add("GET", "/account/cases/:case_no/materials/:sm3", Access::kPublic, [&app](Request& req) {
+    approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));  // the applicant's own case only
+    return MaterialResponse(app, c, req.Param("sm3"));
   });
   r.Add("GET", "/account/cases/:case_no/documents/:doc_no", Access::kPublic, [&app](Request& req) {
     app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));  // the applicant's own case only
@@ -575,6 +602,13 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };
   r.Add("GET", "/cases/:case_no", Access::kStaff, [case_page](Request& req) { return case_page(req, {}, 200); });
+  // The materials the applicant sent, for the review (承办) at every step; per unit like the case.
+  for (const char* path : {"/cases/:case_no/materials/:sm3", "/api/v1/cases/:case_no/materials/:sm3"}) {
+    r.Add("GET", path, Access::kStaff, [&app](Request& req) {
+      approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
+      return MaterialResponse(app, c, req.Param("sm3"));
+    });
+  }
   r.Add("GET", "/cases/:case_no/documents/:doc_no", Access::kStaff, [&app](Request& req) {
     app.cases->ForStaff(ContextOf(req), req.Param("case_no"));  // per unit
     return PdfResponse(app, req.Param("case_no"), req.Param("doc_no"));

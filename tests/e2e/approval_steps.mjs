@@ -5,6 +5,7 @@
 // wait for something to come from the other zone poll the page with a bounded timeout.
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newContext } from './helpers.mjs';
@@ -113,6 +114,11 @@ export async function accept(clerk, internal, caseNo, timeoutMs) {
     return (await clerk.locator('text=受理决定').count()) > 0;
   }, 'the corrections to arrive', timeoutMs);
   await act(clerk, internal, caseNo, async (p) => {
+    // Before deciding, the clerk opens what the applicant sent (the correction among it).
+    const link = p.locator(`a[href^="/cases/${caseNo}/materials/"]`).last();
+    const [download] = await Promise.all([p.waitForEvent('download'), link.click()]);
+    assert.match(download.suggestedFilename(), /\.pdf$/);
+    assert.match((await readFile(await download.path())).subarray(0, 5).toString(), /^%PDF-/);
     await p.check('input[value=accept]');
     await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('form[action$="/actions"] button[type=submit] >> text=提交')]);
   });

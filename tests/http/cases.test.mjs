@@ -101,6 +101,46 @@ for (const backend of backends()) {
       assert.equal(numbers.size, 1, `one case number: ${[...numbers]}`);
     });
 
+    it('the materials download for the case\'s unit and its applicant only, byte for byte', async () => {
+      const sent = materials();
+      sent[1].filename = '营业执照 副本.pdf';
+      const { case_no: caseNo } = await (await applyJson(randomBytes(8).toString('hex'), { materials: sent })).json();
+      let detail;
+      for (let i = 0; i < 200 && !detail; i++) {
+        const r = await clerk.get(`/api/v1/cases/${caseNo}`);
+        if (r.status === 200) detail = await r.json(); else await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(detail, 'the application reached the unit');
+      const m2 = detail.materials.find((m) => m.material_no === 2);
+      const bytes = async (r) => Buffer.from(await r.arrayBuffer());
+      const api = await clerk.get(`/api/v1/cases/${caseNo}/materials/${m2.sm3}`);
+      assert.equal(api.status, 200);
+      assert.equal(api.headers.get('content-type'), 'application/pdf');
+      assert.equal(api.headers.get('content-disposition'),
+        `attachment; filename="${caseNo}-2.pdf"; filename*=UTF-8''${encodeURIComponent('营业执照 副本.pdf')}`);
+      assert.equal(api.headers.get('x-content-type-options'), 'nosniff');
+      assert.ok((await bytes(api)).equals(Buffer.from(sent[1].content_base64, 'base64')), 'the bytes the applicant sent');
+      const page = await (await clerk.get(`/cases/${caseNo}`)).text();
+      assert.ok(page.includes(`href="/cases/${caseNo}/materials/${m2.sm3}"`), 'linked from the case page');
+      assert.equal((await clerk.get(`/cases/${caseNo}/materials/${m2.sm3}`)).status, 200);
+      assert.equal((await otherClerk.get(`/api/v1/cases/${caseNo}/materials/${m2.sm3}`)).status, 403, 'another unit');
+      // A file of another case (the store has it) is not this case's material.
+      const other = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      const foreign = (await (await citizen.get(`/account/cases/${other.case_no}`)).text()).match(/materials\/([0-9a-f]{64})/)[1];
+      assert.equal((await clerk.get(`/api/v1/cases/${caseNo}/materials/${foreign}`)).status, 404);
+      assert.equal((await clerk.get(`/api/v1/cases/${caseNo}/materials/not-a-hash`)).status, 404);
+      // The applicant, from the external zone; another applicant cannot.
+      const own = await citizen.get(`/account/cases/${caseNo}/materials/${m2.sm3}`);
+      assert.equal(own.status, 200);
+      assert.ok((await bytes(own)).equals(Buffer.from(sent[1].content_base64, 'base64')));
+      const firmAccount = node.accounts.find((a) => a.zone === 'external' && a.unit !== '个人');
+      const firm = new Client(node.external);
+      await firm.post('/api/v1/session', { json: { login: firmAccount.login, password: firmAccount.password } });
+      assert.equal((await firm.get(`/account/cases/${caseNo}/materials/${m2.sm3}`)).status, 404);
+      assert.equal((await fetch(`${node.external}/account/cases/${caseNo}/materials/${m2.sm3}`, { redirect: 'manual' })).status, 303,
+        'anonymous: to the login page');
+    });
+
     it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       let seen = false;
