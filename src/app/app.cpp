@@ -22,7 +22,7 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   app->identity->RegisterPacketHandlers();
   app->files = std::make_unique<files::FileStore>(*app->db, *app->clock, c.data_dir + "/files", c.upload_max_bytes);
   app->calendar = std::make_unique<calendar::CalendarService>(*app->db, *app->clock, *app->audit);
-  app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange);
+  app->catalogue = std::make_unique<approval::CatalogueService>(*app->db, *app->clock, *app->audit, *app->exchange, *app->files);
   app->catalogue->RegisterPacketHandlers();
   app->documents = std::make_unique<approval::DocumentService>(*app->db, *app->clock, *app->files,
                                                               core::DeriveKey(c.secret, "seal-keys"), c.public_url);

@@ -79,7 +79,7 @@ std::string SeedDemoCases(App& app) {
   // The same services as the node's, on the walking clock.
   audit::AuditLog audit(clock, core::DeriveKey(app.config.secret, "audit-chain"));
   exchange::Exchange exchange(*app.db, clock, audit, app.config.zone, app.config.spool_dir);
-  approval::CatalogueService catalogue(*app.db, clock, audit, exchange);
+  approval::CatalogueService catalogue(*app.db, clock, audit, exchange, *app.files);
   approval::DocumentService documents(*app.db, clock, *app.files, core::DeriveKey(app.config.secret, "seal-keys"),
                                       app.config.public_url);
   approval::CaseService cases(*app.db, clock, audit, exchange, *app.files, catalogue, *app.calendar, documents,

@@ -7,15 +7,70 @@
 
 #include "approval/transfer.hpp"
 #include "approval/views.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "identity/store.hpp"
 
 namespace yiwang::approval {
 
+namespace {
+
+/// A new version keeps the sample of a material of the same name in the version before it (the
+/// edit form and imports carry no files).
+void KeepSamples(Item& item, const std::optional<Item>& before) {
+  if (!before) return;
+  for (Material& m : item.materials) {
+    if (!m.sample_sm3.empty()) continue;
+    for (const Material& old : before->materials) {
+      if (old.name == m.name && !old.sample_sm3.empty()) {
+        m.sample_sm3 = old.sample_sm3;
+        m.sample_name = old.sample_name;
+        m.sample_mime = old.sample_mime;
+        break;
+      }
+    }
+  }
+}
+
+/// The name a sample is offered under: the uploaded file's own name without any path, control
+/// characters or quotes, at most 200 bytes; the material's name when nothing is left.
+std::string SampleName(const std::string& filename, const Material& m, const std::string& mime) {
+  std::string base = filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
+  std::string out;
+  for (unsigned char ch : base) {
+    if (ch < 0x20 || ch == 0x7f || ch == '"') continue;
+    out += static_cast<char>(ch);
+  }
+  if (out.size() > 200) {  // at most 200 bytes, not cutting a UTF-8 character in two
+    std::size_t cut = 200;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  if (!out.empty()) return out;
+  return m.name + (mime == "application/pdf" ? ".pdf" : mime == files::kDocx ? ".docx" : mime == files::kXlsx ? ".xlsx"
+                   : mime == "application/ofd" ? ".ofd" : mime == "image/png" ? ".png" : mime == "image/jpeg" ? ".jpg" : "");
+}
+
+}  // namespace
+
+const std::set<std::string>& CatalogueService::SampleTypes() {
+  static const std::set<std::string> kTypes = {"application/pdf", "application/ofd", files::kDocx, files::kXlsx,
+                                               "image/jpeg", "image/png"};
+  return kTypes;
+}
+
 void CatalogueService::Announce(db::Tx& tx, const std::vector<Item>& items) {
-  nlohmann::json arr = nlohmann::json::array();
-  for (const Item& i : items) arr.push_back(ItemJson(i));
-  exchange_.Send(tx, core::Zone::kExternal, "items.published", {{"items", arr}});
+  nlohmann::json arr = nlohmann::json::array(), samples = nlohmann::json::array();
+  std::set<std::string> sent;
+  for (const Item& i : items) {
+    arr.push_back(ItemJson(i));
+    // The external zone has its own file store: the samples travel with the versions.
+    for (const Material& m : i.materials) {
+      if (m.sample_sm3.empty() || !sent.insert(m.sample_sm3).second) continue;
+      samples.push_back({{"sm3", m.sample_sm3}, {"content", core::Base64Encode(files_.Read(tx, m.sample_sm3))}});
+    }
+  }
+  exchange_.Send(tx, core::Zone::kExternal, "items.published", {{"items", arr}, {"samples", samples}});
 }
 
 void CatalogueService::RegisterPacketHandlers() {
@@ -23,6 +78,12 @@ void CatalogueService::RegisterPacketHandlers() {
   // status, and keep one published version per code.
   exchange_.On("items.published", [this](db::Tx& tx, const exchange::Packet& p) {
     const std::int64_t now = clock_.NowMs();
+    for (const auto& f : p.payload.value("samples", nlohmann::json::array())) {
+      const std::string bytes = core::Base64Decode(f.at("content").get<std::string>(), "样表");
+      if (files_.Put(tx, bytes, SampleTypes()).sm3 != f.at("sm3").get<std::string>()) {
+        throw Error(ErrorCode::kInvalidInput, "样表内容与其 SM3 摘要不符");
+      }
+    }
     for (const auto& j : p.payload.at("items")) {
       Item item = ItemFromJson(j);
       auto unit = identity::store::FindUnitByCode(tx.sql(), item.dept_code);
@@ -94,6 +155,7 @@ std::vector<std::pair<Item, std::int64_t>> CatalogueService::Departments() {
 
 std::string CatalogueService::StoreDraft(db::Tx& tx, Item& item, std::int64_t now) {
   auto latest = store::Latest(tx.sql(), item.code);
+  KeepSamples(item, latest);
   item.status = ItemStatus::kDraft;
   if (latest && latest->status == ItemStatus::kDraft) {
     item.id = latest->id;
@@ -174,6 +236,7 @@ int CatalogueService::PublishAll(const identity::Context& ctx, std::vector<Item>
       item.dept_name = unit->name;
       ValidateItem(item);
       auto latest = store::Latest(tx.sql(), item.code);
+      KeepSamples(item, latest);
       item.version = latest ? latest->version + 1 : 1;
       item.status = ItemStatus::kDraft;
       item.id = store::InsertVersion(tx, item, now);
@@ -266,6 +329,80 @@ ImportResult CatalogueService::Import(const identity::Context& ctx, Sheet sheet,
     if (publish) Announce(tx, saved);
     return result;
   });
+}
+
+Item CatalogueService::AttachSample(const identity::Context& ctx, const std::string& code, int material_no,
+                                   const std::string& filename, const std::string& bytes) {
+  identity::RequireRole(ctx.principal, {identity::Role::kSysAdmin});
+  files::StoredFile f;
+  try {
+    f = files_.Stage(bytes, SampleTypes());  // checked (and a large one written) before the transaction
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::kInternal) throw;
+    throw Error(e.code(), "样表文件不符合要求：" + e.message(), {{"sample", e.message()}});
+  }
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    auto latest = store::Latest(tx.sql(), code);
+    if (!latest) throw Error(ErrorCode::kNotFound, "事项不存在：" + code);
+    if (latest->status != ItemStatus::kDraft) {
+      throw Error(ErrorCode::kConflict, "第 " + std::to_string(latest->version) + " 版已" + ItemStatusLabel(latest->status) +
+                                            "，不能再修改：请先保存为新版本草稿，再上传样表，然后发布");
+    }
+    if (material_no < 1 || material_no > static_cast<int>(latest->materials.size())) {
+      throw Error(ErrorCode::kInvalidInput, "请选择要上传样表的申请材料", {{"material_no", "材料序号不存在"}});
+    }
+    files_.Record(tx, f);
+    Item item = *latest;
+    Material& m = item.materials[static_cast<std::size_t>(material_no - 1)];
+    m.sample_sm3 = f.sm3;
+    m.sample_mime = f.mime;
+    m.sample_name = SampleName(filename, m, f.mime);
+    store::UpdateVersion(tx, item, clock_.NowMs());
+    audit_.Append(tx, ctx.ToActor(), {"item.sample", "item", code + "@v" + std::to_string(item.version), "success",
+                                      "材料“" + m.name + "”的样表：" + m.sample_name + "（SM3 " + f.sm3 + "）"});
+    return *store::FindVersion(tx.sql(), item.id);
+  });
+}
+
+Item CatalogueService::RemoveSample(const identity::Context& ctx, const std::string& code, int material_no) {
+  identity::RequireRole(ctx.principal, {identity::Role::kSysAdmin});
+  return db::WithTx(db_, [&](db::Tx& tx) {
+    auto latest = store::Latest(tx.sql(), code);
+    if (!latest) throw Error(ErrorCode::kNotFound, "事项不存在：" + code);
+    if (latest->status != ItemStatus::kDraft) {
+      throw Error(ErrorCode::kConflict, "第 " + std::to_string(latest->version) + " 版已" + ItemStatusLabel(latest->status) +
+                                            "，不能再修改：请先保存为新版本草稿");
+    }
+    if (material_no < 1 || material_no > static_cast<int>(latest->materials.size()) ||
+        latest->materials[static_cast<std::size_t>(material_no - 1)].sample_sm3.empty()) {
+      throw Error(ErrorCode::kNotFound, "该材料没有样表");
+    }
+    Item item = *latest;
+    Material& m = item.materials[static_cast<std::size_t>(material_no - 1)];
+    const std::string was = m.sample_name;
+    m.sample_sm3.clear();
+    m.sample_name.clear();
+    m.sample_mime.clear();
+    store::UpdateVersion(tx, item, clock_.NowMs());
+    audit_.Append(tx, ctx.ToActor(), {"item.sample_remove", "item", code + "@v" + std::to_string(item.version), "success",
+                                      "材料“" + m.name + "”的样表：" + was});
+    return *store::FindVersion(tx.sql(), item.id);
+  });
+}
+
+std::pair<Material, std::string> CatalogueService::SampleOf(const std::string& code, const std::string& sm3,
+                                                            bool published_only) {
+  std::optional<Item> item;
+  {
+    db::Conn c(db_);
+    item = published_only ? store::CurrentPublished(c.sql(), code) : store::Latest(c.sql(), code);
+  }
+  if (item && !sm3.empty()) {
+    for (const Material& m : item->materials) {
+      if (m.sample_sm3 == sm3) return {m, files_.Read(sm3)};
+    }
+  }
+  throw Error(ErrorCode::kNotFound, "样表不存在或已更新，请回到办事指南重新下载");
 }
 
 }  // namespace yiwang::approval

@@ -2,7 +2,9 @@
 // The catalogue service: administration in the internal zone (save a draft, publish, retire;
 // a published version is never edited — editing makes the next version), and the published
 // catalogue mirrored to the external zone as exchange packets for the 办事指南.
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "approval/model.hpp"
@@ -12,6 +14,7 @@
 #include "core/clock.hpp"
 #include "db/database.hpp"
 #include "exchange/exchange.hpp"
+#include "files/file_store.hpp"
 #include "identity/service.hpp"
 
 namespace yiwang::approval {
@@ -27,8 +30,12 @@ struct ImportResult {
 
 class CatalogueService {
  public:
-  CatalogueService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange)
-      : db_(db), clock_(clock), audit_(audit), exchange_(exchange) {}
+  CatalogueService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange,
+                   files::FileStore& files)
+      : db_(db), clock_(clock), audit_(audit), exchange_(exchange), files_(files) {}
+
+  /// What a material's 空白表格/示范文本 may be: PDF, OFD, Word, Excel, JPG, PNG (by content).
+  static const std::set<std::string>& SampleTypes();
 
   /// "items.published" / "items.retired" packets applied on the external zone.
   void RegisterPacketHandlers();
@@ -65,6 +72,17 @@ class CatalogueService {
   /// found here are reported together, in row order.
   ImportResult Import(const identity::Context& ctx, Sheet sheet, bool publish);
 
+  /// Attaches a blank form or sample (空白表格/示范文本) to material `material_no` (from 1) of the
+  /// code's latest version, which must be a draft (a published version never changes: save a
+  /// new version first). Checked by content (SampleTypes) and size; replaces an earlier one.
+  /// 系统管理员 only; audited. Published with the version and sent to the external zone with it.
+  Item AttachSample(const identity::Context& ctx, const std::string& code, int material_no, const std::string& filename,
+                    const std::string& bytes);
+  Item RemoveSample(const identity::Context& ctx, const std::string& code, int material_no);
+  /// A material's sample by its SM3, with its bytes: of the current published version (the
+  /// public guide), or of the latest version whatever its status (administration). kNotFound.
+  std::pair<Material, std::string> SampleOf(const std::string& code, const std::string& sm3, bool published_only);
+
  private:
   void Announce(db::Tx& tx, const std::vector<Item>& items);
   /// SaveDraft's rule inside a transaction; item must be valid with its unit resolved.
@@ -74,6 +92,7 @@ class CatalogueService {
   const core::Clock& clock_;
   const audit::AuditLog& audit_;
   exchange::Exchange& exchange_;
+  files::FileStore& files_;
 };
 
 }  // namespace yiwang::approval

@@ -1,6 +1,8 @@
 // 办事指南 on the external zone (search by keyword and department; each item's guide with
 // materials, limits, fees and its flow), the catalogue API, and catalogue administration on
 // the internal zone.
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "app/app.hpp"
@@ -105,6 +107,21 @@ nlohmann::json FormValues(const approval::Item& item) {
   return v;
 }
 
+/// A material's 空白表格/示范文本 as a download under its own name. The URL names the content
+/// (SM3), so the public copy may be cached.
+Response SampleResponse(const approval::Material& m, std::string bytes, bool cacheable) {
+  Response res;
+  res.content_type = m.sample_mime;
+  res.body = std::move(bytes);
+  const std::size_t dot = m.sample_name.find_last_of('.');
+  const std::string ext = dot == std::string::npos ? "" : m.sample_name.substr(dot);
+  const bool ascii_ext = ext.size() <= 6 && std::all_of(ext.begin(), ext.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; });
+  res.Header("Content-Disposition", "attachment; filename=\"sample" + (ascii_ext ? ext : std::string()) +
+                                        "\"; filename*=UTF-8''" + http::UrlEncode(m.sample_name));
+  res.Header("Cache-Control", cacheable ? "public, max-age=86400" : "private, no-store");
+  return res;
+}
+
 /// The largest catalogue file accepted for import (the whole catalogue of a district is well
 /// under 1 MB as .xlsx).
 constexpr std::size_t kMaxImportBytes = 5 * 1024 * 1024;
@@ -133,6 +150,10 @@ void RegisterCatalogueExternal(http::Router& r, app::App& app) {
   r.Add("GET", "/services/items/:code", Access::kAnyone, [&app](Request& req) {
     approval::Item item = app.catalogue->Published(req.Param("code"));
     return app.renderer->Page(req, "external/item", item.name, {{"item", approval::ItemJson(item)}});
+  });
+  r.Add("GET", "/services/items/:code/samples/:sm3", Access::kAnyone, [&app](Request& req) {
+    auto [m, bytes] = app.catalogue->SampleOf(req.Param("code"), req.Param("sm3"), true);
+    return SampleResponse(m, std::move(bytes), true);
   });
   r.Add("GET", "/api/v1/items", Access::kAnyone, [&app](Request& req) {
     auto q = QueryFrom(req, true);
@@ -214,7 +235,8 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
     }
   });
 
-  auto edit_page = [&app](Request& req, nlohmann::json item, bool is_new, nlohmann::json error, int status) {
+  auto edit_page = [&app](Request& req, nlohmann::json item, bool is_new, nlohmann::json error, int status,
+                          const nlohmann::json& extra = nlohmann::json::object()) {
     nlohmann::json units = nlohmann::json::array();
     const std::int64_t selected = item.value("dept_unit_id", std::int64_t{0});
     for (const auto& u : app.identity->Units()) {
@@ -225,6 +247,8 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
     nlohmann::json view = {{"item", item}, {"is_new", is_new}, {"units", units}, {"error", error},
                            {"can_edit", req.principal.Has(identity::Role::kSysAdmin)}};
     if (error.is_null()) view.erase("error");
+    view["is_draft"] = item.value("status", "") == "draft";
+    view.update(extra);
     return app.renderer->Page(req, "internal/item_edit", is_new ? "新建事项" : "事项：" + item.value("name", ""), view, status);
   };
   r.Add("GET", "/admin/items/new", Access::kStaff, [edit_page](Request& req) {
@@ -274,6 +298,45 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
       values["steps_text"] = req.Field("steps");
       return edit_page(req, values, false, http::ErrorView(e), ErrorCodeHttpStatus(e.code()));
     }
+  });
+  // 空白表格/示范文本 of a draft's materials; published with the version, downloaded from the 办事指南.
+  auto sample_done = [secure](const std::string& code, const std::string& text) {
+    Response res = Response::Redirect("/admin/items/" + http::UrlEncode(code) + "#samples");
+    http::Renderer::Flash(res, text, secure);
+    return res;
+  };
+  auto sample_failed = [&app, edit_page](Request& req, const Error& e) {
+    return edit_page(req, FormValues(app.catalogue->Latest(req.Param("code"))), false, nullptr, ErrorCodeHttpStatus(e.code()),
+                     {{"sample_error", http::ErrorView(e)}});
+  };
+  r.Add("POST", "/admin/items/:code/samples", Access::kStaff, [&app, sample_done, sample_failed](Request& req) {
+    const std::string code = req.Param("code");
+    try {
+      const http::Part* file = req.File("sample");
+      if (!file || file->data.empty()) throw Error(ErrorCode::kInvalidInput, "请选择样表文件", {{"sample", "请选择样表文件"}});
+      const int no = ToInt(req.Field("material_no"), 0);
+      approval::Item item = app.catalogue->AttachSample(ContextOf(req), code, no, file->filename, file->data);
+      const approval::Material& m = item.materials[static_cast<std::size_t>(no - 1)];
+      return sample_done(code, "已上传“" + m.name + "”的样表：" + m.sample_name + "。发布本版本后在外网办事指南中提供下载。");
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return sample_failed(req, e);
+    }
+  });
+  r.Add("POST", "/admin/items/:code/samples/:no/delete", Access::kStaff, [&app, sample_done, sample_failed](Request& req) {
+    const std::string code = req.Param("code");
+    try {
+      const int no = ToInt(req.Param("no"), 0);
+      approval::Item item = app.catalogue->RemoveSample(ContextOf(req), code, no);
+      return sample_done(code, "已删除“" + item.materials[static_cast<std::size_t>(no - 1)].name + "”的样表");
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return sample_failed(req, e);
+    }
+  });
+  r.Add("GET", "/admin/items/:code/samples/:sm3", Access::kStaff, [&app](Request& req) {
+    auto [m, bytes] = app.catalogue->SampleOf(req.Param("code"), req.Param("sm3"), false);
+    return SampleResponse(m, std::move(bytes), false);
   });
   for (const bool publish : {true, false}) {
     r.Add("POST", publish ? "/admin/items/:code/publish" : "/admin/items/:code/retire", Access::kStaff,

@@ -24,6 +24,12 @@ struct Material {
   int copies = 1;
   bool required = true;
   std::string note;  // e.g. "加盖公章"
+  // 空白表格或示范文本: a blank form or a filled-in sample the applicant can download, kept in
+  // the file store (by SM3); empty when the material has none. Kept with the version, like the
+  // rest of the item; a new version keeps the file of a material of the same name.
+  std::string sample_sm3{};
+  std::string sample_name{};  // the file name offered
+  std::string sample_mime{};
 };
 
 struct Fee {

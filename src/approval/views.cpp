@@ -19,8 +19,13 @@ nlohmann::json ItemJson(const Item& item) {
   nlohmann::json materials = nlohmann::json::array(), fees = nlohmann::json::array(), steps = nlohmann::json::array();
   int i = 0;
   for (const Material& m : item.materials) {
-    materials.push_back({{"no", ++i}, {"name", m.name}, {"original", m.original}, {"form", m.original ? "原件" : "复印件"},
-                         {"copies", m.copies}, {"required", m.required}, {"note", m.note}});
+    nlohmann::json mj = {{"no", ++i}, {"name", m.name}, {"original", m.original}, {"form", m.original ? "原件" : "复印件"},
+                         {"copies", m.copies}, {"required", m.required}, {"note", m.note}};
+    if (!m.sample_sm3.empty()) {
+      mj["sample"] = {{"sm3", m.sample_sm3}, {"name", m.sample_name}, {"mime", m.sample_mime},
+                      {"href", "/services/items/" + item.code + "/samples/" + m.sample_sm3}};
+    }
+    materials.push_back(mj);
   }
   std::int64_t total = 0;
   for (const Fee& f : item.fees) {
@@ -82,8 +87,14 @@ Item ItemFromJson(const nlohmann::json& j) {
     item.fully_online = j.value("fully_online", false);
     item.status = ParseItemStatus(j.value("status", "draft"));
     for (const auto& m : j.value("materials", nlohmann::json::array())) {
-      item.materials.push_back({m.at("name").get<std::string>(), m.value("original", false), m.value("copies", 1),
-                                m.value("required", true), m.value("note", "")});
+      Material mat{m.at("name").get<std::string>(), m.value("original", false), m.value("copies", 1), m.value("required", true),
+                   m.value("note", "")};
+      if (m.contains("sample") && m["sample"].is_object()) {
+        mat.sample_sm3 = m["sample"].value("sm3", "");
+        mat.sample_name = m["sample"].value("name", "");
+        mat.sample_mime = m["sample"].value("mime", "");
+      }
+      item.materials.push_back(std::move(mat));
     }
     for (const auto& f : j.value("fees", nlohmann::json::array())) {
       item.fees.push_back({f.at("name").get<std::string>(), f.value("amount_fen", std::int64_t{0}), f.value("basis", "")});

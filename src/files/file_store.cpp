@@ -50,7 +50,11 @@ std::string DetectType(std::string_view data) {
   if (StartsWith(data, "PK\x03\x04")) {
     // OFD (GB/T 33190-2016) is a ZIP package with OFD.xml at its root; ZIP stores entry names
     // in clear text in the local headers and the central directory.
-    return data.find("OFD.xml") != std::string_view::npos ? "application/ofd" : "application/zip";
+    if (data.find("OFD.xml") != std::string_view::npos) return "application/ofd";
+    // Office Open XML (a blank form to fill in): a ZIP whose parts name the kind of document.
+    if (data.find("word/document.xml") != std::string_view::npos) return kDocx;
+    if (data.find("xl/workbook.xml") != std::string_view::npos) return kXlsx;
+    return "application/zip";
   }
   return "application/octet-stream";
 }
@@ -60,6 +64,8 @@ std::string TypeLabel(const std::string& mime) {
   if (mime == "image/png") return "PNG 图片";
   if (mime == "image/jpeg") return "JPG 图片";
   if (mime == "application/ofd") return "OFD 版式文件";
+  if (mime == kDocx) return "Word 文档";
+  if (mime == kXlsx) return "Excel 表格";
   if (mime == "application/zip") return "ZIP 压缩包";
   return "未知类型";
 }

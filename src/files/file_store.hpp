@@ -23,8 +23,12 @@ struct StoredFile {
   bool is_inline = false;
 };
 
+inline constexpr const char* kDocx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+inline constexpr const char* kXlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// "application/pdf", "image/png", "image/jpeg", "application/ofd" (a ZIP whose entries
-/// include OFD.xml, GB/T 33190), "application/zip", or "application/octet-stream".
+/// include OFD.xml, GB/T 33190), kDocx / kXlsx (a ZIP with word/document.xml or
+/// xl/workbook.xml), "application/zip", or "application/octet-stream".
 std::string DetectType(std::string_view data);
 /// Chinese name of a type for messages ("PDF 文档").
 std::string TypeLabel(const std::string& mime);

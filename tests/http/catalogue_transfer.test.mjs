@@ -144,6 +144,62 @@ for (const backend of backends()) {
       assert.match(page, /申请书\|原件\|1\|必需\n证明\|复印件\|2\|可选\|加盖公章<\/textarea>/);
     });
 
+    it('a draft\'s material gets a 空白表格 the public downloads once the version is published', async () => {
+      const post = async (c, path, fields, file) => {
+        const fd = new FormData();
+        for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+        if (file) fd.append('sample', new Blob([file.bytes]), file.name);
+        return fetch(c.base + path, { method: 'POST', headers: { cookie: c.cookieHeader() }, body: fd, redirect: 'manual' });
+      };
+      const form = Buffer.from('%PDF-1.7\n% 申请书（空白）\n%%EOF\n');
+      const code = 'DH-ZFB-950';  // the draft made by the test before
+      let page = await (await admin.get(`/admin/items/${code}`)).text();
+      assert.match(page, /id="samples"/);
+      assert.match(page, /name="material_no" value="1"/, 'a draft offers the upload');
+      // Bad input changes nothing: a program instead of a form, no file, not the administrator, no token.
+      let r = await post(admin, `/admin/items/${code}/samples`, { _csrf: admin.csrf, material_no: '1' }, { bytes: 'MZ\x90 program', name: 'form.exe' });
+      assert.equal(r.status, 415);
+      assert.match(await r.text(), /data-form-error>样表文件不符合要求：文件类型不符合要求/);
+      r = await post(admin, `/admin/items/${code}/samples`, { _csrf: admin.csrf, material_no: '1' });
+      assert.equal(r.status, 400);
+      r = await post(clerk, `/admin/items/${code}/samples`, { _csrf: clerk.csrf, material_no: '1' }, { bytes: form, name: 'a.pdf' });
+      assert.equal(r.status, 403);
+      r = await post(admin, `/admin/items/${code}/samples`, { material_no: '1' }, { bytes: form, name: 'a.pdf' });
+      assert.equal(r.status, 403, 'CSRF token required');
+      assert.doesNotMatch(await (await admin.get(`/admin/items/${code}`)).text(), /\/samples\/[0-9a-f]{64}/);
+
+      r = await post(admin, `/admin/items/${code}/samples`, { _csrf: admin.csrf, material_no: '1' }, { bytes: form, name: '申请书（空白）.pdf' });
+      assert.equal(r.status, 303);
+      assert.match(r.headers.get('location'), /#samples$/);
+      page = await (await admin.get(`/admin/items/${code}`)).text();
+      const sm3 = page.match(/\/admin\/items\/DH-ZFB-950\/samples\/([0-9a-f]{64})/)[1];
+      assert.equal((await fetch(`${node.external}/services/items/${code}/samples/${sm3}`)).status, 404, 'a draft is not public');
+      assert.equal((await admin.post(`/admin/items/${code}/publish`, { form: { _csrf: admin.csrf } })).status, 303);
+      let guide;
+      for (let i = 0; i < 100; i++) {
+        guide = await (await fetch(`${node.external}/services/items/${code}`)).text();
+        if (guide.includes(sm3)) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(guide.includes(`href="/services/items/${code}/samples/${sm3}" download>下载样表：申请书（空白）.pdf`), 'linked from the 办事指南');
+      const got = await fetch(`${node.external}/services/items/${code}/samples/${sm3}`);
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-type'), 'application/pdf');
+      assert.equal(got.headers.get('content-disposition'), `attachment; filename="sample.pdf"; filename*=UTF-8''${encodeURIComponent('申请书（空白）.pdf')}`);
+      assert.ok(Buffer.from(await got.arrayBuffer()).equals(form), 'byte for byte');
+      const api = await (await fetch(`${node.external}/api/v1/items/${code}`)).json();
+      assert.equal(api.materials[0].sample.sm3, sm3);
+      assert.equal(api.materials[0].sample.href, `/services/items/${code}/samples/${sm3}`);
+      assert.equal(api.materials[1].sample, undefined);
+      assert.equal((await fetch(`${node.external}/services/items/${code}/samples/${'0'.repeat(64)}`)).status, 404);
+      // Published: no more changes to this version.
+      page = await (await admin.get(`/admin/items/${code}`)).text();
+      assert.doesNotMatch(page, /name="material_no"/, 'no upload on a published version');
+      r = await post(admin, `/admin/items/${code}/samples`, { _csrf: admin.csrf, material_no: '2' }, { bytes: form, name: 'b.pdf' });
+      assert.equal(r.status, 409);
+      assert.match(await r.text(), /不能再修改：请先保存为新版本草稿/);
+    });
+
     it('the command line exports and imports the same files', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'yiwang-cat-'));
       try {

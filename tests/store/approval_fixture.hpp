@@ -26,7 +26,7 @@ struct Approval {
   explicit Approval(Node& n)
       : node(n),
         calendar(*n.db, n.clock, *n.audit),
-        catalogue(*n.db, n.clock, *n.audit, *n.exchange),
+        catalogue(*n.db, n.clock, *n.audit, *n.exchange, *n.files),
         documents(*n.db, n.clock, *n.files, std::string(32, 's'), "http://127.0.0.1:8080"),
         cases(*n.db, n.clock, *n.audit, *n.exchange, *n.files, catalogue, calendar, documents, {}),
         drafts(*n.db, n.clock, *n.audit, *n.files, catalogue, cases) {

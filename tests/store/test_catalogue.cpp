@@ -1,7 +1,10 @@
 // The catalogue on both databases: versioning (a published version is never edited), search
 // that finds two-character Chinese queries, retire, validation errors changing nothing, and
 // the external mirror through the exchange.
+#include <filesystem>
+
 #include "approval/catalogue.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "test_support.hpp"
 
@@ -37,7 +40,7 @@ class Catalogue : public BackendTest {
 TEST_P(Catalogue, DraftPublishEditMakesANewVersion) {
   Node n(GetParam());
   SeedUnits(n);
-  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange);
+  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange, *n.files);
   auto sys = identity::Context::System("测试");
   Item v1 = svc.SaveDraft(sys, Sample("SCJ-001", "食品经营许可（新办）"));
   EXPECT_EQ(v1.version, 1);
@@ -61,7 +64,7 @@ TEST_P(Catalogue, DraftPublishEditMakesANewVersion) {
 TEST_P(Catalogue, TwoCharacterQueriesFindItems) {
   Node n(GetParam());
   SeedUnits(n);
-  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange);
+  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange, *n.files);
   auto sys = identity::Context::System("测试");
   Item a = Sample("SCJ-001", "食品经营许可（新办）");
   Item b = Sample("YBJ-001", "医保定点医药机构确认");
@@ -93,7 +96,7 @@ TEST_P(Catalogue, TwoCharacterQueriesFindItems) {
 TEST_P(Catalogue, InvalidItemsAndWrongRolesChangeNothing) {
   Node n(GetParam());
   SeedUnits(n);
-  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange);
+  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange, *n.files);
   auto sys = identity::Context::System("测试");
   Item bad = Sample("SCJ-009", "");
   bad.promised_days = 15;  // longer than the statutory 10
@@ -118,7 +121,7 @@ TEST_P(Catalogue, InvalidItemsAndWrongRolesChangeNothing) {
 TEST_P(Catalogue, PublishedItemsReachTheExternalZone) {
   Node n(GetParam());
   SeedUnits(n);
-  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange);
+  approval::CatalogueService svc(*n.db, n.clock, *n.audit, *n.exchange, *n.files);
   svc.RegisterPacketHandlers();
   auto sys = identity::Context::System("测试");
   svc.PublishAll(sys, {Sample("SCJ-001", "食品经营许可（新办）")});
@@ -128,6 +131,76 @@ TEST_P(Catalogue, PublishedItemsReachTheExternalZone) {
   EXPECT_EQ(n.Count("exchange_inbox", "kind = 'items.published'"), 1);
   EXPECT_EQ(svc.Published("SCJ-001").version, 1);  // applying its own announcement changes nothing
   EXPECT_EQ(n.Count("items"), 1);
+}
+
+TEST_P(Catalogue, SamplesBelongToADraftVersionTravelOutAndCarryOver) {
+  const std::string spool =
+      (std::filesystem::temp_directory_path() / ("yiwang-spool-" + core::HexEncode(core::RandomBytes(6)))).string();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() { std::filesystem::remove_all(dir); }
+  } cleanup{spool};
+  Node in(GetParam(), core::Zone::kInternal, spool), out(GetParam(), core::Zone::kExternal, spool);
+  SeedUnits(in);
+  SeedUnits(out);
+  approval::CatalogueService inside(*in.db, in.clock, *in.audit, *in.exchange, *in.files);
+  approval::CatalogueService outside(*out.db, out.clock, *out.audit, *out.exchange, *out.files);
+  outside.RegisterPacketHandlers();
+  auto sys = identity::Context::System("测试");
+  const std::string form = "%PDF-1.7\n% 食品经营许可申请书（空白）\n%%EOF\n";
+
+  Item v1 = inside.SaveDraft(sys, Sample("SCJ-001", "食品经营许可（新办）"));
+  // Bad input changes nothing: wrong type by content, no such material, not the administrator.
+  try {
+    inside.AttachSample(sys, "SCJ-001", 1, "form.exe", "MZ\x90 not a form");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupportedType);
+    EXPECT_TRUE(e.fields().count("sample"));
+  }
+  EXPECT_THROW(inside.AttachSample(sys, "SCJ-001", 3, "a.pdf", form), Error);
+  identity::Context clerk;
+  clerk.principal.kind = "staff";
+  clerk.principal.roles = {"window_clerk"};
+  EXPECT_THROW(inside.AttachSample(clerk, "SCJ-001", 1, "a.pdf", form), Error);
+  EXPECT_TRUE(inside.Latest("SCJ-001").materials[0].sample_sm3.empty());
+
+  Item with = inside.AttachSample(sys, "SCJ-001", 1, "C:\\表格\\申请书\"空白\".pdf", form);
+  EXPECT_EQ(with.version, 1) << "the draft itself, no new version";
+  EXPECT_EQ(with.materials[0].sample_sm3, core::Sm3Hex(form));
+  EXPECT_EQ(with.materials[0].sample_name, "申请书空白.pdf") << "no path, no quotes";
+  EXPECT_EQ(with.materials[0].sample_mime, "application/pdf");
+  EXPECT_TRUE(with.materials[1].sample_sm3.empty());
+  EXPECT_THROW(inside.SampleOf("SCJ-001", with.materials[0].sample_sm3, true), Error) << "not published yet";
+  EXPECT_EQ(inside.SampleOf("SCJ-001", with.materials[0].sample_sm3, false).second, form);
+
+  inside.Publish(sys, "SCJ-001");
+  try {
+    inside.AttachSample(sys, "SCJ-001", 2, "b.pdf", form);
+    FAIL() << "a published version changed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+  }
+  // The packet carries the file: the external zone serves it from its own store.
+  in.exchange->Pump();
+  EXPECT_EQ(out.exchange->Pump().rejected, 0);
+  auto [m, bytes] = outside.SampleOf("SCJ-001", core::Sm3Hex(form), true);
+  EXPECT_EQ(bytes, form);
+  EXPECT_EQ(m.sample_name, "申请书空白.pdf");
+
+  // The next version keeps the sample of the material of the same name; removing it is a
+  // change of the draft only.
+  Item edit = Sample("SCJ-001", "食品经营许可（新办）");
+  edit.promised_days = 4;
+  Item v2 = inside.SaveDraft(sys, edit);
+  EXPECT_EQ(v2.version, 2);
+  EXPECT_EQ(v2.materials[0].sample_sm3, core::Sm3Hex(form));
+  Item removed = inside.RemoveSample(sys, "SCJ-001", 1);
+  EXPECT_TRUE(removed.materials[0].sample_sm3.empty());
+  EXPECT_EQ(inside.Published("SCJ-001").materials[0].sample_sm3, core::Sm3Hex(form)) << "version 1 keeps it";
+  EXPECT_THROW(inside.RemoveSample(sys, "SCJ-001", 1), Error) << "nothing left to remove";
+  EXPECT_EQ(in.Count("audit_log", "action IN ('item.sample', 'item.sample_remove')"), 2);
+  (void)v1;
 }
 
 YIWANG_BACKENDS(Catalogue);

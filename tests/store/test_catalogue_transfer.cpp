@@ -40,7 +40,7 @@ std::vector<Item> Three() {
 /// A node with the units the samples name, and its catalogue service.
 struct CatalogueNode {
   explicit CatalogueNode(const std::string& backend)
-      : node(backend), svc(*node.db, node.clock, *node.audit, *node.exchange) {
+      : node(backend), svc(*node.db, node.clock, *node.audit, *node.exchange, *node.files) {
     auto sys = identity::Context::System("测试");
     auto d = node.identity->CreateUnit(sys, {0, "D", "东河区人民政府", "district", 0});
     node.identity->CreateUnit(sys, {d.id, "SCJ", "东河区市场监督管理局", "department", 1});

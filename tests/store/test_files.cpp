@@ -81,7 +81,9 @@ TEST_P(Files, TypeIsDecidedByContent) {
   EXPECT_EQ(files::DetectType("\x89PNG\r\n\x1a\nxxxx"), "image/png");
   EXPECT_EQ(files::DetectType("\xFF\xD8\xFF\xE0xxxx"), "image/jpeg");
   EXPECT_EQ(files::DetectType(std::string("PK\x03\x04", 4) + "....OFD.xml...."), "application/ofd");
-  EXPECT_EQ(files::DetectType(std::string("PK\x03\x04", 4) + "....word/document.xml"), "application/zip");
+  EXPECT_EQ(files::DetectType(std::string("PK\x03\x04", 4) + "....word/document.xml"), files::kDocx);
+  EXPECT_EQ(files::DetectType(std::string("PK\x03\x04", 4) + "....xl/workbook.xml"), files::kXlsx);
+  EXPECT_EQ(files::DetectType(std::string("PK\x03\x04", 4) + "....other.txt"), "application/zip");
 }
 
 TEST_P(Files, OversizeAndEmptyAreRefused) {
