@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "approval/demo_catalogue.hpp"
+#include "approval/document_pdf.hpp"
 #include "core/assets.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -176,8 +177,29 @@ std::string CreateDemoDistrict(App& app) {
     if (csv) app.calendar->Import(ctx, std::string(*csv), std::string("国务院办公厅 ") + year + " 年部分节假日安排");
   }
 
-  // The catalogue: 304 items of the 45 departments and towns, published in one transaction.
-  app.catalogue->PublishAll(ctx, approval::DemoCatalogue());
+  // The catalogue: 304 items of the 45 departments and towns, published in one transaction. The
+  // 市场监督管理局's 申请书 materials come with a printable blank form (空白申请表) as their sample,
+  // offered for download in the 办事指南.
+  std::vector<approval::Item> catalogue = approval::DemoCatalogue();
+  db::WithTx(*app.db, [&](db::Tx& tx) {
+    for (approval::Item& item : catalogue) {
+      if (item.dept_code != "DH-SCJ") continue;
+      for (approval::Material& m : item.materials) {
+        if (m.name.find("申请书") == std::string::npos) continue;
+        approval::BlankFormData form{item.name, item.code, item.dept_name, {}};
+        for (const approval::Material& other : item.materials) {
+          form.materials.push_back(other.name + "（" + (other.original ? "原件" : "复印件") + " " +
+                                   std::to_string(other.copies) + " 份" + (other.required ? "" : "，视情况提供") + "）");
+        }
+        const files::StoredFile f = app.files->Put(tx, approval::RenderBlankFormPdf(form), {"application/pdf"});
+        m.sample_sm3 = f.sm3;
+        m.sample_mime = f.mime;
+        m.sample_name = item.name + "申请表（空白）.pdf";
+        break;
+      }
+    }
+  });
+  app.catalogue->PublishAll(ctx, catalogue);
 
   const std::string path = app.config.data_dir + "/demo-accounts.json";
   {

@@ -217,4 +217,58 @@ std::string RenderDocumentPdf(const DocumentData& d) {
   return out;
 }
 
+std::string RenderBlankFormPdf(const BlankFormData& f) {
+  std::string out;
+  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(&Append, &out, kWidth, kHeight);
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
+  const std::string title = f.item_name + "申请表";
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title.c_str());
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "yiwang");
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  const double margin = 60, width = kWidth - 2 * margin, label_w = 160;
+  double y = 56;
+  y += Text(cr, title, YW_SANS "18", margin, y, width, PANGO_ALIGN_CENTER) + 6;
+  y += Text(cr, "事项编码 " + f.item_code + " · " + f.department, YW_SERIF "9", margin, y, width, PANGO_ALIGN_CENTER, 0.3, 0.3,
+            0.3) + 16;
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_line_width(cr, 0.8);
+  // One row of the table: a label cell and a value cell (printed text, or blank space to fill
+  // in), at least min_h high and as high as its text.
+  auto row = [&](const std::string& label, const std::string& value, double min_h) {
+    const double lh = Text(cr, label, YW_SANS "10.5", margin + 8, y + 8, label_w - 16);
+    const double vh = value.empty() ? 0 : Text(cr, value, YW_SERIF "10.5", margin + label_w + 8, y + 8, width - label_w - 16);
+    const double h = std::max(min_h, std::max(lh, vh) + 16);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_rectangle(cr, margin, y, label_w, h);
+    cairo_rectangle(cr, margin + label_w, y, width - label_w, h);
+    cairo_stroke(cr);
+    y += h;
+  };
+  row("申请人（单位）名称", "", 34);
+  row("身份证号码 / 统一社会信用代码", "", 44);
+  row("法定代表人（负责人）", "", 34);
+  row("联系人", "", 34);
+  row("联系电话", "", 34);
+  row("住所（地址）", "", 34);
+  row("申请事项", f.item_name, 34);
+  row("申请内容及理由", "", 110);
+  std::string list;
+  for (std::size_t i = 0; i < f.materials.size(); ++i) list += std::to_string(i + 1) + ". " + f.materials[i] + "\n";
+  row("所附材料", list, 60);
+  row("申请人承诺", "本人（单位）对所提交材料的真实性负责。\n\n申请人（签字或盖章）：\n\n日期：        年      月      日", 110);
+  y += 14;
+  Text(cr, "说明：可网上申报（东河区政务服务网，上传本表扫描件），也可填写后到" + f.department +
+               "窗口提交。行政机关在收到申请之日起五个工作日内作出是否受理的决定（《中华人民共和国行政许可法》第三十二条）。",
+       YW_SERIF "9", margin, y, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
+  cairo_show_page(cr);
+  cairo_destroy(cr);
+  cairo_surface_finish(surface);
+  const cairo_status_t status = cairo_surface_status(surface);
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS) throw Error(ErrorCode::kInternal, "PDF 生成失败");
+  return out;
+}
+
 }  // namespace yiwang::approval

@@ -1,6 +1,7 @@
 #pragma once
 // Sealed approval documents as PDF (cairo + pango, a CJK font from Debian's fonts-noto-cjk).
 #include <string>
+#include <vector>
 
 namespace yiwang::approval {
 
@@ -25,6 +26,17 @@ struct DocumentData {
 /// opens the verification page. Deterministic for the same data (no timestamps), so that its
 /// SM3 digest is stable.
 std::string RenderDocumentPdf(const DocumentData& d);
+/// A blank application form (空白申请表) for an item, to print and fill in by hand: the
+/// applicant's particulars, the item (printed), the reasons, the materials to attach (printed),
+/// signature and date. The demo district attaches it to the 申请书 of some items as their sample.
+struct BlankFormData {
+  std::string item_name;
+  std::string item_code;
+  std::string department;
+  std::vector<std::string> materials;  // "名称（原件 1 份）"
+};
+std::string RenderBlankFormPdf(const BlankFormData& f);
+
 /// "二〇二六年三月九日" (GB/T 9704 成文日期); throws yiwang::Error on a bad date.
 std::string ChineseDate(const std::string& yyyy_mm_dd);
 

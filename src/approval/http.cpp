@@ -109,14 +109,19 @@ nlohmann::json FormValues(const approval::Item& item) {
 
 /// A material's 空白表格/示范文本 as a download under its own name. The URL names the content
 /// (SM3), so the public copy may be cached.
-Response SampleResponse(const approval::Material& m, std::string bytes, bool cacheable) {
+Response SampleResponse(const std::string& code, const approval::Material& m, std::string bytes, bool cacheable) {
   Response res;
   res.content_type = m.sample_mime;
   res.body = std::move(bytes);
   const std::size_t dot = m.sample_name.find_last_of('.');
   const std::string ext = dot == std::string::npos ? "" : m.sample_name.substr(dot);
   const bool ascii_ext = ext.size() <= 6 && std::all_of(ext.begin(), ext.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; });
-  res.Header("Content-Disposition", "attachment; filename=\"sample" + (ascii_ext ? ext : std::string()) +
+  // The plain filename is for clients without RFC 5987: the item code, in ASCII.
+  std::string plain;
+  for (char c : code) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') plain += c;
+  }
+  res.Header("Content-Disposition", "attachment; filename=\"" + plain + "-sample" + (ascii_ext ? ext : std::string()) +
                                         "\"; filename*=UTF-8''" + http::UrlEncode(m.sample_name));
   res.Header("Cache-Control", cacheable ? "public, max-age=86400" : "private, no-store");
   return res;
@@ -153,7 +158,7 @@ void RegisterCatalogueExternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/services/items/:code/samples/:sm3", Access::kAnyone, [&app](Request& req) {
     auto [m, bytes] = app.catalogue->SampleOf(req.Param("code"), req.Param("sm3"), true);
-    return SampleResponse(m, std::move(bytes), true);
+    return SampleResponse(req.Param("code"), m, std::move(bytes), true);
   });
   r.Add("GET", "/api/v1/items", Access::kAnyone, [&app](Request& req) {
     auto q = QueryFrom(req, true);
@@ -336,7 +341,7 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/admin/items/:code/samples/:sm3", Access::kStaff, [&app](Request& req) {
     auto [m, bytes] = app.catalogue->SampleOf(req.Param("code"), req.Param("sm3"), false);
-    return SampleResponse(m, std::move(bytes), false);
+    return SampleResponse(req.Param("code"), m, std::move(bytes), false);
   });
   for (const bool publish : {true, false}) {
     r.Add("POST", publish ? "/admin/items/:code/publish" : "/admin/items/:code/retire", Access::kStaff,

@@ -55,6 +55,10 @@ export async function citizenPage(browser, external, login, password) {
 export async function apply(cp, external, dir) {
   await cp.goto(`${external}/services/items/${ITEM}`);
   await Promise.all([cp.waitForURL('**/apply'), cp.click('text=在线申报')]);
+  // The 申请书 comes with a blank form to print (demo catalogue): it downloads as a one-page PDF.
+  const [blank] = await Promise.all([cp.waitForEvent('download'), cp.click('a:has-text("下载样表")')]);
+  const form = await readFile(await blank.path());
+  assert.match(form.subarray(0, 5).toString(), /^%PDF-/);
   await cp.fill('#contact_mobile', '13800000001');
   const inputs = await cp.locator('input[type=file]').count();
   for (let n = 1; n <= inputs; n++) await cp.setInputFiles(`#material_${n}`, join(dir, `m${n}.pdf`));

@@ -181,11 +181,11 @@ for (const backend of backends()) {
         if (guide.includes(sm3)) break;
         await new Promise((res) => setTimeout(res, 50));
       }
-      assert.ok(guide.includes(`href="/services/items/${code}/samples/${sm3}" download>下载样表：申请书（空白）.pdf`), 'linked from the 办事指南');
+      assert.ok(guide.includes(`href="/services/items/${code}/samples/${sm3}" download title="申请书（空白）.pdf">下载样表</a>`), 'linked from the 办事指南');
       const got = await fetch(`${node.external}/services/items/${code}/samples/${sm3}`);
       assert.equal(got.status, 200);
       assert.equal(got.headers.get('content-type'), 'application/pdf');
-      assert.equal(got.headers.get('content-disposition'), `attachment; filename="sample.pdf"; filename*=UTF-8''${encodeURIComponent('申请书（空白）.pdf')}`);
+      assert.equal(got.headers.get('content-disposition'), `attachment; filename="${code}-sample.pdf"; filename*=UTF-8''${encodeURIComponent('申请书（空白）.pdf')}`);
       assert.ok(Buffer.from(await got.arrayBuffer()).equals(form), 'byte for byte');
       const api = await (await fetch(`${node.external}/api/v1/items/${code}`)).json();
       assert.equal(api.materials[0].sample.sm3, sm3);
