@@ -51,6 +51,42 @@ std::vector<approval::Upload> UploadsFromJson(const nlohmann::json& j) {
   return out;
 }
 
+/// 办理附件 of an action: [{filename, content_base64}] in the API, file parts named "attachments" on
+/// the page (an empty file input is no attachment).
+std::vector<approval::Upload> AttachmentsFromJson(const nlohmann::json& j) {
+  std::vector<approval::Upload> out;
+  if (!j.contains("attachments")) return out;
+  if (!j["attachments"].is_array()) throw Error(ErrorCode::kInvalidInput, "attachments 应为数组", {{"attachments", "应为数组"}});
+  for (const auto& a : j["attachments"]) {
+    if (!a.is_object()) throw Error(ErrorCode::kInvalidInput, "attachments 的每一项应为对象", {{"attachments", "应为对象"}});
+    out.push_back({0, a.value("filename", ""), core::Base64Decode(a.value("content_base64", ""), "附件内容")});
+  }
+  return out;
+}
+
+std::vector<approval::Upload> AttachmentsFromForm(const Request& req) {
+  std::vector<approval::Upload> out;
+  for (const auto& part : req.Files()) {
+    if (part.name == "attachments" && !part.data.empty()) out.push_back({0, part.filename, part.data});
+  }
+  return out;
+}
+
+/// A 办理附件 of a case, by its SM3, to the staff of the case's unit (the caller checked).
+Response AttachmentResponse(app::App& app, const approval::Case& c, const std::string& sm3) {
+  for (const auto& a : c.attachments) {
+    if (a.file_sm3 != sm3) continue;
+    Response res;
+    res.content_type = a.mime;
+    res.body = app.files->Read(sm3);
+    res.Header("Content-Disposition", "attachment; filename=\"" + c.case_no + "-attachment\"; filename*=UTF-8''" +
+                                          http::UrlEncode(a.filename));
+    res.Header("Cache-Control", "private, no-store");
+    return res;
+  }
+  throw Error(ErrorCode::kNotFound, "该办件没有这个附件");
+}
+
 nlohmann::json ItemForApply(const approval::Item& item) {
   nlohmann::json j = approval::ItemJson(item);
   for (auto& m : j["materials"]) m["field"] = "material_" + std::to_string(m["no"].get<int>());
@@ -609,6 +645,13 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       return MaterialResponse(app, c, req.Param("sm3"));
     });
   }
+  // 办理附件 (internal working papers), likewise per unit.
+  for (const char* path : {"/cases/:case_no/attachments/:sm3", "/api/v1/cases/:case_no/attachments/:sm3"}) {
+    r.Add("GET", path, Access::kStaff, [&app](Request& req) {
+      approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
+      return AttachmentResponse(app, c, req.Param("sm3"));
+    });
+  }
   r.Add("GET", "/cases/:case_no/documents/:doc_no", Access::kStaff, [&app](Request& req) {
     app.cases->ForStaff(ContextOf(req), req.Param("case_no"));  // per unit
     return PdfResponse(app, req.Param("case_no"), req.Param("doc_no"));
@@ -622,6 +665,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       a.opinion = req.Field("opinion");
       a.missing = Lines(req.Field("missing"));
       a.decision = req.Field("decision");
+      a.attachments = AttachmentsFromForm(req);
       // 核定收费: one amount (元) and reason per fee, fee_amount_<no> / fee_note_<no>.
       for (int no = 1; no <= 50; ++no) {
         const std::string amount = req.Field("fee_amount_" + std::to_string(no)), note = req.Field("fee_note_" + std::to_string(no));
@@ -694,6 +738,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.amount = AmountText(j, "amount");
     a.receipt_no = j.value("receipt_no", "");
     a.provider = j.value("provider", "");
+    a.attachments = AttachmentsFromJson(j);
     approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
     return Response::Json(approval::CaseJson(c, true, &app.cases->payments()));
   });

@@ -89,6 +89,14 @@ void LoadDetails(soci::session& sql, Case& c) {
                         db::RowStr(r, "unit_name"), db::RowStr(r, "opinion"), db::RowInt(r, "public") != 0});
   }
   c.fees = LoadFees(sql, c.id);
+  soci::rowset<soci::row> as = (sql.prepare << "SELECT event_ts, action, file_sm3, size, mime, filename, actor FROM "
+                                               "case_attachments WHERE case_id = :id ORDER BY id",
+                                soci::use(id));
+  for (const soci::row& r : as) {
+    c.attachments.push_back({db::RowInt(r, "event_ts"), db::RowStr(r, "action"), db::RowStr(r, "file_sm3"),
+                             db::RowInt(r, "size"), db::RowStr(r, "mime"), db::RowStr(r, "filename"),
+                             db::RowStr(r, "actor")});
+  }
 }
 
 std::optional<Case> FindCase(soci::session& sql, const std::string& case_no) {
@@ -289,7 +297,7 @@ CaseService::StagedUploads CaseService::StageUploads(const Item& item, const std
     try {
       files::StoredFile f = files_.Stage(u.bytes, AllowedTypes());
       const Material& m = item.materials[static_cast<std::size_t>(u.material_no - 1)];
-      out.materials.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, u.filename.substr(0, 200), round});
+      out.materials.push_back({u.material_no, m.name, f.sm3, f.size, f.mime, files::SafeFileName(u.filename), round});
       out.files.push_back(std::move(f));
       given.insert(u.material_no);
     } catch (const Error& e) {
@@ -760,6 +768,37 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   return out;
 }
 
+const std::set<std::string>& CaseService::AttachmentTypes() {
+  static const std::set<std::string> kTypes = {"application/pdf", "image/jpeg", "image/png", "application/ofd",
+                                               files::kDocx, files::kXlsx};
+  return kTypes;
+}
+
+std::vector<files::StoredFile> CaseService::StageAttachments(const CaseAction& a) {
+  std::vector<files::StoredFile> out;
+  if (a.attachments.empty()) return out;
+  if (a.action == "claim") throw Error(ErrorCode::kInvalidInput, "签收时不能上传附件", {{"attachments", "签收时不能上传附件"}});
+  if (a.attachments.size() > kMaxAttachments) {
+    throw Error(ErrorCode::kInvalidInput, "一次最多上传 " + std::to_string(kMaxAttachments) + " 个附件",
+                {{"attachments", "附件过多"}});
+  }
+  for (const Upload& u : a.attachments) {
+    try {
+      out.push_back(files_.Stage(u.bytes, AttachmentTypes()));
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kInternal) throw;
+      const std::string name = AttachmentName(u.filename);
+      throw Error(e.code(), "附件“" + name + "”不符合要求：" + e.message(), {{"attachments", name + "：" + e.message()}});
+    }
+  }
+  return out;
+}
+
+std::string AttachmentName(const std::string& filename) {
+  const std::string out = files::SafeFileName(filename);
+  return out.empty() ? "附件" : out;
+}
+
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
                                                  "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
@@ -873,6 +912,9 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     identity::RequireRole(ctx.principal, {identity::Role::kApprover});
     CheckExtension(periods_, a.days, c.extension_days > 0 ? 1 : 0, text);
   }
+
+  // 办理附件: checked by content and written (a large one) before the write transaction.
+  const std::vector<files::StoredFile> attached = StageAttachments(a);
 
   // The sealed documents are drawn before the write transaction (tens of milliseconds each);
   // Issue re-draws inside only if the department's seal was made meanwhile.
@@ -1013,7 +1055,20 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
     const CaseEvent event{now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public};
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
-    audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success", event_opinion.substr(0, 300)});
+    for (std::size_t i = 0; i < attached.size(); ++i) {
+      files_.Record(tx, attached[i]);
+      CaseAttachment att{now, a.action, attached[i].sm3, attached[i].size, attached[i].mime,
+                         AttachmentName(a.attachments[i].filename), ctx.principal.name};
+      long long cid = c.id, ts = now, size = att.size;
+      tx.sql() << "INSERT INTO case_attachments (case_id, event_ts, action, file_sm3, size, mime, filename, actor, "
+                  "created_at) VALUES (:c, :t, :a, :h, :s, :m, :f, :ac, :ca)",
+          soci::use(cid), soci::use(ts), soci::use(att.action), soci::use(att.file_sm3), soci::use(size),
+          soci::use(att.mime), soci::use(att.filename), soci::use(att.actor), soci::use(ts);
+      c.attachments.push_back(std::move(att));
+    }
+    audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success",
+                                      (attached.empty() ? std::string() : "附件 " + std::to_string(attached.size()) + " 份；") +
+                                          event_opinion.substr(0, 300)});
     if (is_public) FeedBack(tx, c, event, docs);
     c.events.push_back(event);  // as FindCase would list it: ordered by time, then insertion
   });
@@ -1066,9 +1121,20 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
   }
   for (const auto& e : c.events) {
     if (!e.is_public && !staff_view) continue;
-    events.push_back({{"time", core::FormatLocal(e.ts)}, {"action", e.action}, {"state", e.state},
-                      {"state_label", CaseStateLabel(ParseCaseState(e.state))}, {"actor", e.actor},
-                      {"unit_name", e.unit_name}, {"opinion", e.opinion}});
+    nlohmann::json ej = {{"time", core::FormatLocal(e.ts)}, {"action", e.action}, {"state", e.state},
+                         {"state_label", CaseStateLabel(ParseCaseState(e.state))}, {"actor", e.actor},
+                         {"unit_name", e.unit_name}, {"opinion", e.opinion}};
+    if (staff_view) {  // 办理附件 are internal working papers
+      nlohmann::json attached = nlohmann::json::array();
+      for (const auto& a : c.attachments) {
+        if (a.event_ts != e.ts || a.action != e.action) continue;
+        attached.push_back({{"filename", a.filename}, {"size_kb", (a.size + 1023) / 1024}, {"type", files::TypeLabel(a.mime)},
+                         {"sm3", a.file_sm3}, {"href", "/cases/" + c.case_no + "/attachments/" + a.file_sm3}});
+      }
+      ej["has_attachments"] = !attached.empty();
+      ej["attachments"] = attached;
+    }
+    events.push_back(ej);
   }
   nlohmann::json j = {{"case_no", c.case_no},
                       {"item_code", c.item_code},

@@ -9,6 +9,7 @@
 // one extension, decision, sealed documents, fees and their payment (approval/fees.hpp), the
 // public status lookup and the applicant's timeline; every deadline with its explanation.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,17 @@ struct CaseEvent {
   std::string unit_name;
   std::string opinion;
   bool is_public = true;
+};
+
+/// A file a staff member attached to an action (办理附件), internal only.
+struct CaseAttachment {
+  std::int64_t event_ts = 0;  // the event it belongs to: same time and action
+  std::string action;
+  std::string file_sm3;
+  std::int64_t size = 0;
+  std::string mime;
+  std::string filename;
+  std::string actor;
 };
 
 struct CaseSuspension {
@@ -110,10 +122,18 @@ struct Case {
   std::vector<CaseSuspension> suspensions;
   std::vector<CaseMaterial> materials;
   std::vector<CaseEvent> events;
+  std::vector<CaseAttachment> attachments;  // staff only (never in a packet to the external zone)
   std::vector<CaseFee> fees;  // empty until assessed (and always for a free item)
 };
 
 /// One action on a case by staff.
+/// One uploaded material of an application.
+struct Upload {
+  int material_no = 0;  // 1-based, as listed in the item's guide
+  std::string filename;
+  std::string bytes;
+};
+
 struct CaseAction {
   /// accept | refuse | request_correction (window clerk); claim | complete_step (the step's
   /// role); decide (审批人, decision approve|deny); conclude; suspend | resume (special
@@ -129,13 +149,9 @@ struct CaseAction {
   std::string amount;                // record_payment: the amount paid, in 元 as entered
   std::string receipt_no;            // record_payment
   std::string provider;              // record_payment: PaymentProvider key ("" = counter)
-};
-
-/// One uploaded material of an application.
-struct Upload {
-  int material_no = 0;  // 1-based, as listed in the item's guide
-  std::string filename;
-  std::string bytes;
+  /// Files attached to this action (办理附件: 现场核查记录, 专家评审意见…), any action but claim;
+  /// at most kMaxAttachments. material_no is unused.
+  std::vector<Upload> attachments;
 };
 
 struct Application {
@@ -191,6 +207,9 @@ class CaseService {
   /// Any action; checks role, unit, state and the action's own rules, and answers a clear
   /// error otherwise (nothing changes then).
   Case Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a);
+  /// What a 办理附件 may be: PDF, JPG, PNG, OFD, Word, Excel (by content).
+  static const std::set<std::string>& AttachmentTypes();
+  static constexpr std::size_t kMaxAttachments = 10;
   /// The item version a case runs on (its steps and limits).
   Item ItemOf(const Case& c);
   /// Every deadline the case has reached so far, each with its day-by-day explanation: the
@@ -224,6 +243,8 @@ class CaseService {
   };
   StagedUploads StageUploads(const Item& item, const std::vector<Upload>& uploads, bool require_all, int round);
   void RecordUploads(db::Tx& tx, const StagedUploads& staged);
+  /// Checks an action's attachments (count, type by content, size) and stages them.
+  std::vector<files::StoredFile> StageAttachments(const CaseAction& a);
 
   db::Database& db_;
   const core::Clock& clock_;
@@ -259,5 +280,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
 /// characters (usually the place) and its legal form, the rest becomes 某某:
 /// 滨海东河食品有限公司 → 滨海某某有限公司.
 std::string MaskApplicant(const std::string& kind, const std::string& name);
+/// An attachment's name as kept (files::SafeFileName), "附件" when nothing is left.
+std::string AttachmentName(const std::string& filename);
 
 }  // namespace yiwang::approval

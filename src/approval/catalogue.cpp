@@ -32,20 +32,10 @@ void KeepSamples(Item& item, const std::optional<Item>& before) {
   }
 }
 
-/// The name a sample is offered under: the uploaded file's own name without any path, control
-/// characters or quotes, at most 200 bytes; the material's name when nothing is left.
+/// The name a sample is offered under: the uploaded file's own name (files::SafeFileName); the
+/// material's name when nothing is left.
 std::string SampleName(const std::string& filename, const Material& m, const std::string& mime) {
-  std::string base = filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
-  std::string out;
-  for (unsigned char ch : base) {
-    if (ch < 0x20 || ch == 0x7f || ch == '"') continue;
-    out += static_cast<char>(ch);
-  }
-  if (out.size() > 200) {  // at most 200 bytes, not cutting a UTF-8 character in two
-    std::size_t cut = 200;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
-  }
+  const std::string out = files::SafeFileName(filename);
   if (!out.empty()) return out;
   return m.name + (mime == "application/pdf" ? ".pdf" : mime == files::kDocx ? ".docx" : mime == files::kXlsx ? ".xlsx"
                    : mime == "application/ofd" ? ".ofd" : mime == "image/png" ? ".png" : mime == "image/jpeg" ? ".jpg" : "");

@@ -70,6 +70,20 @@ std::string TypeLabel(const std::string& mime) {
   return "未知类型";
 }
 
+std::string SafeFileName(const std::string& filename) {
+  const std::size_t slash = filename.find_last_of("/\\");
+  std::string out;
+  for (unsigned char ch : filename.substr(slash == std::string::npos ? 0 : slash + 1)) {
+    if (ch >= 0x20 && ch != 0x7f && ch != '"') out += static_cast<char>(ch);
+  }
+  if (out.size() > 200) {
+    std::size_t cut = 200;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
+  }
+  return out;
+}
+
 FileStore::FileStore(db::Database& db, const core::Clock& clock, std::string root_dir, std::int64_t max_bytes)
     : db_(db), clock_(clock), root_(std::move(root_dir)), max_bytes_(max_bytes) {}
 

@@ -32,6 +32,9 @@ inline constexpr const char* kXlsx = "application/vnd.openxmlformats-officedocum
 std::string DetectType(std::string_view data);
 /// Chinese name of a type for messages ("PDF 文档").
 std::string TypeLabel(const std::string& mime);
+/// An uploaded file's name as kept and offered again: without any path, control characters or
+/// double quotes, at most 200 bytes (not cutting a UTF-8 character); "" when nothing is left.
+std::string SafeFileName(const std::string& filename);
 
 class FileStore {
  public:

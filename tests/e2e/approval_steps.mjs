@@ -131,6 +131,7 @@ export async function accept(clerk, internal, caseNo, timeoutMs) {
 
 /** 承办 → 审核 → 审批: each signs and completes their step; the approver grants. */
 export async function workSteps(people, internal, caseNo) {
+  let attached = false;
   for (let step = 0; step < 6; step++) {
     let moved = false;
     for (const u of ['handler', 'reviewer', 'approver']) {
@@ -141,7 +142,14 @@ export async function workSteps(people, internal, caseNo) {
       }
       if (await p.locator('button:has-text("完成本环节，转下一环节")').count()) {
         await p.fill('#step-opinion', '同意');
+        if (!attached) {  // the first step's handler attaches the site inspection record (办理附件)
+          await p.setInputFiles('#step-files', { name: '现场核查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n% 现场核查\n%%EOF\n') });
+        }
         await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('text=完成本环节，转下一环节')]);
+        if (!attached) {
+          assert.equal(await p.locator('.timeline a:has-text("现场核查记录.pdf")').count(), 1, 'the attachment is listed under its step');
+          attached = true;
+        }
         moved = true;
         break;
       }

@@ -186,11 +186,47 @@ for (const backend of backends()) {
       const windowClerk = (action) => clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action }, headers: { 'x-csrf-token': clerkCsrf } });
       assert.equal((await reviewer('claim')).status, 403, 'the first step after acceptance is the handler\'s');
       const item = await (await fetch(`${node.external}/api/v1/items/${ITEM}`)).json();
+      // 办理附件 at a step: checked by content (nothing changes on a refusal), kept with the step's
+      // event, downloadable by the unit's staff only, never shown to the applicant.
+      const report = Buffer.from('%PDF-1.7\n% 现场核查记录\n%%EOF\n');
+      const att = (name, bytes) => ({ filename: name, content_base64: Buffer.from(bytes).toString('base64') });
+      let first = true;
       for (const step of item.steps.slice(1, -1)) {
         const act = step.role === 'handler' ? handler : reviewer;
+        if (first) {
+          const refused = await act('claim', { attachments: [att('a.pdf', report)] });
+          assert.equal(refused.status, 400, 'no attachments when signing for a step');
+        }
         assert.equal((await act('claim')).status, 200, `claim ${step.name}`);
-        const done = await act('complete_step', { opinion: `${step.name}通过` });
+        if (first) {
+          const before = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+          const bad = await act('complete_step', { opinion: '通过', attachments: [att('核查.pdf', report), att('setup.exe', 'MZ\x90 program')] });
+          assert.equal(bad.status, 415);
+          assert.match((await errorOf(bad)).fields.attachments, /setup\.exe：文件类型不符合要求/);
+          const after = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+          assert.deepEqual(after.events, before.events, 'nothing written');
+          assert.equal(after.current_step, before.current_step);
+        }
+        const done = await act('complete_step', { opinion: `${step.name}通过`, ...(first ? { attachments: [att('C:\\记录\\现场核查记录.pdf', report)] } : {}) });
         assert.equal(done.status, 200, `complete ${step.name}`);
+        if (first) {
+          const ev = (await done.json()).events.find((e) => e.action === 'complete_step');
+          assert.equal(ev.attachments.length, 1);
+          assert.equal(ev.attachments[0].filename, '现场核查记录.pdf');
+          const href = ev.attachments[0].href;
+          assert.equal(href, `/cases/${caseNo}/attachments/${ev.attachments[0].sm3}`);
+          const got = await clerk.get(href);
+          assert.equal(got.status, 200, 'the unit\'s window clerk opens it');
+          assert.ok(Buffer.from(await got.arrayBuffer()).equals(report));
+          assert.equal((await clerk.get(`/api/v1/cases/${caseNo}/attachments/${ev.attachments[0].sm3}`)).status, 200);
+          assert.equal((await otherClerk.get(href)).status, 403, 'another unit');
+          assert.equal((await clerk.get(`/cases/${caseNo}/attachments/${'0'.repeat(64)}`)).status, 404);
+          const page = await (await clerk.get(`/cases/${caseNo}`)).text();
+          assert.ok(page.includes(`href="${href}" download>现场核查记录.pdf</a>`), 'listed under its step on the case page');
+          const pub = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+          assert.ok(pub.events.every((e) => e.attachments === undefined), 'internal working papers stay inside');
+          first = false;
+        }
       }
       assert.equal((await approver('claim')).status, 200);
       assert.equal((await approver('decide', { decision: 'deny' })).status, 400, 'a denial needs reasons');
