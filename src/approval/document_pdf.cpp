@@ -149,65 +149,19 @@ std::string ChineseDate(const std::string& d) {
   return out + "年" + small(m) + "月" + small(day) + "日";
 }
 
-std::string RenderDocumentPdf(const DocumentData& d) {
+/// One white A4 page drawn by draw(cr), as PDF bytes. Fixed metadata: the same content renders
+/// to the same bytes (a sealed document's SM3 is what is signed).
+template <typename Draw>
+std::string DrawPdf(const std::string& title, Draw&& draw) {
   std::string out;
   cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(&Append, &out, kWidth, kHeight);
-  // Fixed metadata: the same document renders to the same bytes (its SM3 is what is sealed).
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
-  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, d.title.c_str());
+  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title.c_str());
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "yiwang");
   cairo_t* cr = cairo_create(surface);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
-  const double margin = 72, width = kWidth - 2 * margin;
-  double y = 70;
-  const bool certificate = d.kind == "certificate";
-  if (certificate) {
-    // Double ornamental border.
-    cairo_set_source_rgb(cr, 0.62, 0.48, 0.16);
-    cairo_set_line_width(cr, 4);
-    cairo_rectangle(cr, 28, 28, kWidth - 56, kHeight - 56);
-    cairo_stroke(cr);
-    cairo_set_line_width(cr, 1.2);
-    cairo_rectangle(cr, 38, 38, kWidth - 76, kHeight - 76);
-    cairo_stroke(cr);
-    y = 100;
-    y += Text(cr, d.title, YW_SANS "30", margin, y, width, PANGO_ALIGN_CENTER, 0.55, 0.05, 0.06) + 16;
-    y += Text(cr, "编号：" + d.doc_no, YW_SERIF "11", margin, y, width, PANGO_ALIGN_CENTER) + 40;
-    const std::pair<std::string, std::string> rows[] = {
-        {"持  证  人", d.holder_name}, {"证件号码", d.holder_id}, {"许可事项", d.item_name},
-        {"办件编号", d.case_no},       {"发证机关", d.issuer},    {"有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until}};
-    for (const auto& [label, value] : rows) {
-      Text(cr, label, YW_SANS "14", margin + 20, y, 110);
-      y += std::max(24.0, Text(cr, value, YW_SERIF "14", margin + 140, y, width - 160)) + 14;
-    }
-    y += 20;
-    Text(cr, d.body, YW_SERIF "13", margin + 20, y, width - 40);
-  } else {
-    // GB/T 9704-like: red 发文机关标志 and rule, 发文字号, title, body.
-    y += Text(cr, d.issuer, YW_SERIF "30", margin, y, width, PANGO_ALIGN_CENTER, 0.8, 0.05, 0.06) + 18;
-    cairo_set_source_rgb(cr, 0.8, 0.05, 0.06);
-    cairo_set_line_width(cr, 2);
-    cairo_move_to(cr, margin - 20, y);
-    cairo_line_to(cr, kWidth - margin + 20, y);
-    cairo_stroke(cr);
-    y += 10;
-    y += Text(cr, d.doc_no, YW_SERIF "12", margin, y, width, PANGO_ALIGN_CENTER) + 28;
-    y += Text(cr, d.title, YW_SANS "20", margin, y, width, PANGO_ALIGN_CENTER) + 28;
-    Text(cr, d.body, YW_SERIF "13", margin, y, width);
-  }
-  // Issuer, date and seal.
-  const double sign_y = kHeight - 250;
-  Text(cr, d.issuer, YW_SERIF "14", kWidth - margin - 260, sign_y, 240, PANGO_ALIGN_RIGHT);
-  Text(cr, ChineseDate(d.issued_on), YW_SERIF "14", kWidth - margin - 260, sign_y + 28, 240, PANGO_ALIGN_RIGHT);
-  Seal(cr, kWidth - margin - 110, sign_y + 18, d.issuer);
-  if (!d.seal_sm3.empty()) {
-    Text(cr, "电子印章 SM2/SM3 · " + d.seal_sm3.substr(0, 16), YW_SANS "7", kWidth - margin - 260, sign_y + 88,
-         240, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);
-  }
-  // QR code with the verification address.
-  Qr(cr, d.verify_url, margin, kHeight - 170, 86);
-  Text(cr, "扫码核验：" + d.verify_url, YW_SANS "7", margin, kHeight - 78, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
+  draw(cr);
   cairo_show_page(cr);
   cairo_destroy(cr);
   cairo_surface_finish(surface);
@@ -217,58 +171,99 @@ std::string RenderDocumentPdf(const DocumentData& d) {
   return out;
 }
 
+std::string RenderDocumentPdf(const DocumentData& d) {
+  return DrawPdf(d.title, [&](cairo_t* cr) {
+    const double margin = 72, width = kWidth - 2 * margin;
+    double y = 70;
+    const bool certificate = d.kind == "certificate";
+    if (certificate) {
+      // Double ornamental border.
+      cairo_set_source_rgb(cr, 0.62, 0.48, 0.16);
+      cairo_set_line_width(cr, 4);
+      cairo_rectangle(cr, 28, 28, kWidth - 56, kHeight - 56);
+      cairo_stroke(cr);
+      cairo_set_line_width(cr, 1.2);
+      cairo_rectangle(cr, 38, 38, kWidth - 76, kHeight - 76);
+      cairo_stroke(cr);
+      y = 100;
+      y += Text(cr, d.title, YW_SANS "30", margin, y, width, PANGO_ALIGN_CENTER, 0.55, 0.05, 0.06) + 16;
+      y += Text(cr, "编号：" + d.doc_no, YW_SERIF "11", margin, y, width, PANGO_ALIGN_CENTER) + 40;
+      const std::pair<std::string, std::string> rows[] = {
+          {"持  证  人", d.holder_name}, {"证件号码", d.holder_id}, {"许可事项", d.item_name},
+          {"办件编号", d.case_no},       {"发证机关", d.issuer},    {"有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until}};
+      for (const auto& [label, value] : rows) {
+        Text(cr, label, YW_SANS "14", margin + 20, y, 110);
+        y += std::max(24.0, Text(cr, value, YW_SERIF "14", margin + 140, y, width - 160)) + 14;
+      }
+      y += 20;
+      Text(cr, d.body, YW_SERIF "13", margin + 20, y, width - 40);
+    } else {
+      // GB/T 9704-like: red 发文机关标志 and rule, 发文字号, title, body.
+      y += Text(cr, d.issuer, YW_SERIF "30", margin, y, width, PANGO_ALIGN_CENTER, 0.8, 0.05, 0.06) + 18;
+      cairo_set_source_rgb(cr, 0.8, 0.05, 0.06);
+      cairo_set_line_width(cr, 2);
+      cairo_move_to(cr, margin - 20, y);
+      cairo_line_to(cr, kWidth - margin + 20, y);
+      cairo_stroke(cr);
+      y += 10;
+      y += Text(cr, d.doc_no, YW_SERIF "12", margin, y, width, PANGO_ALIGN_CENTER) + 28;
+      y += Text(cr, d.title, YW_SANS "20", margin, y, width, PANGO_ALIGN_CENTER) + 28;
+      Text(cr, d.body, YW_SERIF "13", margin, y, width);
+    }
+    // Issuer, date and seal.
+    const double sign_y = kHeight - 250;
+    Text(cr, d.issuer, YW_SERIF "14", kWidth - margin - 260, sign_y, 240, PANGO_ALIGN_RIGHT);
+    Text(cr, ChineseDate(d.issued_on), YW_SERIF "14", kWidth - margin - 260, sign_y + 28, 240, PANGO_ALIGN_RIGHT);
+    Seal(cr, kWidth - margin - 110, sign_y + 18, d.issuer);
+    if (!d.seal_sm3.empty()) {
+      Text(cr, "电子印章 SM2/SM3 · " + d.seal_sm3.substr(0, 16), YW_SANS "7", kWidth - margin - 260, sign_y + 88,
+           240, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);
+    }
+    // QR code with the verification address.
+    Qr(cr, d.verify_url, margin, kHeight - 170, 86);
+    Text(cr, "扫码核验：" + d.verify_url, YW_SANS "7", margin, kHeight - 78, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
+  });
+}
+
 std::string RenderBlankFormPdf(const BlankFormData& f) {
-  std::string out;
-  cairo_surface_t* surface = cairo_pdf_surface_create_for_stream(&Append, &out, kWidth, kHeight);
-  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
   const std::string title = f.item_name + "申请表";
-  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title.c_str());
-  cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "yiwang");
-  cairo_t* cr = cairo_create(surface);
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-  const double margin = 60, width = kWidth - 2 * margin, label_w = 160;
-  double y = 56;
-  y += Text(cr, title, YW_SANS "18", margin, y, width, PANGO_ALIGN_CENTER) + 6;
-  y += Text(cr, "事项编码 " + f.item_code + " · " + f.department, YW_SERIF "9", margin, y, width, PANGO_ALIGN_CENTER, 0.3, 0.3,
-            0.3) + 16;
-  cairo_set_source_rgb(cr, 0, 0, 0);
-  cairo_set_line_width(cr, 0.8);
-  // One row of the table: a label cell and a value cell (printed text, or blank space to fill
-  // in), at least min_h high and as high as its text.
-  auto row = [&](const std::string& label, const std::string& value, double min_h) {
-    const double lh = Text(cr, label, YW_SANS "10.5", margin + 8, y + 8, label_w - 16);
-    const double vh = value.empty() ? 0 : Text(cr, value, YW_SERIF "10.5", margin + label_w + 8, y + 8, width - label_w - 16);
-    const double h = std::max(min_h, std::max(lh, vh) + 16);
+  return DrawPdf(title, [&](cairo_t* cr) {
+    const double margin = 60, width = kWidth - 2 * margin, label_w = 160;
+    double y = 56;
+    y += Text(cr, title, YW_SANS "18", margin, y, width, PANGO_ALIGN_CENTER) + 6;
+    y += Text(cr, "事项编码 " + f.item_code + " · " + f.department, YW_SERIF "9", margin, y, width, PANGO_ALIGN_CENTER, 0.3, 0.3,
+              0.3) + 16;
     cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_rectangle(cr, margin, y, label_w, h);
-    cairo_rectangle(cr, margin + label_w, y, width - label_w, h);
-    cairo_stroke(cr);
-    y += h;
-  };
-  row("申请人（单位）名称", "", 34);
-  row("身份证号码 / 统一社会信用代码", "", 44);
-  row("法定代表人（负责人）", "", 34);
-  row("联系人", "", 34);
-  row("联系电话", "", 34);
-  row("住所（地址）", "", 34);
-  row("申请事项", f.item_name, 34);
-  row("申请内容及理由", "", 110);
-  std::string list;
-  for (std::size_t i = 0; i < f.materials.size(); ++i) list += std::to_string(i + 1) + ". " + f.materials[i] + "\n";
-  row("所附材料", list, 60);
-  row("申请人承诺", "本人（单位）对所提交材料的真实性负责。\n\n申请人（签字或盖章）：\n\n日期：        年      月      日", 110);
-  y += 14;
-  Text(cr, "说明：可网上申报（东河区政务服务网，上传本表扫描件），也可填写后到" + f.department +
-               "窗口提交。行政机关在收到申请之日起五个工作日内作出是否受理的决定（《中华人民共和国行政许可法》第三十二条）。",
-       YW_SERIF "9", margin, y, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
-  cairo_show_page(cr);
-  cairo_destroy(cr);
-  cairo_surface_finish(surface);
-  const cairo_status_t status = cairo_surface_status(surface);
-  cairo_surface_destroy(surface);
-  if (status != CAIRO_STATUS_SUCCESS) throw Error(ErrorCode::kInternal, "PDF 生成失败");
-  return out;
+    cairo_set_line_width(cr, 0.8);
+    // One row of the table: a label cell and a value cell (printed text, or blank space to fill
+    // in), at least min_h high and as high as its text.
+    auto row = [&](const std::string& label, const std::string& value, double min_h) {
+      const double lh = Text(cr, label, YW_SANS "10.5", margin + 8, y + 8, label_w - 16);
+      const double vh = value.empty() ? 0 : Text(cr, value, YW_SERIF "10.5", margin + label_w + 8, y + 8, width - label_w - 16);
+      const double h = std::max(min_h, std::max(lh, vh) + 16);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      cairo_rectangle(cr, margin, y, label_w, h);
+      cairo_rectangle(cr, margin + label_w, y, width - label_w, h);
+      cairo_stroke(cr);
+      y += h;
+    };
+    row("申请人（单位）名称", "", 34);
+    row("身份证号码 / 统一社会信用代码", "", 44);
+    row("法定代表人（负责人）", "", 34);
+    row("联系人", "", 34);
+    row("联系电话", "", 34);
+    row("住所（地址）", "", 34);
+    row("申请事项", f.item_name, 34);
+    row("申请内容及理由", "", 110);
+    std::string list;
+    for (std::size_t i = 0; i < f.materials.size(); ++i) list += std::to_string(i + 1) + ". " + f.materials[i] + "\n";
+    row("所附材料", list, 60);
+    row("申请人承诺", "本人（单位）对所提交材料的真实性负责。\n\n申请人（签字或盖章）：\n\n日期：        年      月      日", 110);
+    y += 14;
+    Text(cr, "说明：可网上申报（东河区政务服务网，上传本表扫描件），也可填写后到" + f.department +
+                 "窗口提交。行政机关在收到申请之日起五个工作日内作出是否受理的决定（《中华人民共和国行政许可法》第三十二条）。",
+         YW_SERIF "9", margin, y, width, PANGO_ALIGN_LEFT, 0.3, 0.3, 0.3);
+  });
 }
 
 }  // namespace yiwang::approval
