@@ -75,14 +75,7 @@ std::vector<approval::Upload> AttachmentsFromForm(const Request& req) {
 /// A 办理附件 of a case, by its SM3, to the staff of the case's unit (the caller checked).
 Response AttachmentResponse(app::App& app, const approval::Case& c, const std::string& sm3) {
   for (const auto& a : c.attachments) {
-    if (a.file_sm3 != sm3) continue;
-    Response res;
-    res.content_type = a.mime;
-    res.body = app.files->Read(sm3);
-    res.Header("Content-Disposition", "attachment; filename=\"" + c.case_no + "-attachment\"; filename*=UTF-8''" +
-                                          http::UrlEncode(a.filename));
-    res.Header("Cache-Control", "private, no-store");
-    return res;
+    if (a.file_sm3 == sm3) return Response::Download(app.files->Read(sm3), a.mime, c.case_no + "-attachment", a.filename);
   }
   throw Error(ErrorCode::kNotFound, "该办件没有这个附件");
 }
@@ -106,11 +99,7 @@ nlohmann::json DocumentsView(app::App& app, const std::string& case_no, const st
 Response PdfResponse(app::App& app, const std::string& case_no, const std::string& doc_no) {
   for (const auto& d : app.documents->ForCase(case_no)) {
     if (d.doc_no != doc_no) continue;
-    Response res;
-    res.content_type = "application/pdf";
-    res.body = app.documents->Pdf(d);
-    res.Header("Content-Disposition", "attachment; filename=\"" + d.doc_no + ".pdf\"");
-    return res;
+    return Response::Download(app.documents->Pdf(d), "application/pdf", d.doc_no + ".pdf", d.doc_no + ".pdf");
   }
   throw Error(ErrorCode::kNotFound, "文书不存在：" + doc_no);
 }
@@ -121,19 +110,13 @@ Response PdfResponse(app::App& app, const std::string& case_no, const std::strin
 Response MaterialResponse(app::App& app, const approval::Case& c, const std::string& sm3) {
   for (const auto& m : c.materials) {
     if (m.file_sm3 != sm3) continue;
-    Response res;
-    res.content_type = m.mime;
-    res.body = app.files->Read(sm3);
     const std::string ext = m.mime == "application/pdf" ? ".pdf"
                             : m.mime == "image/png"     ? ".png"
                             : m.mime == "image/jpeg"    ? ".jpg"
                             : m.mime == "application/ofd" ? ".ofd"
                                                           : "";
-    const std::string name = m.filename.empty() ? m.name + ext : m.filename;
-    res.Header("Content-Disposition", "attachment; filename=\"" + c.case_no + "-" + std::to_string(m.material_no) + ext +
-                                          "\"; filename*=UTF-8''" + http::UrlEncode(name));
-    res.Header("Cache-Control", "private, no-store");
-    return res;
+    return Response::Download(app.files->Read(sm3), m.mime, c.case_no + "-" + std::to_string(m.material_no) + ext,
+                              m.filename.empty() ? m.name + ext : m.filename);
   }
   throw Error(ErrorCode::kNotFound, "该办件没有这份材料");
 }

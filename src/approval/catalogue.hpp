@@ -2,6 +2,7 @@
 // The catalogue service: administration in the internal zone (save a draft, publish, retire;
 // a published version is never edited — editing makes the next version), and the published
 // catalogue mirrored to the external zone as exchange packets for the 办事指南.
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -85,6 +86,8 @@ class CatalogueService {
 
  private:
   void Announce(db::Tx& tx, const std::vector<Item>& items);
+  /// The code's latest version if it is a draft; kNotFound / kConflict ("…请先保存为新版本草稿" + then).
+  std::optional<Item> LatestDraft(db::Tx& tx, const std::string& code, const std::string& then);
   /// SaveDraft's rule inside a transaction; item must be valid with its unit resolved.
   /// Returns what it did: "修改草稿", "新建版本" or "新建事项".
   std::string StoreDraft(db::Tx& tx, Item& item, std::int64_t now);

@@ -110,21 +110,10 @@ nlohmann::json FormValues(const approval::Item& item) {
 /// A material's 空白表格/示范文本 as a download under its own name. The URL names the content
 /// (SM3), so the public copy may be cached.
 Response SampleResponse(const std::string& code, const approval::Material& m, std::string bytes, bool cacheable) {
-  Response res;
-  res.content_type = m.sample_mime;
-  res.body = std::move(bytes);
   const std::size_t dot = m.sample_name.find_last_of('.');
-  const std::string ext = dot == std::string::npos ? "" : m.sample_name.substr(dot);
-  const bool ascii_ext = ext.size() <= 6 && std::all_of(ext.begin(), ext.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.'; });
-  // The plain filename is for clients without RFC 5987: the item code, in ASCII.
-  std::string plain;
-  for (char c : code) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') plain += c;
-  }
-  res.Header("Content-Disposition", "attachment; filename=\"" + plain + "-sample" + (ascii_ext ? ext : std::string()) +
-                                        "\"; filename*=UTF-8''" + http::UrlEncode(m.sample_name));
-  res.Header("Cache-Control", cacheable ? "public, max-age=86400" : "private, no-store");
-  return res;
+  const std::string ext = dot == std::string::npos || m.sample_name.size() - dot > 6 ? "" : m.sample_name.substr(dot);
+  // The plain name is for clients without RFC 5987: the item code, in ASCII.
+  return Response::Download(std::move(bytes), m.sample_mime, code + "-sample" + ext, m.sample_name, cacheable);
 }
 
 /// The largest catalogue file accepted for import (the whole catalogue of a district is well

@@ -1,5 +1,6 @@
 #include "http/message.hpp"
 
+#include <cctype>
 #include <cstdlib>
 
 #include "core/error.hpp"
@@ -198,6 +199,21 @@ Response Response::Redirect(const std::string& location) {
   Response r;
   r.status = 303;
   r.headers.emplace_back("Location", location);
+  return r;
+}
+
+Response Response::Download(std::string body, std::string content_type, const std::string& plain_name,
+                            const std::string& name, bool cacheable) {
+  Response r;
+  r.content_type = std::move(content_type);
+  r.body = std::move(body);
+  std::string plain;
+  for (char c : plain_name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') plain += c;
+  }
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"" + plain + "\"; filename*=UTF-8''" + UrlEncode(name.empty() ? plain : name));
+  r.headers.emplace_back("Cache-Control", cacheable ? "public, max-age=86400" : "private, no-store");
   return r;
 }
 

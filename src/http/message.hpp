@@ -75,6 +75,11 @@ struct Response {
   static Response Text(std::string body, int status = 200);
   /// 303 See Other, so that a POST is followed by a GET (PRG).
   static Response Redirect(const std::string& location);
+  /// A file to save (Content-Disposition: attachment): `plain_name` (ASCII) for old clients and
+  /// `name` (UTF-8, RFC 5987 filename*) for the rest. `cacheable`: public for a day (content-
+  /// addressed public files), else private and not stored.
+  static Response Download(std::string body, std::string content_type, const std::string& plain_name,
+                           const std::string& name, bool cacheable = false);
   Response& Header(std::string name, std::string value);
   Response& SetCookie(const std::string& name, const std::string& value, int max_age_seconds, bool secure,
                       bool http_only = true);
