@@ -21,7 +21,7 @@ namespace {
 const char* kCaseCols =
     "id, case_no, item_code, item_version, item_name, dept_code, dept_unit_id, applicant_id, applicant_kind, "
     "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
-    "correction_note, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
+    "correction_note, correction_due, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
     "promised_due, statutory_due, current_step, assignee_id, assignee_name, step_started_on, step_due, extension_days, "
     "decision, decided_at, concluded_at, revision";
 
@@ -44,6 +44,7 @@ Case LoadCase(const soci::row& r) {
   c.state = ParseCaseState(db::RowStr(r, "state"));
   c.corrections_requested = static_cast<int>(db::RowInt(r, "corrections_requested"));
   c.correction_note = db::RowStr(r, "correction_note");
+  c.correction_due = db::RowStr(r, "correction_due");
   c.submitted_at = db::RowInt(r, "submitted_at");
   c.received_at = db::RowInt(r, "received_at");
   c.corrections_complete_at = db::RowInt(r, "corrections_complete_at");
@@ -496,6 +497,7 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
                   {"revision", c.revision},
                   {"state", CaseStateKey(c.state)},
                   {"correction_note", c.correction_note},
+                  {"correction_due", c.correction_due},
                   {"accepted_on", c.accepted_on},
                   {"promised_due", c.promised_due},
                   {"statutory_due", c.statutory_due},
@@ -610,16 +612,18 @@ void CaseService::RegisterPacketHandlers() {
     });
     long long id = c->id, n = clock_.NowMs();
     std::string st = j.at("state").get<std::string>(), note = j.value("correction_note", ""),
-                on = j.value("accepted_on", ""), pd = j.value("promised_due", ""), sd = j.value("statutory_due", "");
+                cdue = j.value("correction_due", ""), on = j.value("accepted_on", ""), pd = j.value("promised_due", ""),
+                sd = j.value("statutory_due", "");
     std::string decision = j.value("decision", "");
     long long concluded = j.value("concluded_at", std::int64_t{0});
     int revision = j.value("revision", 0);
     // Only forward: with both zones in one database this row is the working row itself, and a
     // packet applied late must not undo a newer step.
     if (revision > c->revision) {
-      tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, accepted_on = :a, promised_due = :p, "
-                  "statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u, revision = :r WHERE id = :id",
-          soci::use(st), soci::use(note), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
+      tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, correction_due = :cd, accepted_on = :a, "
+                  "promised_due = :p, statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u, "
+                  "revision = :r WHERE id = :id",
+          soci::use(st), soci::use(note), soci::use(cdue), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
           soci::use(concluded), soci::use(n), soci::use(revision), soci::use(id);
       if (j.contains("clock")) MirrorClock(tx.sql(), id, j.at("clock"));
       if (j.contains("fees")) UpsertFees(tx.sql(), id, FeesFromPacket(j.at("fees")));
@@ -746,6 +750,16 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   if (!c.received_at) return out;
   const calendar::Calendar cal = calendar_.Load();
   out.push_back(AcceptanceDeadlineOf(c));
+  // 补正期限: from the day of the one-time notice; once the corrections are in, noted as met.
+  for (const CaseEvent& e : c.events) {
+    if (e.action != "request_correction") continue;
+    Deadline d = CorrectionDeadline(cal, periods_, DateOf(e.ts));
+    if (c.corrections_complete_at) {
+      d.notes.push_back("申请人已于 " + core::FormatLocalDate(c.corrections_complete_at) + " 补齐全部补正材料");
+    }
+    out.push_back(std::move(d));
+    break;
+  }
   if (c.accepted_on.empty()) return out;
   const Item item = ItemOf(c);
   const std::string today = core::FormatLocalDate(clock_.NowMs());
@@ -959,7 +973,9 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
         if (!Trim(m).empty()) list += std::to_string(++k) + ". " + Trim(m) + "；";
       }
       c.correction_note = list + text;
-      event_opinion = "一次性告知需补正的全部内容：" + c.correction_note + " 补齐后受理期限重新起算。";
+      c.correction_due = calendar::FormatDate(CorrectionDeadline(cal, periods_, DateOf(now)).result.due);
+      event_opinion = "一次性告知需补正的全部内容：" + c.correction_note + " 请于 " + c.correction_due +
+                      " 前补齐；补齐后受理期限重新起算。";
     } else if (a.action == "claim") {
       c.state = CaseState::kInProgress;
       c.assignee_id = ctx.principal.id;
@@ -1027,13 +1043,13 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     long long accepted_at = c.accepted_at, assignee = c.assignee_id, decided_at = c.decided_at,
               concluded_at = c.concluded_at;
     soci::statement update = (tx.sql().prepare << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
-                ":sd, corrections_requested = :cr, correction_note = :cn, current_step = :cs, assignee_id = :ai, "
+                ":sd, corrections_requested = :cr, correction_note = :cn, correction_due = :cd, current_step = :cs, assignee_id = :ai, "
                 "assignee_name = :an, step_started_on = :ss, step_due = :sdu, extension_days = :ed, decision = :de, "
                 "decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id AND "
                 "revision = :rev",
         soci::use(st), soci::use(accepted_at), soci::use(c.accepted_on), soci::use(c.promised_due),
         soci::use(c.statutory_due), soci::use(c.corrections_requested), soci::use(c.correction_note),
-        soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
+        soci::use(c.correction_due), soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
         soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
         soci::use(decided_at), soci::use(concluded_at), soci::use(n),
         soci::use(id), soci::use(revision));
@@ -1149,6 +1165,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"promised_due", c.promised_due},
                       {"statutory_due", c.statutory_due},
                       {"correction_note", c.correction_note},
+                      {"correction_due", c.correction_due},
                       {"needs_correction", c.state == CaseState::kCorrection},
                       {"current_step", c.current_step},
                       {"step_due", c.step_due},

@@ -101,6 +101,7 @@ struct Case {
   CaseState state = CaseState::kSubmitted;
   int corrections_requested = 0;
   std::string correction_note;
+  std::string correction_due;  // YYYY-MM-DD, 补正期限; "" when no correction was asked for
   std::int64_t submitted_at = 0;
   std::int64_t received_at = 0;
   std::int64_t corrections_complete_at = 0;

@@ -51,6 +51,16 @@ Deadline DecisionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, 
   return d;
 }
 
+Deadline CorrectionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date notified) {
+  Deadline d;
+  d.name = "补正期限";
+  d.basis = "一次性补正告知载明的期限";
+  d.start = notified;
+  d.days = p.correction_days;
+  d.result = cal.Due(d.start, d.days);
+  return d;
+}
+
 Deadline CertificateDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date decided) {
   Deadline d;
   d.name = "证件颁发送达期限";

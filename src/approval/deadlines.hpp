@@ -20,6 +20,9 @@ struct LegalPeriods {
   int extension_days = 10;
   /// 行政许可法 第四十四条: issue and deliver the certificate within 10 days of the decision.
   int certificate_days = 10;
+  /// 补正期限: the applicant's period, stated in the one-time correction notice, to send
+  /// everything it lists (a reasonable period set by the office; this default is the district's).
+  int correction_days = 15;
 };
 
 /// A computed deadline with its explanation (every day counted or skipped, and why).
@@ -50,6 +53,9 @@ std::optional<calendar::Date> DeemedAcceptance(const calendar::Calendar& cal, co
 Deadline DecisionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, const std::string& name,
                           calendar::Date accepted, int limit_days, const std::vector<calendar::Suspension>& suspensions,
                           int extension_days = 0);
+
+/// 补正期限: the corrections are due `correction_days` working days after the notice.
+Deadline CorrectionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date notified);
 
 /// 行政许可法 第四十四条: the certificate is due `certificate_days` after the decision.
 Deadline CertificateDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date decided);

@@ -107,6 +107,7 @@ export async function sendCorrections(cp, external, caseNo, dir, timeoutMs) {
     return (await cp.locator('text=需要补正的材料').count()) > 0;
   }, 'the correction notice', timeoutMs);
   assert.match(await cp.textContent('main'), /营业执照复印件不清晰/);
+  assert.match(await cp.textContent('main'), /补正期限：请于 \d{4}-\d{2}-\d{2} 前提交全部补正材料/);
   await cp.setInputFiles('#m2', join(dir, 'm6.pdf'));
   await Promise.all([cp.waitForURL(`**/account/cases/${caseNo}`), cp.click('text=提交补正材料')]);
 }

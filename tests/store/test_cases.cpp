@@ -143,6 +143,18 @@ TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
   Case mine = a.cases.ForApplicant(me, s.case_no);
   EXPECT_EQ(mine.state, CaseState::kCorrection);
   EXPECT_NE(mine.correction_note.find("1. 营业执照复印件不清晰；2. 缺少委托书"), std::string::npos);
+  // 补正期限: 15 working days from the notice (Mon 03-02), stored with the case on both zones.
+  EXPECT_EQ(mine.correction_due, "2026-03-23");
+  EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).correction_due, "2026-03-23");
+  auto correction_deadline = [&](const Case& c) {
+    for (const auto& d : a.cases.DeadlinesOf(c)) {
+      if (d.name == "补正期限") return d;
+    }
+    ADD_FAILURE() << "no 补正期限 among the case's deadlines";
+    return approval::Deadline{};
+  };
+  EXPECT_EQ(calendar::FormatDate(correction_deadline(mine).result.due), "2026-03-23");
+  EXPECT_TRUE(correction_deadline(mine).notes.empty());
   n_->clock.Set(core::ParseLocal("2026-03-10 10:00"));
   EXPECT_THROW(a.cases.SubmitCorrections(me, s.case_no, {}), Error);  // nothing uploaded
   a.cases.SubmitCorrections(me, s.case_no, {{2, "执照-清晰.pdf", kPdf + "v2"}, {3, "委托书.pdf", kPdf + "v3"}});
@@ -151,6 +163,8 @@ TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
   Case inside = a.cases.ForStaff(a.clerk, s.case_no);
   EXPECT_EQ(inside.state, CaseState::kReceived);
   EXPECT_EQ(inside.acceptance_due, "2026-03-17");  // restarted from 03-10
+  ASSERT_EQ(correction_deadline(inside).notes.size(), 1u);
+  EXPECT_NE(correction_deadline(inside).notes[0].find("已于 2026-03-10 补齐"), std::string::npos);
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", "", {"再要一份"}), Error);  // only once
   EXPECT_EQ(a.cases.Act(a.clerk, s.case_no, "accept", "", {}).state, CaseState::kAccepted);
 }
