@@ -527,10 +527,12 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     for (const auto& c : app.cases->Queue(ContextOf(req), state == "all" || mine ? "" : state, mine)) {
       nlohmann::json j = approval::CaseJson(c, true);
       const bool waiting = c.state == approval::CaseState::kReceived;
-      const std::string due = waiting ? c.acceptance_due : c.step_due;
+      const bool correcting = c.state == approval::CaseState::kCorrection;  // the applicant's 补正期限
+      const std::string due = waiting ? c.acceptance_due : correcting ? c.correction_due : c.step_due;
       j["due"] = due;
       j["overdue"] = (waiting || c.state == approval::CaseState::kInProgress || c.state == approval::CaseState::kAccepted) &&
                      !due.empty() && due < today;
+      j["correction_overdue"] = correcting && !due.empty() && due < today;
       rows.push_back(j);
     }
     return app.renderer->Page(req, "internal/cases", "办件受理",

@@ -141,6 +141,31 @@ for (const backend of backends()) {
         'anonymous: to the login page');
     });
 
+    it('a correction notice sets the 补正期限: stored, explained among the deadlines, in the window queue', async () => {
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      for (let i = 0; i < 200 && (await clerk.get(`/api/v1/cases/${caseNo}`)).status !== 200; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      const r = await clerk.post(`/api/v1/cases/${caseNo}/actions`, {
+        json: { action: 'request_correction', missing: ['营业执照复印件不清晰'] }, headers: { 'x-csrf-token': clerkCsrf },
+      });
+      assert.equal(r.status, 200);
+      const c = await r.json();
+      assert.equal(c.state, 'correction');
+      assert.match(c.correction_due, /^\d{4}-\d{2}-\d{2}$/);
+      const detail = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      const d = detail.deadlines.find((x) => x.name === '补正期限');
+      assert.ok(d, 'among the deadlines');
+      assert.equal(d.due, c.correction_due);
+      assert.equal(d.days_limit, 15);
+      assert.equal(d.days.filter((x) => x.counted).length, 15, '15 working days, each explained');
+      const queue = await (await clerk.get('/cases?state=correction')).text();
+      assert.ok(queue.includes(`>${caseNo}</a>`) && queue.includes(c.correction_due), 'the queue shows the period');
+      assert.ok(await waitState(caseNo, code, 'correction'));
+      const pub = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.equal(pub.correction_due, c.correction_due, 'the applicant is told the same date');
+    });
+
     it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       let seen = false;
