@@ -6,18 +6,27 @@
 #include "core/error.hpp"
 
 namespace yiwang::approval {
+namespace {
+
+/// `days` working days after `start`, nothing suspended.
+Deadline Plain(const calendar::Calendar& cal, std::string name, std::string basis, calendar::Date start, int days) {
+  Deadline d;
+  d.name = std::move(name);
+  d.basis = std::move(basis);
+  d.start = start;
+  d.days = days;
+  d.result = cal.Due(d.start, d.days);
+  return d;
+}
+
+}  // namespace
 
 Deadline AcceptanceDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date received,
                             std::optional<calendar::Date> corrections_complete) {
-  Deadline d;
-  d.name = "受理期限";
-  d.basis = "行政许可法第三十二条";
-  d.start = corrections_complete.value_or(received);
-  d.days = p.acceptance_days;
+  Deadline d = Plain(cal, "受理期限", "行政许可法第三十二条", corrections_complete.value_or(received), p.acceptance_days);
   if (corrections_complete) {
     d.notes.push_back("申请人于 " + calendar::FormatDate(*corrections_complete) + " 补齐全部补正材料，受理期限自该日重新起算");
   }
-  d.result = cal.Due(d.start, d.days);
   return d;
 }
 
@@ -52,23 +61,11 @@ Deadline DecisionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, 
 }
 
 Deadline CorrectionDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date notified) {
-  Deadline d;
-  d.name = "补正期限";
-  d.basis = "一次性补正告知载明的期限";
-  d.start = notified;
-  d.days = p.correction_days;
-  d.result = cal.Due(d.start, d.days);
-  return d;
+  return Plain(cal, "补正期限", "一次性补正告知载明的期限", notified, p.correction_days);
 }
 
 Deadline CertificateDeadline(const calendar::Calendar& cal, const LegalPeriods& p, calendar::Date decided) {
-  Deadline d;
-  d.name = "证件颁发送达期限";
-  d.basis = "行政许可法第四十四条";
-  d.start = decided;
-  d.days = p.certificate_days;
-  d.result = cal.Due(d.start, d.days);
-  return d;
+  return Plain(cal, "证件颁发送达期限", "行政许可法第四十四条", decided, p.certificate_days);
 }
 
 Deadline StepDeadline(const calendar::Calendar& cal, const std::string& step_name, calendar::Date started, int limit_days,
