@@ -322,14 +322,14 @@ ImportResult CatalogueService::Import(const identity::Context& ctx, Sheet sheet,
 }
 
 /// The code's latest version, which must be a draft (a published version never changes).
-std::optional<Item> CatalogueService::LatestDraft(db::Tx& tx, const std::string& code, const std::string& then) {
+Item CatalogueService::LatestDraft(db::Tx& tx, const std::string& code, const std::string& then) {
   auto latest = store::Latest(tx.sql(), code);
   if (!latest) throw Error(ErrorCode::kNotFound, "事项不存在：" + code);
   if (latest->status != ItemStatus::kDraft) {
     throw Error(ErrorCode::kConflict, "第 " + std::to_string(latest->version) + " 版已" + ItemStatusLabel(latest->status) +
                                           "，不能再修改：请先保存为新版本草稿" + then);
   }
-  return latest;
+  return *latest;
 }
 
 Item CatalogueService::AttachSample(const identity::Context& ctx, const std::string& code, int material_no,
@@ -343,12 +343,11 @@ Item CatalogueService::AttachSample(const identity::Context& ctx, const std::str
     throw Error(e.code(), "样表文件不符合要求：" + e.message(), {{"sample", e.message()}});
   }
   return db::WithTx(db_, [&](db::Tx& tx) {
-    const std::optional<Item> latest = LatestDraft(tx, code, "，再上传样表，然后发布");
-    if (material_no < 1 || material_no > static_cast<int>(latest->materials.size())) {
+    Item item = LatestDraft(tx, code, "，再上传样表，然后发布");
+    if (material_no < 1 || material_no > static_cast<int>(item.materials.size())) {
       throw Error(ErrorCode::kInvalidInput, "请选择要上传样表的申请材料", {{"material_no", "材料序号不存在"}});
     }
     files_.Record(tx, f);
-    Item item = *latest;
     Material& m = item.materials[static_cast<std::size_t>(material_no - 1)];
     m.sample_sm3 = f.sm3;
     m.sample_mime = f.mime;
@@ -363,12 +362,11 @@ Item CatalogueService::AttachSample(const identity::Context& ctx, const std::str
 Item CatalogueService::RemoveSample(const identity::Context& ctx, const std::string& code, int material_no) {
   identity::RequireRole(ctx.principal, {identity::Role::kSysAdmin});
   return db::WithTx(db_, [&](db::Tx& tx) {
-    const std::optional<Item> latest = LatestDraft(tx, code, "");
-    if (material_no < 1 || material_no > static_cast<int>(latest->materials.size()) ||
-        latest->materials[static_cast<std::size_t>(material_no - 1)].sample_sm3.empty()) {
+    Item item = LatestDraft(tx, code, "");
+    if (material_no < 1 || material_no > static_cast<int>(item.materials.size()) ||
+        item.materials[static_cast<std::size_t>(material_no - 1)].sample_sm3.empty()) {
       throw Error(ErrorCode::kNotFound, "该材料没有样表");
     }
-    Item item = *latest;
     Material& m = item.materials[static_cast<std::size_t>(material_no - 1)];
     const std::string was = m.sample_name;
     m.sample_sm3.clear();

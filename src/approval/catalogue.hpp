@@ -86,8 +86,8 @@ class CatalogueService {
 
  private:
   void Announce(db::Tx& tx, const std::vector<Item>& items);
-  /// The code's latest version if it is a draft; kNotFound / kConflict ("…请先保存为新版本草稿" + then).
-  std::optional<Item> LatestDraft(db::Tx& tx, const std::string& code, const std::string& then);
+  /// The code's latest version, which must be a draft; kNotFound / kConflict ("…请先保存为新版本草稿" + then).
+  Item LatestDraft(db::Tx& tx, const std::string& code, const std::string& then);
   /// SaveDraft's rule inside a transaction; item must be valid with its unit resolved.
   /// Returns what it did: "修改草稿", "新建版本" or "新建事项".
   std::string StoreDraft(db::Tx& tx, Item& item, std::int64_t now);

@@ -124,7 +124,6 @@ StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& 
   f.sm3 = core::Sm3Hex(data);
   f.size = static_cast<std::int64_t>(data.size());
   if (f.size <= kInlineMaxBytes) {
-    f.is_inline = true;
     f.inline_bytes.assign(data);
     return f;
   }
@@ -140,8 +139,8 @@ void FileStore::Record(db::Tx& tx, const StoredFile& f) {
     long long size = f.size, now = clock_.NowMs();
     // Base64 text: SOCI 4.0 binds no bytea/BLOB portably (its PostgreSQL blob is a large
     // object), and one column type keeps one code path (ADR 0009).
-    std::string content = f.is_inline ? core::Base64Encode(f.inline_bytes) : std::string();
-    soci::indicator ind = f.is_inline ? soci::i_ok : soci::i_null;
+    std::string content = f.is_inline() ? core::Base64Encode(f.inline_bytes) : std::string();
+    soci::indicator ind = f.is_inline() ? soci::i_ok : soci::i_null;
     tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, :d)",
         soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(content, ind);
   }

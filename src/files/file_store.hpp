@@ -18,9 +18,10 @@ struct StoredFile {
   std::string sm3;
   std::int64_t size = 0;
   std::string mime;
-  /// Staged and small enough to be kept in the database: the bytes, until Record writes them.
+  /// Staged and small enough to be kept in the database: the bytes, until Record writes them
+  /// (never empty for such a file: Stage refuses empty files).
   std::string inline_bytes;
-  bool is_inline = false;
+  bool is_inline() const { return !inline_bytes.empty(); }
 };
 
 inline constexpr const char* kDocx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -31,7 +31,7 @@ TEST_P(Files, SmallFilesLiveInTheDatabaseLargeOnesOnDisk) {
   ASSERT_EQ(small.size(), static_cast<std::size_t>(files::FileStore::kInlineMaxBytes));
   // Staged but never recorded: a small file leaves nothing behind.
   files::StoredFile lost = n.files->Stage("%PDF-1.7\nnever recorded", kDocs);
-  EXPECT_TRUE(lost.is_inline);
+  EXPECT_TRUE(lost.is_inline());
   EXPECT_FALSE(std::filesystem::exists(n.files->PathFor(lost.sm3)));
   EXPECT_FALSE(n.files->Exists(lost.sm3));
 
@@ -43,8 +43,8 @@ TEST_P(Files, SmallFilesLiveInTheDatabaseLargeOnesOnDisk) {
     return std::make_pair(s, l);
   });
   EXPECT_EQ(read_inside, small);
-  EXPECT_TRUE(a.is_inline);
-  EXPECT_FALSE(b.is_inline);
+  EXPECT_TRUE(a.is_inline());
+  EXPECT_FALSE(b.is_inline());
   EXPECT_FALSE(std::filesystem::exists(n.files->PathFor(a.sm3))) << "the small file is not a file on disk";
   EXPECT_TRUE(std::filesystem::exists(n.files->PathFor(b.sm3))) << "the large file is";
   EXPECT_EQ(n.Count("files", "content IS NOT NULL"), 1);
