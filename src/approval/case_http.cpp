@@ -40,30 +40,21 @@ std::vector<approval::Upload> UploadsFromForm(const Request& req) {
   return out;
 }
 
-std::vector<approval::Upload> UploadsFromJson(const nlohmann::json& j) {
+/// Files sent in JSON under `key`: [{material_no, filename, content_base64}] (an application's
+/// "materials"; an action's "attachments", whose material_no is unused).
+std::vector<approval::Upload> UploadsFromJson(const nlohmann::json& j, const std::string& key = "materials") {
   std::vector<approval::Upload> out;
-  if (!j.contains("materials")) return out;
-  if (!j["materials"].is_array()) throw Error(ErrorCode::kInvalidInput, "materials 应为数组");
-  for (const auto& m : j["materials"]) {
-    const std::string bytes = core::Base64Decode(m.value("content_base64", ""), "材料内容");
+  if (!j.contains(key)) return out;
+  if (!j[key].is_array()) throw Error(ErrorCode::kInvalidInput, key + " 应为数组", {{key, "应为数组"}});
+  for (const auto& m : j[key]) {
+    if (!m.is_object()) throw Error(ErrorCode::kInvalidInput, key + " 的每一项应为对象", {{key, "应为对象"}});
+    const std::string bytes = core::Base64Decode(m.value("content_base64", ""), key == "materials" ? "材料内容" : "附件内容");
     out.push_back({m.value("material_no", 0), m.value("filename", ""), bytes});
   }
   return out;
 }
 
-/// 办理附件 of an action: [{filename, content_base64}] in the API, file parts named "attachments" on
-/// the page (an empty file input is no attachment).
-std::vector<approval::Upload> AttachmentsFromJson(const nlohmann::json& j) {
-  std::vector<approval::Upload> out;
-  if (!j.contains("attachments")) return out;
-  if (!j["attachments"].is_array()) throw Error(ErrorCode::kInvalidInput, "attachments 应为数组", {{"attachments", "应为数组"}});
-  for (const auto& a : j["attachments"]) {
-    if (!a.is_object()) throw Error(ErrorCode::kInvalidInput, "attachments 的每一项应为对象", {{"attachments", "应为对象"}});
-    out.push_back({0, a.value("filename", ""), core::Base64Decode(a.value("content_base64", ""), "附件内容")});
-  }
-  return out;
-}
-
+/// An action's 办理附件 on the page: file parts named "attachments" (an empty file input is none).
 std::vector<approval::Upload> AttachmentsFromForm(const Request& req) {
   std::vector<approval::Upload> out;
   for (const auto& part : req.Files()) {
@@ -723,7 +714,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.amount = AmountText(j, "amount");
     a.receipt_no = j.value("receipt_no", "");
     a.provider = j.value("provider", "");
-    a.attachments = AttachmentsFromJson(j);
+    a.attachments = UploadsFromJson(j, "attachments");
     approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
     return Response::Json(approval::CaseJson(c, true, &app.cases->payments()));
   });
