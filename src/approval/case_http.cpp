@@ -535,11 +535,12 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["documents"] = DocumentsView(app, c.case_no, "/cases/");
     view["has_documents"] = !view["documents"].empty();
     view["deadlines_html"] = DeadlinesHtml(app, c);
-    if (auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
+    const auto deemed = app.cases->DeemedAcceptanceOf(c);
+    if (deemed) view["deemed_on"] = *deemed;
     const auto& p = req.principal;
     using approval::CaseState;
     view["can_act"] = c.state == CaseState::kReceived && p.Has(identity::Role::kWindowClerk);
-    view["can_correct"] = c.corrections_requested == 0;
+    view["can_correct"] = c.corrections_requested == 0 && !deemed;  // Art. 32: not once deemed accepted
     // After a refused form the clerk's choice stays chosen (an error must never turn a 补正 into
     // an acceptance on the next click); with no form sent, 予以受理 is preselected.
     const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";

@@ -861,6 +861,12 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       if (c.corrections_requested > 0) {
         throw Error(ErrorCode::kConflict, "已一次性告知过补正内容，不得再次要求补正（行政许可法第三十二条）");
       }
+      // Art. 32: a correction notice is due within the acceptance period; once it has passed in
+      // silence the application counts as accepted on the day of receipt and can no longer be sent back.
+      if (auto deemed = DeemedAcceptanceOf(c)) {
+        throw Error(ErrorCode::kConflict, "受理期限已过且未告知补正：依行政许可法第三十二条，本件自收到申请之日（" + *deemed +
+                                              "）起视为受理，不得再要求补正");
+      }
       bool any = std::any_of(a.missing.begin(), a.missing.end(), [](const std::string& m) { return !Trim(m).empty(); });
       if (!any) {
         throw Error(ErrorCode::kInvalidInput, "补正告知须一次列明全部需补正的材料", {{"missing", "请逐项列出需补正的内容"}});

@@ -178,6 +178,18 @@ TEST_P(Cases, SilencePastTheDeadlineCountsAsAcceptanceOnTheDayOfReceipt) {
   EXPECT_FALSE(a.cases.DeemedAcceptanceOf(c));
   n_->clock.Set(core::ParseLocal("2026-03-10 09:00"));  // the deadline was 03-09
   EXPECT_EQ(a.cases.DeemedAcceptanceOf(c).value_or(""), "2026-03-02");
+  // Too late for a correction notice: refused, and nothing changes.
+  try {
+    a.cases.Act(a.clerk, s.case_no, "request_correction", "", {"营业执照复印件"});
+    ADD_FAILURE() << "a correction notice after the acceptance period was allowed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_NE(std::string(e.what()).find("视为受理"), std::string::npos);
+  }
+  Case unchanged = a.cases.ForStaff(a.clerk, s.case_no);
+  EXPECT_EQ(unchanged.state, CaseState::kReceived);
+  EXPECT_EQ(unchanged.corrections_requested, 0);
+  EXPECT_EQ(unchanged.events.size(), c.events.size());
   Case accepted = a.cases.Act(a.clerk, s.case_no, "accept", "", {});
   EXPECT_EQ(accepted.accepted_on, "2026-03-02");
   EXPECT_NE(accepted.events.back().opinion.find("视为受理"), std::string::npos);
