@@ -11,7 +11,7 @@ PKGS=(
   libssl-dev libsodium-dev libgoogle-perftools-dev
   libcli11-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcairo2-dev libpango1.0-dev fonts-noto-cjk fonts-arphic-uming fonts-wqy-microhei libqrencode-dev libxlsxwriter-dev libzip-dev libexpat1-dev
+  libcairo2-dev libpango1.0-dev libdeflate-dev zlib1g-dev fonts-noto-cjk fonts-arphic-uming fonts-wqy-microhei libqrencode-dev libxlsxwriter-dev libzip-dev libexpat1-dev
   chromium chromium-l10n
   wrk nginx-light curl procps openssl poppler-utils zbar-tools strace
 )

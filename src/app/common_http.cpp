@@ -1,6 +1,7 @@
 // Routes every zone has: health, static assets, metrics (internal only), robots.txt.
 #include "app/app.hpp"
 #include "app/modules.hpp"
+#include "approval/pdf_deflate.hpp"
 #include "core/error.hpp"
 #include "db/statement_cache.hpp"
 
@@ -37,6 +38,14 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
                 "# HELP yiwang_db_statements_reused_total SQLite statements taken from the statement cache.\n"
                 "# TYPE yiwang_db_statements_reused_total counter\n"
                 "yiwang_db_statements_reused_total " + std::to_string(sc.hits) + "\n";
+        const approval::PdfDeflateStats pd = approval::PdfDeflate();  // ADR 0011
+        text += "# HELP yiwang_pdf_deflate_streams_total PDF streams compressed with libdeflate (cairo's zlib calls taken over).\n"
+                "# TYPE yiwang_pdf_deflate_streams_total counter\n"
+                "yiwang_pdf_deflate_streams_total " + std::to_string(pd.streams) + "\n"
+                "# HELP yiwang_pdf_deflate_bytes_total Bytes of those streams before (in) and after (out) compression.\n"
+                "# TYPE yiwang_pdf_deflate_bytes_total counter\n"
+                "yiwang_pdf_deflate_bytes_total{direction=\"in\"} " + std::to_string(pd.bytes_in) + "\n"
+                "yiwang_pdf_deflate_bytes_total{direction=\"out\"} " + std::to_string(pd.bytes_out) + "\n";
       }
       http::Response res = http::Response::Text(text);
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";

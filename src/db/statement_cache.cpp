@@ -27,8 +27,9 @@
 // the cache off (every call passes straight through), for comparison and as an escape hatch.
 #include "db/statement_cache.hpp"
 
+#include "core/code_range.hpp"
+
 #include <dlfcn.h>
-#include <link.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -54,11 +55,7 @@ struct Real {
   CloseFn close = nullptr;
   bool enabled = true;
   // Where libsqlite3's code is mapped: its own calls are not cached.
-  std::uintptr_t lib_begin = 0, lib_end = 0;
-};
-
-struct LibRange {
-  std::uintptr_t base = 0, begin = 0, end = 0;
+  core::CodeRange lib;
 };
 
 const Real& RealApi() {
@@ -68,29 +65,10 @@ const Real& RealApi() {
     r.finalize = reinterpret_cast<FinalizeFn>(dlsym(RTLD_NEXT, "sqlite3_finalize"));
     r.close = reinterpret_cast<CloseFn>(dlsym(RTLD_NEXT, "sqlite3_close"));
     if (!r.prepare || !r.finalize || !r.close) std::abort();  // libsqlite3 is linked: cannot happen
-    Dl_info info{};
-    LibRange range;
-    if (dladdr(reinterpret_cast<void*>(r.prepare), &info) && info.dli_fbase) {
-      range.base = reinterpret_cast<std::uintptr_t>(info.dli_fbase);
-      dl_iterate_phdr(
-          [](dl_phdr_info* phdr, std::size_t, void* data) {
-            auto* lr = static_cast<LibRange*>(data);
-            if (phdr->dlpi_addr != lr->base) return 0;
-            for (int i = 0; i < phdr->dlpi_phnum; ++i) {
-              const auto& ph = phdr->dlpi_phdr[i];
-              if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X)) continue;
-              lr->begin = phdr->dlpi_addr + ph.p_vaddr;
-              lr->end = lr->begin + ph.p_memsz;
-            }
-            return 1;
-          },
-          &range);
-    }
-    r.lib_begin = range.begin;
-    r.lib_end = range.end;
+    r.lib = core::CodeRangeOf(reinterpret_cast<const void*>(r.prepare));
     const char* env = std::getenv("YIWANG_SQLITE_STATEMENT_CACHE");
     // Without the library's range the cache cannot tell its calls apart: off.
-    r.enabled = !(env && std::strcmp(env, "0") == 0) && r.lib_begin != 0;
+    r.enabled = !(env && std::strcmp(env, "0") == 0) && !r.lib.empty();
     return r;
   }();
   return real;
@@ -147,8 +125,7 @@ extern "C" {
 
 int sqlite3_prepare_v2(sqlite3* db, const char* sql, int n_bytes, sqlite3_stmt** out, const char** tail) {
   const auto& real = yiwang::db::RealApi();
-  const auto caller = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
-  if (!real.enabled || !db || !sql || (caller >= real.lib_begin && caller < real.lib_end)) {
+  if (!real.enabled || !db || !sql || real.lib.Contains(__builtin_return_address(0))) {
     return real.prepare(db, sql, n_bytes, out, tail);
   }
   std::string key = n_bytes < 0 ? std::string(sql) : std::string(sql, static_cast<std::size_t>(n_bytes));

@@ -1,8 +1,12 @@
 // The PDF of sealed documents: deterministic bytes (the seal signs their SM3), every field
 // changes them, and the date in Chinese numerals (GB/T 9704 成文日期).
 #include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <regex>
 
 #include "approval/document_pdf.hpp"
+#include "approval/pdf_deflate.hpp"
 #include "core/error.hpp"
 
 namespace yiwang::approval {
@@ -46,6 +50,41 @@ TEST(DocumentPdf, DeterministicAndSensitiveToEveryField) {
     c.kind = "certificate";
     return c;
   }()));
+}
+
+// ADR 0011: cairo's streams go through libdeflate; what it writes must be standard zlib streams
+// that inflate (with zlib itself) to exactly the lengths the PDF declares for its font programs.
+TEST(DocumentPdf, StreamsCompressedWithLibdeflateInflateWithZlib) {
+  const PdfDeflateStats before = PdfDeflate();
+  ASSERT_TRUE(before.enabled) << "cairo's deflate calls are not taken over (YIWANG_CAIRO_LIBDEFLATE=0?)";
+  const std::string pdf = RenderDocumentPdf(Sample());
+  const PdfDeflateStats after = PdfDeflate();
+  EXPECT_GE(after.streams - before.streams, 4u);  // page content, fonts, their ToUnicode maps
+  EXPECT_LT(after.bytes_out - before.bytes_out, after.bytes_in - before.bytes_in);
+  const std::regex stream_start(R"(<<([^]*?)>>\s*stream\r?\n)");
+  const std::regex length1(R"(/Length1 (\d+))");
+  int streams = 0, fonts = 0;
+  for (auto it = std::sregex_iterator(pdf.begin(), pdf.end(), stream_start); it != std::sregex_iterator(); ++it) {
+    const std::string dict = (*it)[1].str();
+    if (dict.find("/FlateDecode") == std::string::npos) continue;
+    const std::size_t begin = it->position() + it->length();
+    const std::size_t end = pdf.find("endstream", begin);
+    ASSERT_NE(end, std::string::npos);
+    std::string plain(1 << 20, '\0');
+    uLongf plain_size = plain.size();
+    ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(plain.data()), &plain_size,
+                         reinterpret_cast<const Bytef*>(pdf.data() + begin), end - begin),
+              Z_OK)
+        << "stream " << streams << " does not inflate";
+    ++streams;
+    std::smatch m;
+    if (std::regex_search(dict, m, length1)) {
+      ++fonts;
+      EXPECT_EQ(plain_size, std::stoul(m[1].str())) << "font program of stream " << streams;
+    }
+  }
+  EXPECT_GE(streams, 4);
+  EXPECT_GE(fonts, 1);  // the TrueType subsets
 }
 
 TEST(DocumentPdf, ChineseDates) {
