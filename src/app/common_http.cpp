@@ -30,7 +30,13 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
                 "yiwang_db_commits_total " + std::to_string(app.db->group_commits()) + "\n"
                 "# HELP yiwang_db_transactions_total Write transactions made durable by those COMMITs.\n"
                 "# TYPE yiwang_db_transactions_total counter\n"
-                "yiwang_db_transactions_total " + std::to_string(app.db->grouped_transactions()) + "\n";
+                "yiwang_db_transactions_total " + std::to_string(app.db->grouped_transactions()) + "\n"
+                "# HELP yiwang_db_write_lock_seconds_total Seconds the one SQLite writer was held (commits included).\n"
+                "# TYPE yiwang_db_write_lock_seconds_total counter\n"
+                "yiwang_db_write_lock_seconds_total " + std::to_string(app.db->write_lock_seconds()) + "\n"
+                "# HELP yiwang_db_commit_seconds_total Seconds spent in those COMMITs (WAL writes, fsync, checkpoints).\n"
+                "# TYPE yiwang_db_commit_seconds_total counter\n"
+                "yiwang_db_commit_seconds_total " + std::to_string(app.db->commit_seconds()) + "\n";
         const db::StatementCacheStats sc = db::StatementCache();  // ADR 0010
         text += "# HELP yiwang_db_statements_prepared_total SQLite statements prepared (statement cache misses).\n"
                 "# TYPE yiwang_db_statements_prepared_total counter\n"

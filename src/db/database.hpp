@@ -2,6 +2,7 @@
 // One code path for SQLite (embedded default) and PostgreSQL (scale-out) through SOCI.
 // Stores receive a soci::session& from a Tx; services never see SQL text.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,6 +50,11 @@ class Database {
   /// durable (/metrics shows both: their ratio is the mean group size).
   std::uint64_t group_commits() const { return commits_.load(); }
   std::uint64_t grouped_transactions() const { return grouped_.load(); }
+  /// SQLite: seconds the writer (write_mutex()) has been held so far, COMMITs included. Its
+  /// growth over wall time is how busy the one writer is: near 1 means writes queue behind it.
+  double write_lock_seconds() const { return static_cast<double>(held_ns_.load()) / 1e9; }
+  /// SQLite: seconds spent in those COMMITs (writing the WAL, fsync, checkpoints).
+  double commit_seconds() const { return static_cast<double>(commit_ns_.load()) / 1e9; }
   static constexpr int kGroupMax = 64;
   static constexpr int kGroupMaxMs = 10;
 
@@ -73,6 +79,10 @@ class Database {
   std::atomic<int> waiting_{0};   // threads queued for write_mu_
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> grouped_{0};
+  std::chrono::steady_clock::time_point held_since_;  // when the writer was last taken
+  std::atomic<std::uint64_t> held_ns_{0};
+  std::atomic<std::uint64_t> commit_ns_{0};
+  void ReleaseWriter(std::unique_lock<std::recursive_mutex>& lock);
 };
 
 /// A transaction on a pooled session. SQLite uses BEGIN IMMEDIATE so that writers queue on
