@@ -46,21 +46,25 @@ const char* kCols = "doc_no, case_no, kind, title, issuer, payload, pdf_sm3, sig
 
 }  // namespace
 
-std::pair<std::string, std::string> DocumentService::SealKey(db::Tx& tx, std::int64_t unit_id) {
+DocumentService::Seal DocumentService::SealKey(db::Tx& tx, std::int64_t unit_id) {
   long long unit = unit_id;
-  std::string pub, sealed;
+  Seal seal;
   soci::indicator ind = soci::i_null;
-  tx.sql() << "SELECT public_pem, private_sealed FROM seal_keys WHERE unit_id = :u", soci::use(unit), soci::into(pub, ind),
-      soci::into(sealed);
-  if (tx.sql().got_data() && ind == soci::i_ok) return {core::Sm4Open(seal_key_, sealed), pub};
+  tx.sql() << "SELECT public_pem, private_sealed FROM seal_keys WHERE unit_id = :u", soci::use(unit),
+      soci::into(seal.public_pem, ind), soci::into(seal.private_sealed);
+  if (tx.sql().got_data() && ind == soci::i_ok) return seal;
   // First document of this department: its seal key is made now; the private key is kept
   // encrypted with SM4 under a key derived from the configured secret (GB/T 39786).
   core::Sm2KeyPair k = core::GenerateSm2Key();
-  sealed = core::Sm4Seal(seal_key_, k.private_pem);
+  seal = {k.public_pem, core::Sm4Seal(seal_key_, k.private_pem)};
   long long now = clock_.NowMs();
   tx.sql() << "INSERT INTO seal_keys (unit_id, public_pem, private_sealed, created_at) VALUES (:u, :p, :s, :c)",
-      soci::use(unit), soci::use(k.public_pem), soci::use(sealed), soci::use(now);
-  return {k.private_pem, k.public_pem};
+      soci::use(unit), soci::use(seal.public_pem), soci::use(seal.private_sealed), soci::use(now);
+  return seal;
+}
+
+std::string DocumentService::Sign(const Seal& seal, const std::string& pdf_sm3, const nlohmann::json& payload) const {
+  return core::HexEncode(core::Sm2Sign(core::Sm4Open(seal_key_, seal.private_sealed), SignedText(pdf_sm3, payload)));
 }
 
 namespace {
@@ -118,36 +122,43 @@ PreparedDocument DocumentService::Prepare(const Case& c, const Item& item, const
   PreparedDocument p;
   p.kind = kind;
   p.at = at;
+  Seal seal;
   {
     db::Conn conn(db_);
     long long unit = item.dept_unit_id;
-    std::string pub;
     soci::indicator ind = soci::i_null;
-    conn.sql() << "SELECT public_pem FROM seal_keys WHERE unit_id = :u", soci::use(unit), soci::into(pub, ind);
+    conn.sql() << "SELECT public_pem, private_sealed FROM seal_keys WHERE unit_id = :u", soci::use(unit),
+        soci::into(seal.public_pem, ind), soci::into(seal.private_sealed);
     if (!conn.sql().got_data() || ind != soci::i_ok) return p;  // the first document makes the key, in its transaction
-    p.public_pem = pub;
   }
-  p.pdf = RenderDocumentPdf(Compose(c, item, kind, opinion, at, p.public_pem, public_url_).second);
+  p.public_pem = seal.public_pem;
+  auto [d, data] = Compose(c, item, kind, opinion, at, p.public_pem, public_url_);
+  p.pdf = RenderDocumentPdf(data);
   static const std::set<std::string> kPdf = {"application/pdf"};
   p.file = files_.Stage(p.pdf, kPdf);
+  p.payload = d.payload;
+  p.signature_hex = Sign(seal, p.file.sm3, p.payload);
   return p;
 }
 
 IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind,
                                       const std::string& opinion, const PreparedDocument* prepared) {
   const std::int64_t now = prepared ? prepared->at : clock_.NowMs();
-  auto [private_pem, public_pem] = SealKey(tx, item.dept_unit_id);
-  auto [d, data] = Compose(c, item, kind, opinion, now, public_pem, public_url_);
-  const bool ready = prepared && prepared->kind == kind && !prepared->pdf.empty() && prepared->public_pem == public_pem;
+  const Seal seal = SealKey(tx, item.dept_unit_id);
+  auto [d, data] = Compose(c, item, kind, opinion, now, seal.public_pem, public_url_);
+  // The prepared PDF and signature stand only for the same seal and the same certified payload.
+  const bool ready = prepared && prepared->kind == kind && !prepared->pdf.empty() &&
+                     prepared->public_pem == seal.public_pem && prepared->payload == d.payload;
   static const std::set<std::string> kPdf = {"application/pdf"};
   if (ready) {
     files_.Record(tx, prepared->file);
     d.pdf_sm3 = prepared->file.sm3;
+    d.pdf_base64 = prepared->file.inline_base64;
   } else {
     d.pdf_sm3 = files_.Put(tx, RenderDocumentPdf(data), kPdf).sm3;
   }
-  d.public_pem = public_pem;
-  d.signature_hex = core::HexEncode(core::Sm2Sign(private_pem, SignedText(d.pdf_sm3, d.payload)));
+  d.public_pem = seal.public_pem;
+  d.signature_hex = ready ? prepared->signature_hex : Sign(seal, d.pdf_sm3, d.payload);
   d.issued_at = now;
   Insert(tx.sql(), d);
   return d;
@@ -158,7 +169,8 @@ nlohmann::json DocumentService::Packet(db::Tx& tx, const std::vector<IssuedDocum
   for (const auto& d : docs) {
     out.push_back({{"doc_no", d.doc_no}, {"case_no", d.case_no}, {"kind", d.kind}, {"title", d.title},
                    {"issuer", d.issuer}, {"payload", d.payload}, {"pdf_sm3", d.pdf_sm3}, {"signature", d.signature_hex},
-                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at}, {"pdf", core::Base64Encode(files_.Read(tx, d.pdf_sm3))}});
+                   {"public_pem", d.public_pem}, {"issued_at", d.issued_at},
+                   {"pdf", d.pdf_base64.empty() ? core::Base64Encode(files_.Read(tx, d.pdf_sm3)) : d.pdf_base64}});
   }
   return out;
 }

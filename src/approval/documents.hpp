@@ -30,6 +30,9 @@ struct IssuedDocument {
   std::string signature_hex;
   std::string public_pem;
   std::int64_t issued_at = 0;
+  /// Just issued from a prepared PDF: its bytes as base64, for the exchange packet (not stored;
+  /// empty for a document read back, whose packet reads the file).
+  std::string pdf_base64;
 };
 
 struct Verification {
@@ -48,6 +51,8 @@ struct PreparedDocument {
   std::string public_pem;   // the seal the PDF shows; "" when the department has none yet
   std::string pdf;          // "" when it could not be rendered beforehand
   files::StoredFile file;   // the PDF, already written to the file store (its row is added by Issue)
+  nlohmann::json payload;   // what it certifies, and the seal's signature over the PDF's SM3 and
+  std::string signature_hex;  // the payload: SM2 signing, too, happens outside the write transaction
 };
 
 class DocumentService {
@@ -59,8 +64,8 @@ class DocumentService {
   /// Renders a document outside any transaction, with the department's current seal.
   PreparedDocument Prepare(const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
                            std::int64_t at);
-  /// Stores, signs and records a document in the caller's transaction, rendering it there
-  /// unless `prepared` was rendered with the same seal.
+  /// Stores, signs and records a document in the caller's transaction, rendering and signing it
+  /// there unless `prepared` was rendered and signed with the same seal over the same payload.
   IssuedDocument Issue(db::Tx& tx, const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
                        const PreparedDocument* prepared = nullptr);
   /// For the exchange packet: the documents with their PDF bytes (base64).
@@ -73,7 +78,13 @@ class DocumentService {
   std::string Pdf(const IssuedDocument& d) const { return files_.Read(d.pdf_sm3); }
 
  private:
-  std::pair<std::string, std::string> SealKey(db::Tx& tx, std::int64_t unit_id);  // {private_pem, public_pem}
+  struct Seal {
+    std::string public_pem;
+    std::string private_sealed;  // SM4-sealed private key (Sm4Open with seal_key_)
+  };
+  /// The department's seal key, made in this transaction if it has none yet.
+  Seal SealKey(db::Tx& tx, std::int64_t unit_id);
+  std::string Sign(const Seal& seal, const std::string& pdf_sm3, const nlohmann::json& payload) const;
   db::Database& db_;
   const core::Clock& clock_;
   files::FileStore& files_;

@@ -124,7 +124,7 @@ StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& 
   f.sm3 = core::Sm3Hex(data);
   f.size = static_cast<std::int64_t>(data.size());
   if (f.size <= kInlineMaxBytes) {
-    f.inline_bytes.assign(data);
+    f.inline_base64 = core::Base64Encode(data);
     return f;
   }
   const std::string path = PathFor(f.sm3);
@@ -139,10 +139,9 @@ void FileStore::Record(db::Tx& tx, const StoredFile& f) {
     long long size = f.size, now = clock_.NowMs();
     // Base64 text: SOCI 4.0 binds no bytea/BLOB portably (its PostgreSQL blob is a large
     // object), and one column type keeps one code path (ADR 0009).
-    std::string content = f.is_inline() ? core::Base64Encode(f.inline_bytes) : std::string();
     soci::indicator ind = f.is_inline() ? soci::i_ok : soci::i_null;
     tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, :d)",
-        soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(content, ind);
+        soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(f.inline_base64, ind);
   }
 }
 

@@ -18,10 +18,11 @@ struct StoredFile {
   std::string sm3;
   std::int64_t size = 0;
   std::string mime;
-  /// Staged and small enough to be kept in the database: the bytes, until Record writes them
-  /// (never empty for such a file: Stage refuses empty files).
-  std::string inline_bytes;
-  bool is_inline() const { return !inline_bytes.empty(); }
+  /// Staged and small enough to be kept in the database: the bytes as they are stored (base64,
+  /// ADR 0009), encoded when staged so that Record's write transaction only inserts them (never
+  /// empty for such a file: Stage refuses empty files).
+  std::string inline_base64;
+  bool is_inline() const { return !inline_base64.empty(); }
 };
 
 inline constexpr const char* kDocx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
