@@ -6,6 +6,17 @@
 #include "db/statement_cache.hpp"
 
 namespace yiwang::modules {
+namespace {
+
+/// One counter in Prometheus' text format: its HELP and TYPE lines and one sample per label set.
+std::string Counter(const std::string& name, const std::string& help,
+                    const std::vector<std::pair<std::string, std::string>>& samples) {
+  std::string out = "# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n";
+  for (const auto& [labels, value] : samples) out += name + labels + " " + value + "\n";
+  return out;
+}
+
+}  // namespace
 
 void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
   r.Add("GET", "/healthz", http::Access::kAnyone, [&app, zone](http::Request&) {
@@ -25,34 +36,28 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
     r.Add("GET", "/metrics", http::Access::kAnyone, [&app](http::Request&) {
       std::string text = app.metrics->Render();
       if (app.db->is_sqlite()) {  // group commit (ADR 0008): transactions per durable COMMIT
-        text += "# HELP yiwang_db_commits_total Durable SQLite COMMITs (one fsync each; a group of queued transactions).\n"
-                "# TYPE yiwang_db_commits_total counter\n"
-                "yiwang_db_commits_total " + std::to_string(app.db->group_commits()) + "\n"
-                "# HELP yiwang_db_transactions_total Write transactions made durable by those COMMITs.\n"
-                "# TYPE yiwang_db_transactions_total counter\n"
-                "yiwang_db_transactions_total " + std::to_string(app.db->grouped_transactions()) + "\n"
-                "# HELP yiwang_db_write_lock_seconds_total Seconds the one SQLite writer was held (commits included).\n"
-                "# TYPE yiwang_db_write_lock_seconds_total counter\n"
-                "yiwang_db_write_lock_seconds_total " + std::to_string(app.db->write_lock_seconds()) + "\n"
-                "# HELP yiwang_db_commit_seconds_total Seconds spent in those COMMITs (WAL writes, fsync, checkpoints).\n"
-                "# TYPE yiwang_db_commit_seconds_total counter\n"
-                "yiwang_db_commit_seconds_total " + std::to_string(app.db->commit_seconds()) + "\n";
+        text += Counter("yiwang_db_commits_total",
+                        "Durable SQLite COMMITs (one fsync each; a group of queued transactions).",
+                        {{"", std::to_string(app.db->group_commits())}}) +
+                Counter("yiwang_db_transactions_total", "Write transactions made durable by those COMMITs.",
+                        {{"", std::to_string(app.db->grouped_transactions())}}) +
+                Counter("yiwang_db_write_lock_seconds_total", "Seconds the one SQLite writer was held (commits included).",
+                        {{"", std::to_string(app.db->write_lock_seconds())}}) +
+                Counter("yiwang_db_commit_seconds_total", "Seconds spent in those COMMITs (WAL writes, fsync, checkpoints).",
+                        {{"", std::to_string(app.db->commit_seconds())}});
         const db::StatementCacheStats sc = db::StatementCache();  // ADR 0010
-        text += "# HELP yiwang_db_statements_prepared_total SQLite statements prepared (statement cache misses).\n"
-                "# TYPE yiwang_db_statements_prepared_total counter\n"
-                "yiwang_db_statements_prepared_total " + std::to_string(sc.misses) + "\n"
-                "# HELP yiwang_db_statements_reused_total SQLite statements taken from the statement cache.\n"
-                "# TYPE yiwang_db_statements_reused_total counter\n"
-                "yiwang_db_statements_reused_total " + std::to_string(sc.hits) + "\n";
-        const approval::PdfDeflateStats pd = approval::PdfDeflate();  // ADR 0011
-        text += "# HELP yiwang_pdf_deflate_streams_total PDF streams compressed with libdeflate (cairo's zlib calls taken over).\n"
-                "# TYPE yiwang_pdf_deflate_streams_total counter\n"
-                "yiwang_pdf_deflate_streams_total " + std::to_string(pd.streams) + "\n"
-                "# HELP yiwang_pdf_deflate_bytes_total Bytes of those streams before (in) and after (out) compression.\n"
-                "# TYPE yiwang_pdf_deflate_bytes_total counter\n"
-                "yiwang_pdf_deflate_bytes_total{direction=\"in\"} " + std::to_string(pd.bytes_in) + "\n"
-                "yiwang_pdf_deflate_bytes_total{direction=\"out\"} " + std::to_string(pd.bytes_out) + "\n";
+        text += Counter("yiwang_db_statements_prepared_total", "SQLite statements prepared (statement cache misses).",
+                        {{"", std::to_string(sc.misses)}}) +
+                Counter("yiwang_db_statements_reused_total", "SQLite statements taken from the statement cache.",
+                        {{"", std::to_string(sc.hits)}});
       }
+      const approval::PdfDeflateStats pd = approval::PdfDeflate();  // ADR 0011
+      text += Counter("yiwang_pdf_deflate_streams_total",
+                      "PDF streams compressed with libdeflate (cairo's zlib calls taken over).",
+                      {{"", std::to_string(pd.streams)}}) +
+              Counter("yiwang_pdf_deflate_bytes_total", "Bytes of those streams before (in) and after (out) compression.",
+                      {{"{direction=\"in\"}", std::to_string(pd.bytes_in)},
+                       {"{direction=\"out\"}", std::to_string(pd.bytes_out)}});
       http::Response res = http::Response::Text(text);
       res.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return res;

@@ -114,9 +114,17 @@ for (const backend of backends()) {
         const txs = Number(text.match(/^yiwang_db_transactions_total (\d+)$/m)?.[1]);
         assert.ok(commits >= 1, `group commits counted: ${commits}`);
         assert.ok(txs >= commits, `transactions (${txs}) >= commits (${commits})`);
+        // The writer is held for every transaction, its COMMITs included.
+        const held = Number(text.match(/^yiwang_db_write_lock_seconds_total ([\d.]+)$/m)?.[1]);
+        const inCommit = Number(text.match(/^yiwang_db_commit_seconds_total ([\d.]+)$/m)?.[1]);
+        assert.ok(inCommit > 0, `time in COMMIT counted: ${inCommit}`);
+        assert.ok(held >= inCommit, `writer held (${held} s) >= in COMMIT (${inCommit} s)`);
       } else {
         assert.doesNotMatch(text, /yiwang_db_commits_total/, 'PostgreSQL commits are its own');
       }
+      // ADR 0011 on either database: cairo's deflate is taken over (no document issued here yet).
+      assert.match(text, /^yiwang_pdf_deflate_streams_total \d+$/m);
+      assert.match(text, /^yiwang_pdf_deflate_bytes_total\{direction="out"\} \d+$/m);
 
       const ext = await fetch(node.external + '/metrics');
       assert.equal(ext.status, 404, 'metrics must not be reachable from the internet-facing zone');
