@@ -259,6 +259,38 @@ TEST(MaskApplicant, PeopleAndOrganisations) {
 }
 
 
+// A sealed document is drawn and signed before the write transaction (Prepare) and only recorded
+// in it (Issue); when what it certifies changed meanwhile, Issue draws and signs it again.
+TEST_P(Cases, APreparedDocumentStandsOnlyForWhatItCertifies) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("prep"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "通过"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));  // the department's seal key is made
+  Case c = a.cases.ForStaff(a.approver, s.case_no);
+  const approval::Item item = a.cases.ItemOf(c);
+  const std::int64_t at = n_->clock.NowMs();
+
+  approval::PreparedDocument same = a.documents.Prepare(c, item, "certificate", "", at);
+  ASSERT_FALSE(same.pdf.empty());
+  ASSERT_FALSE(same.signature_hex.empty());
+  Case renamed = c;
+  renamed.applicant_name = "李四";  // a certificate prints its holder
+  approval::IssuedDocument redrawn;
+  db::WithTx(*n_->db, [&](db::Tx& tx) { redrawn = a.documents.Issue(tx, renamed, item, "certificate", "", &same); });
+  EXPECT_NE(redrawn.payload.dump().find("李四"), std::string::npos);
+  EXPECT_NE(redrawn.pdf_sm3, same.file.sm3) << "the PDF prepared for the first holder was recorded for 李四";
+  EXPECT_NE(redrawn.signature_hex, same.signature_hex);
+  std::string pdf = a.documents.Pdf(redrawn);
+  auto v = a.documents.Verify(redrawn.doc_no, &pdf);
+  EXPECT_TRUE(v.signature_valid);
+  EXPECT_TRUE(v.bytes_match);
+}
+
 TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   Approval a(*n_);
   a.SeedInside();
