@@ -39,6 +39,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t poo
       // and maps it again on the next read — ~7 % of the server's CPU per approval case.
       s << "PRAGMA cache_size=-32768";
       s << "PRAGMA mmap_size=268435456";
+      // Checkpoint the WAL into the database every 10,000 pages (~40 MB) instead of 1,000: the
+      // checkpoint runs inside a COMMIT, holding the one writer; hot pages (index roots, the
+      // audit chain's last page) are copied once per checkpoint however often they changed.
+      // Measured: COMMIT time per approval case 4.0 -> 3.7 ms (bench/README.md).
+      s << "PRAGMA wal_autocheckpoint=10000";
     };
     for (std::size_t i = 0; i < pool_size; ++i) configure(db->pool_->at(i));
     db->writer_ = std::make_unique<soci::session>();
