@@ -321,8 +321,23 @@ async function main() {
     `concurrency ${CONCURRENCY}, ${MAX_CASES ? `${MAX_CASES} cases` : `warm-up ${WARMUP_S} s, measured ${DURATION_S} s`}` +
     (PAUSE_MS ? `, pause ${PAUSE_MS} ms after each action` : ''));
 
+  // The one SQLite writer (/metrics, ADR 0008): how long it was held and how long its COMMITs took
+  // within the measured window (absent on PostgreSQL, and with --cases).
+  const writer = {};
+  const sampleWriter = async (key) => {
+    try {
+      const text = await (await fetch(`${opt.internal}/metrics`)).text();
+      const v = (name) => Number(text.match(new RegExp(`^${name} ([\\d.]+)$`, 'm'))?.[1]);
+      writer[key] = { held: v('yiwang_db_write_lock_seconds_total'), commit: v('yiwang_db_commit_seconds_total'), at: Date.now() };
+    } catch { /* no metrics: nothing to report */ }
+  };
+  const samples = MAX_CASES ? [] : [
+    new Promise((r) => setTimeout(() => sampleWriter('start').then(r), Math.max(0, windowStart - Date.now()))),
+    new Promise((r) => setTimeout(() => sampleWriter('end').then(r), Math.max(0, windowEnd - Date.now()))),
+  ];
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, () => worker()));
+  await Promise.all(samples);
   if (aborted) {
     fail(`ABORTED: ${aborted instanceof Unexpected ? aborted.message : aborted.stack || aborted}`);
   }
@@ -343,6 +358,11 @@ async function main() {
     case_ms: { p50: pct(lat, 50), p95: pct(lat, 95), max: lat.at(-1) ?? 0, mean: cases ? lat.reduce((a, b) => a + b, 0) / cases : 0 },
     actions: {},
   };
+  if (writer.start && writer.end && Number.isFinite(writer.end.held) && Number.isFinite(writer.start.held)) {
+    const held = writer.end.held - writer.start.held, commit = writer.end.commit - writer.start.commit;
+    result.writer = { busy: held / ((writer.end.at - writer.start.at) / 1000), held_ms_per_case: (held * 1000) / (cases || 1),
+      commit_ms_per_case: (commit * 1000) / (cases || 1) };
+  }
   const totalActionMs = Object.values(actionMs).flat().reduce((a, b) => a + b, 0) || 1;
   for (const [a, list] of Object.entries(actionMs)) {
     const s = sortNum(list);
@@ -354,6 +374,10 @@ async function main() {
   console.log(`driver: ${cases} cases concluded in ${f(seconds)} s: ${f(result.cases_per_s, 2)} cases/s, ` +
     `${f(result.requests_per_s, 1)} requests/s (${polls} delivery polls), per case p50 ${result.case_ms.p50} ms, ` +
     `p95 ${result.case_ms.p95} ms`);
+  if (result.writer) {
+    console.log(`driver: the SQLite writer was held ${f(result.writer.busy * 100)} % of the window: ` +
+      `${f(result.writer.held_ms_per_case, 2)} ms per case, of which COMMIT ${f(result.writer.commit_ms_per_case, 2)} ms`);
+  }
   console.log('driver: per action (cases concluded in the window):');
   console.log(`  ${'action'.padEnd(14)} ${'per case'.padStart(8)} ${'mean ms'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'share'.padStart(7)}`);
   for (const a of ['submit', 'wait_receive', 'accept', 'claim', 'complete_step', 'decide', 'conclude']) {
