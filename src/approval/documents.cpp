@@ -133,9 +133,8 @@ PreparedDocument DocumentService::Prepare(const Case& c, const Item& item, const
   }
   p.public_pem = seal.public_pem;
   auto [d, data] = Compose(c, item, kind, opinion, at, p.public_pem, public_url_);
-  p.pdf = RenderDocumentPdf(data);
   static const std::set<std::string> kPdf = {"application/pdf"};
-  p.file = files_.Stage(p.pdf, kPdf);
+  p.file = files_.Stage(RenderDocumentPdf(data), kPdf);
   p.payload = d.payload;
   p.signature_hex = Sign(seal, p.file.sm3, p.payload);
   return p;
@@ -147,7 +146,7 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   const Seal seal = SealKey(tx, item.dept_unit_id);
   auto [d, data] = Compose(c, item, kind, opinion, now, seal.public_pem, public_url_);
   // The prepared PDF and signature stand only for the same seal and the same certified payload.
-  const bool ready = prepared && prepared->kind == kind && !prepared->pdf.empty() &&
+  const bool ready = prepared && prepared->kind == kind && prepared->ready() &&
                      prepared->public_pem == seal.public_pem && prepared->payload == d.payload;
   static const std::set<std::string> kPdf = {"application/pdf"};
   if (ready) {

@@ -49,10 +49,11 @@ struct PreparedDocument {
   std::string kind;
   std::int64_t at = 0;      // the issuing instant (its date is printed)
   std::string public_pem;   // the seal the PDF shows; "" when the department has none yet
-  std::string pdf;          // "" when it could not be rendered beforehand
-  files::StoredFile file;   // the PDF, already written to the file store (its row is added by Issue)
+  files::StoredFile file;   // the PDF, staged in the file store (its row is added by Issue)
   nlohmann::json payload;   // what it certifies, and the seal's signature over the PDF's SM3 and
   std::string signature_hex;  // the payload: SM2 signing, too, happens outside the write transaction
+  /// Drawn and signed beforehand (not when the department had no seal key yet).
+  bool ready() const { return !signature_hex.empty(); }
 };
 
 class DocumentService {

@@ -18,7 +18,6 @@
 // escape hatch).
 #include "approval/pdf_deflate.hpp"
 
-#include <cairo.h>
 #include <dlfcn.h>
 #include <libdeflate.h>
 #include <zlib.h>

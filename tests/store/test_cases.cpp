@@ -276,7 +276,8 @@ TEST_P(Cases, APreparedDocumentStandsOnlyForWhatItCertifies) {
   const std::int64_t at = n_->clock.NowMs();
 
   approval::PreparedDocument same = a.documents.Prepare(c, item, "certificate", "", at);
-  ASSERT_FALSE(same.pdf.empty());
+  ASSERT_TRUE(same.ready());
+  ASSERT_FALSE(same.file.sm3.empty());
   ASSERT_FALSE(same.signature_hex.empty());
   Case renamed = c;
   renamed.applicant_name = "李四";  // a certificate prints its holder
