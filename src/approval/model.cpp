@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace yiwang::approval {
 
@@ -63,10 +64,7 @@ ItemStatus ParseItemStatus(const std::string& key) {
 
 void ValidateItem(const Item& item) {
   std::map<std::string, std::string> f;
-  auto chars = [](const std::string& s) {
-    return std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  };
-  if (item.name.empty() || chars(item.name) > 100) f["name"] = "请填写事项名称（不超过 100 个字）";
+  if (item.name.empty() || core::Utf8Length(item.name) > 100) f["name"] = "请填写事项名称（不超过 100 个字）";
   if (item.code.empty() || item.code.size() > 40 ||
       !std::all_of(item.code.begin(), item.code.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; })) {
     f["code"] = "事项编码为 1 到 40 位字母、数字、连字符";

@@ -1,6 +1,7 @@
 #include "approval/ratings.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 
 namespace yiwang::approval {
@@ -11,12 +12,6 @@ void Insert(db::Tx& tx, const Rating& r) {
   long long at = r.rated_at;
   tx.sql() << "INSERT INTO case_ratings (case_no, rating, comment, rated_at) VALUES (:c, :r, :m, :t) ON CONFLICT DO NOTHING",
       soci::use(r.case_no), soci::use(r.rating), soci::use(r.comment), soci::use(at);
-}
-
-std::size_t Utf8Length(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
-  return n;
 }
 
 }  // namespace
@@ -54,7 +49,7 @@ Rating RatingService::Rate(const identity::Context& ctx, const std::string& case
   Case c = cases_.ForApplicant(ctx, case_no);  // own case only (404 otherwise)
   std::map<std::string, std::string> bad;
   if (RatingLabel(rating).empty()) bad["rating"] = "请选择：非常满意、满意、基本满意或不满意";
-  if (Utf8Length(comment) > 500) bad["comment"] = "评价意见不超过 500 字";
+  if (core::Utf8Length(comment) > 500) bad["comment"] = "评价意见不超过 500 字";
   if (rating == "dissatisfied" && comment.find_first_not_of(" \t\r\n") == std::string::npos) {
     bad["comment"] = "选择不满意时请写明原因，便于改进";
   }

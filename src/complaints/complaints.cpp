@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 #include "identity/checkdigit.hpp"
 #include "identity/store.hpp"
@@ -94,12 +95,6 @@ std::string Trim(const std::string& s) {
 }
 
 /// Characters as people count them (UTF-8 code points), not bytes.
-std::size_t Chars(const std::string& s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char ch) {
-    return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-  }));
-}
-
 std::string RandomDigits(int n) {
   std::string out;
   for (int i = 0; i < n; ++i) out += static_cast<char>('0' + randombytes_uniform(10));
@@ -229,10 +224,10 @@ ComplaintService::Fields ComplaintService::Validate(soci::session& sql, const In
       f.dept_name = u->name;
     }
   }
-  if (f.name.empty() || Chars(f.name) > 30) errors["name"] = "请填写投诉人姓名（不超过 30 字）";
+  if (f.name.empty() || core::Utf8Length(f.name) > 30) errors["name"] = "请填写投诉人姓名（不超过 30 字）";
   const bool mobile_optional = staff && f.channel == "letter" && f.mobile.empty();  // a letter may give no phone
   if (!mobile_optional && !identity::IsValidMobile(f.mobile)) errors["mobile"] = "联系电话应为 11 位中国大陆手机号";
-  const std::size_t n = Chars(f.content);
+  const std::size_t n = core::Utf8Length(f.content);
   if (n < 10 || n > 2000) errors["content"] = "投诉内容应为 10 至 2000 字（现为 " + std::to_string(n) + " 字）";
   if (!errors.empty()) throw Error(ErrorCode::kInvalidInput, "投诉信息有误，请修正后再提交", errors);
   return f;
@@ -665,7 +660,7 @@ Complaint ComplaintService::Act(const identity::Context& ctx, const std::string&
     if (a.upheld != 0 && a.upheld != 1) errors["upheld"] = "请选择调查结论：投诉属实或不属实";
     if (!errors.empty()) throw Error(ErrorCode::kInvalidInput, "答复信息不完整", errors);
   }
-  if (Chars(text) > 4000) {
+  if (core::Utf8Length(text) > 4000) {
     const std::string field = a.action == "reject" ? "reason" : a.action == "reply" ? "reply" : "text";
     throw Error(ErrorCode::kInvalidInput, "内容不超过 4000 字", {{field, "内容不超过 4000 字"}});
   }

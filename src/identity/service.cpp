@@ -5,6 +5,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "identity/checkdigit.hpp"
 #include "identity/totp.hpp"
 
@@ -26,10 +27,6 @@ std::string Upper(std::string s) {
 }
 
 /// Length in characters (UTF-8 code points), which is what a person counts.
-std::size_t CharCount(const std::string& s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 bool IsValidUsername(const std::string& s) {
   if (s.size() < 3 || s.size() > 32) return false;
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
@@ -155,7 +152,7 @@ Unit IdentityService::CreateUnit(const Context& ctx, const NewUnit& input) {
       !std::all_of(u.code.begin(), u.code.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; })) {
     fields["code"] = "单位编码为 1 到 32 位字母、数字、连字符或下划线";
   }
-  if (u.name.empty() || CharCount(u.name) > 60) fields["name"] = "请填写单位名称（不超过 60 个字）";
+  if (u.name.empty() || core::Utf8Length(u.name) > 60) fields["name"] = "请填写单位名称（不超过 60 个字）";
   static const std::set<std::string> kKinds = {"city", "district", "department", "town", "office"};
   if (!kKinds.count(u.kind)) fields["kind"] = "请选择单位类型";
   return db::WithTx(db_, [&](db::Tx& tx) {
@@ -227,7 +224,7 @@ User IdentityService::CreateUser(const Context& ctx, const NewUser& input) {
   u.unit_id = input.unit_id;
   u.mobile = Trim(input.mobile);
   if (!IsValidUsername(u.username)) fields["username"] = "用户名为 3 到 32 位字母、数字、点、连字符或下划线";
-  if (u.display_name.empty() || CharCount(u.display_name) > 30) fields["display_name"] = "请填写姓名（不超过 30 个字）";
+  if (u.display_name.empty() || core::Utf8Length(u.display_name) > 30) fields["display_name"] = "请填写姓名（不超过 30 个字）";
   if (!u.mobile.empty() && !IsValidMobile(u.mobile)) fields["mobile"] = "手机号码应为 11 位中国大陆手机号";
   try {
     CheckPassword(policy_, input.password, u.username, "password");
@@ -336,11 +333,11 @@ PublicAccount IdentityService::Register(const Context& ctx, const Registration& 
   a.legal_rep = Trim(in.legal_rep);
   if (a.kind != "citizen" && a.kind != "enterprise") fields["kind"] = "请选择注册类型：个人或法人";
   if (a.kind == "enterprise") {
-    if (a.name.empty() || CharCount(a.name) > 100) fields["name"] = "请填写单位（企业）全称";
+    if (a.name.empty() || core::Utf8Length(a.name) > 100) fields["name"] = "请填写单位（企业）全称";
     if (!IsValidUscc(a.id_number)) fields["id_number"] = "统一社会信用代码不正确（应为18位，校验位不符）";
-    if (a.legal_rep.empty() || CharCount(a.legal_rep) > 30) fields["legal_rep"] = "请填写法定代表人姓名";
+    if (a.legal_rep.empty() || core::Utf8Length(a.legal_rep) > 30) fields["legal_rep"] = "请填写法定代表人姓名";
   } else {
-    if (CharCount(a.name) < 2 || CharCount(a.name) > 30) fields["name"] = "请填写与身份证一致的姓名";
+    if (core::Utf8Length(a.name) < 2 || core::Utf8Length(a.name) > 30) fields["name"] = "请填写与身份证一致的姓名";
     if (!IsValidResidentId(a.id_number)) fields["id_number"] = "身份证号码不正确（应为18位，校验位不符）";
     a.legal_rep.clear();
   }
