@@ -301,6 +301,19 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     // The query code is shown once, right after submission (only its SM3 is stored).
     const std::string code = req.Query("code");
     if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) view["query_code"] = code;
+    // 撤回申请: offered until the decision; a request on its way is shown instead of the offer.
+    const bool pending = approval::WithdrawalPending(c);
+    if (approval::Withdrawable(c.state) && !pending) view["can_withdraw"] = true;
+    for (auto e = c.events.rbegin(); e != c.events.rend(); ++e) {
+      if (pending && e->action == "withdraw_request") {
+        view["withdrawal_pending"] = {{"requested_at", core::FormatLocal(e->ts)}};
+        break;
+      }
+      if (c.state == approval::CaseState::kWithdrawn && e->action == "withdraw") {
+        view["withdrawn"] = {{"time", core::FormatLocal(e->ts)}, {"item_code", c.item_code}};
+        break;
+      }
+    }
     // 绩效评估: the applicant rates a concluded case once.
     if (c.state == approval::CaseState::kConcluded) {
       view["rating_case_no"] = c.case_no;
@@ -341,6 +354,37 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
       return case_page(req, {{"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
+    }
+  });
+  // 撤回申请: a confirmation page (reason, and the consequence acknowledged), then the request.
+  auto withdraw_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+    approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
+    if (!approval::Withdrawable(c.state) || approval::WithdrawalPending(c)) {
+      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(c.case_no));
+      http::Renderer::Flash(res, approval::WithdrawalPending(c) ? "您已申请撤回本件，正在等待办理部门确认"
+                                                                 : "本件当前状态为“" + approval::CaseStateLabel(c.state) +
+                                                                       "”，不能撤回申请",
+                            secure);
+      return res;
+    }
+    view["case"] = approval::CaseJson(c, false);
+    return app.renderer->Page(req, "external/withdraw", "撤回申请 " + c.case_no, view, status);
+  };
+  r.Add("GET", "/account/cases/:case_no/withdraw", Access::kPublic,
+        [withdraw_page](Request& req) { return withdraw_page(req, {}, 200); });
+  r.Add("POST", "/account/cases/:case_no/withdraw", Access::kPublic, [&app, withdraw_page, secure](Request& req) {
+    try {
+      if (req.Field("confirm") != "1") {
+        throw Error(ErrorCode::kInvalidInput, "请确认已知晓撤回的后果", {{"confirm", "请勾选：我已知晓撤回后本件终止办理"}});
+      }
+      app.cases->Withdraw(ContextOf(req), req.Param("case_no"), req.Field("reason"));
+      Response res = Response::Redirect("/account/cases/" + http::UrlEncode(req.Param("case_no")));
+      http::Renderer::Flash(res, "撤回申请已提交。办理部门确认后本件终止办理，结果见“办理过程”", secure);
+      return res;
+    } catch (const Error& e) {
+      if (!http::IsFormError(e)) throw;
+      return withdraw_page(req, {{"error", http::ErrorView(e)}, {"reason", req.Field("reason")}},
+                           ErrorCodeHttpStatus(e.code()));
     }
   });
   r.Add("GET", "/account/cases/:case_no/materials/:sm3", Access::kPublic, [&app](Request& req) {
@@ -443,6 +487,16 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     nlohmann::json body = {{"case_no", s.case_no}, {"repeated", s.repeated}};
     if (!s.query_code.empty()) body["query_code"] = s.query_code;
     return Response::Json(body, s.repeated ? 200 : 201);
+  });
+  r.Add("POST", "/api/v1/applications/:case_no/withdrawal", Access::kPublic, [&app](Request& req) {
+    const nlohmann::json& j = req.Json();
+    const std::string reason = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "";
+    app.cases->Withdraw(ContextOf(req), req.Param("case_no"), reason);
+    approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
+    return Response::Json({{"case_no", c.case_no}, {"state", approval::CaseStateKey(c.state)},
+                           {"state_label", approval::CaseStateLabel(c.state)},
+                           {"withdrawal", c.state == approval::CaseState::kWithdrawn ? "withdrawn" : "requested"}},
+                          202);
   });
   r.Add("GET", "/api/v1/applications/:case_no", Access::kAnyone, [&app](Request& req) {
     if (req.principal.kind == "public" && req.Query("code").empty()) {

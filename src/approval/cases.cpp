@@ -9,6 +9,7 @@
 #include "approval/views.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 #include "identity/checkdigit.hpp"
 #include "identity/store.hpp"
@@ -238,6 +239,7 @@ std::string CaseStateKey(CaseState s) {
     case CaseState::kSuspended: return "suspended";
     case CaseState::kDecided: return "decided";
     case CaseState::kConcluded: return "concluded";
+    case CaseState::kWithdrawn: return "withdrawn";
   }
   return "submitted";
 }
@@ -253,6 +255,7 @@ std::string CaseStateLabel(CaseState s) {
     case CaseState::kSuspended: return "特别程序中";
     case CaseState::kDecided: return "已作出决定";
     case CaseState::kConcluded: return "已办结";
+    case CaseState::kWithdrawn: return "已撤回";
   }
   return "已提交";
 }
@@ -260,7 +263,7 @@ std::string CaseStateLabel(CaseState s) {
 CaseState ParseCaseState(const std::string& key) {
   for (CaseState s : {CaseState::kSubmitted, CaseState::kReceived, CaseState::kCorrection, CaseState::kAccepted,
                       CaseState::kRefused, CaseState::kInProgress, CaseState::kSuspended, CaseState::kDecided,
-                      CaseState::kConcluded}) {
+                      CaseState::kConcluded, CaseState::kWithdrawn}) {
     if (CaseStateKey(s) == key) return s;
   }
   throw Error(ErrorCode::kInvalidInput, "办件状态无效：" + key);
@@ -449,6 +452,65 @@ void CaseService::SubmitCorrections(const identity::Context& ctx, const std::str
   });
 }
 
+bool Withdrawable(CaseState s) {
+  switch (s) {
+    case CaseState::kSubmitted:
+    case CaseState::kReceived:
+    case CaseState::kCorrection:
+    case CaseState::kAccepted:
+    case CaseState::kInProgress:
+    case CaseState::kSuspended: return true;
+    case CaseState::kRefused:
+    case CaseState::kDecided:
+    case CaseState::kConcluded:
+    case CaseState::kWithdrawn: return false;
+  }
+  return false;
+}
+
+bool WithdrawalPending(const Case& c) {
+  if (c.state == CaseState::kWithdrawn) return false;
+  for (auto e = c.events.rbegin(); e != c.events.rend(); ++e) {
+    if (e->action == "withdraw_request") return true;
+    if (e->action == "withdraw" || e->action == "withdraw_refused") return false;
+  }
+  return false;
+}
+
+void CaseService::Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason) {
+  const std::string text = Trim(reason);
+  if (text.empty()) throw Error(ErrorCode::kInvalidInput, "请说明撤回申请的理由", {{"reason", "请填写撤回理由"}});
+  if (core::Utf8Length(text) > 500) {
+    throw Error(ErrorCode::kInvalidInput, "撤回理由不超过 500 字", {{"reason", "撤回理由不超过 500 字"}});
+  }
+  auto refuse_if_not_possible = [](const Case& c) {
+    if (c.state == CaseState::kDecided || c.state == CaseState::kConcluded) {
+      throw Error(ErrorCode::kConflict, "本件已作出审批决定，不能撤回申请");
+    }
+    if (!Withdrawable(c.state)) {
+      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”，不能撤回申请");
+    }
+    if (WithdrawalPending(c)) throw Error(ErrorCode::kConflict, "您已申请撤回本件，正在等待办理部门确认");
+  };
+  refuse_if_not_possible(ForApplicant(ctx, case_no));  // own case only (404 otherwise)
+  db::WithTx(db_, [&](db::Tx& tx) {
+    const std::int64_t now = clock_.NowMs();
+    long long n = now;
+    // Takes the row (PostgreSQL: locks it until the commit) and looks again: two requests at
+    // once, or a feedback packet applied meanwhile, cannot both pass the checks.
+    tx.sql() << "UPDATE cases SET updated_at = :u WHERE case_no = :n", soci::use(n), soci::use(case_no);
+    auto c = FindCase(tx.sql(), case_no);
+    if (!c) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+    refuse_if_not_possible(*c);
+    // The state stays as it is until the department answers; only the request is recorded.
+    const std::string opinion = "申请人申请撤回申请，理由：" + text;
+    AddEvent(tx, c->id, now, "withdraw_request", c->state, c->applicant_name, "", opinion, true);
+    audit_.Append(tx, ctx.ToActor(), {"case.withdraw_request", "case", case_no, "success", text.substr(0, 300)});
+    exchange_.Send(tx, core::Zone::kInternal, "application.withdrawn",
+                   {{"case_no", case_no}, {"reason", text}, {"requested_at", now}, {"applicant_name", c->applicant_name}});
+  });
+}
+
 Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& case_no) {
   db::Conn c(db_);
   auto found = FindCase(c.sql(), case_no);
@@ -600,6 +662,60 @@ void CaseService::RegisterPacketHandlers() {
              "补正材料已送达，受理期限至 " + c->acceptance_due, true);
     Watch(tx, *c, Item{}, cal);
     FeedBack(tx, *c, {now, "corrections_received", st, "数据交换", "", "补正材料已送达，受理期限至 " + c->acceptance_due, true});
+  });
+  // Internal zone: the applicant withdraws. Before the decision the case ends here (every clock
+  // closed, a running special procedure ended); after it, the request is answered as too late.
+  exchange_.On("application.withdrawn", [this](db::Tx& tx, const exchange::Packet& p) {
+    const auto& j = p.payload;
+    auto c = FindCase(tx.sql(), j.at("case_no").get<std::string>());
+    if (!c) throw Error(ErrorCode::kNotFound, "撤回申请对应的办件不存在");
+    const std::int64_t now = clock_.NowMs();
+    const std::int64_t requested_at = j.at("requested_at").get<std::int64_t>();
+    const std::string reason = j.value("reason", "");
+    // Split zones: the request joins the working record (zone "both": it is there already).
+    const bool known = std::any_of(c->events.begin(), c->events.end(), [&](const CaseEvent& e) {
+      return e.action == "withdraw_request" && e.ts == requested_at;
+    });
+    if (!known) {
+      AddEvent(tx, c->id, requested_at, "withdraw_request", c->state, j.value("applicant_name", c->applicant_name), "",
+               "申请人申请撤回申请，理由：" + reason, true);
+    }
+    std::string unit_name;
+    if (auto u = identity::store::FindUnit(tx.sql(), c->dept_unit_id)) unit_name = u->name;
+    long long id = c->id, n = now;
+    std::string action, opinion;
+    if (Withdrawable(c->state) && c->state != CaseState::kSubmitted) {
+      if (c->state == CaseState::kSuspended && !c->suspensions.empty()) {
+        // The special procedure ends with the case: its days ran to yesterday, as on resume.
+        const std::string last = calendar::FormatDate(calendar::ParseDate(core::FormatLocalDate(now)) - std::chrono::days{1});
+        c->suspensions.back().to = last;
+        tx.sql() << "UPDATE case_suspensions SET to_date = :t WHERE case_id = :c AND to_date = ''", soci::use(last),
+            soci::use(id);
+      }
+      c->state = CaseState::kWithdrawn;
+      c->assignee_id = 0;
+      c->assignee_name.clear();
+      action = "withdraw";
+      opinion = "申请人撤回申请，本件终止办理。如需办理，可重新提出申请";
+    } else {
+      action = "withdraw_refused";
+      opinion = "本件当前状态为“" + CaseStateLabel(c->state) + "”，撤回申请未能办理" +
+                (c->state == CaseState::kDecided || c->state == CaseState::kConcluded ? "：审批决定已经作出" : "");
+    }
+    std::string st = CaseStateKey(c->state);
+    c->revision += 1;
+    long long assignee = c->assignee_id;
+    tx.sql() << "UPDATE cases SET state = :s, assignee_id = :ai, assignee_name = :an, updated_at = :u, "
+                "revision = revision + 1 WHERE id = :id",
+        soci::use(st), soci::use(assignee), soci::use(c->assignee_name), soci::use(n), soci::use(id);
+    if (action == "withdraw") {
+      // Every clock of the case closes (and their open warnings with them).
+      Watch(tx, *c, Item{}, calendar_.Load());
+    }
+    AddEvent(tx, c->id, now, action, c->state, "数据交换", unit_name, opinion, true);
+    audit_.Append(tx, identity::Context::System("数据交换").ToActor(),
+                  {"case." + action, "case", c->case_no, "success", opinion});
+    FeedBack(tx, *c, {now, action, st, "数据交换", unit_name, opinion, true});
   });
   // External zone: a change of state fed back from inside.
   exchange_.On("case.updated", [this](db::Tx& tx, const exchange::Packet& p) {

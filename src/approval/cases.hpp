@@ -41,6 +41,7 @@ enum class CaseState {
   kSuspended,   // 特别程序: hearing, testing, expert review… the clock stops (第四十五条)
   kDecided,     // 已决定: 准予 or 不予许可
   kConcluded,   // 已办结
+  kWithdrawn,   // 已撤回: the applicant withdrew before the decision; handling ended
 };
 std::string CaseStateKey(CaseState s);
 std::string CaseStateLabel(CaseState s);
@@ -184,6 +185,10 @@ class CaseService {
   Submitted Submit(const identity::Context& ctx, const Application& app);
   /// Sends the corrections asked for (补正); the acceptance clock restarts inside when they arrive.
   void SubmitCorrections(const identity::Context& ctx, const std::string& case_no, const std::vector<Upload>& uploads);
+  /// 撤回申请: the applicant's request (reason required, at most 500 characters), recorded with
+  /// the case and sent inside as a packet; the department ends the case there (state withdrawn,
+  /// every clock closed) unless it was decided meanwhile, and the answer comes back as feedback.
+  void Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason);
   Case ForApplicant(const identity::Context& ctx, const std::string& case_no);
   std::vector<Case> MyCases(const identity::Context& ctx);
   /// 全过程公开: anyone with the case number and its query code sees the status and timeline.
@@ -259,6 +264,16 @@ class CaseService {
   supervision::Deadlines* deadlines_ = nullptr;
   PaymentProviders payments_;
 };
+
+/// 撤回申请: an applicant may withdraw an application until the decision is made (the
+/// administrative-licensing procedure rules, e.g. 《市场监督管理行政许可程序暂行规定》, end the
+/// procedure when the applicant asks before the decision). Sent, received, awaiting
+/// corrections, accepted, in a step or in a special procedure: yes; decided, concluded,
+/// refused or withdrawn: no.
+bool Withdrawable(CaseState s);
+/// A withdrawal the applicant asked for that the handling department has not answered yet:
+/// the case's last withdrawal event is the request.
+bool WithdrawalPending(const Case& c);
 
 /// A case with its materials, suspensions and events, by row id (for supervision's rules).
 std::optional<Case> FindCaseById(soci::session& sql, std::int64_t id);

@@ -249,6 +249,152 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   fs::remove_all(spool);
 }
 
+TEST_P(Cases, TheApplicantWithdrawsBeforeTheDecisionAndTheCaseEnds) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("wd"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  n_->exchange->Pump();
+  const Case before = a.cases.ForStaff(a.handler, s.case_no);
+  ASSERT_EQ(before.state, CaseState::kInProgress);
+  const identity::Context stranger = a.Citizen("李四", "11010519491231002");
+  const long long audit_before = n_->Count("audit_log");
+  // Bad requests: each refused with its reason, and nothing is recorded or sent.
+  auto code_of = [&](const identity::Context& who, const std::string& reason) {
+    try {
+      a.cases.Withdraw(who, s.case_no, reason);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return ErrorCode::kInternal;  // accepted: not expected here
+  };
+  EXPECT_EQ(code_of(me, "   "), ErrorCode::kInvalidInput);              // a reason is required
+  std::string too_long;
+  for (int i = 0; i < 501; ++i) too_long += "撤";
+  EXPECT_EQ(code_of(me, too_long), ErrorCode::kInvalidInput);  // 501 characters (500 allowed)
+  EXPECT_EQ(code_of(stranger, "不想办了"), ErrorCode::kNotFound);  // not theirs
+  EXPECT_EQ(code_of(a.handler, "不想办了"), ErrorCode::kNotFound);  // staff are not applicants
+  EXPECT_EQ(n_->Count("exchange_outbox", "kind = 'application.withdrawn'"), 0);
+  EXPECT_EQ(a.cases.ForStaff(a.handler, s.case_no).events.size(), before.events.size());
+  EXPECT_EQ(n_->Count("audit_log"), audit_before);
+  // The request: recorded, pending until the department answers; a second one is refused.
+  a.cases.Withdraw(me, s.case_no, "  已在外区办理，不再需要  ");
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_TRUE(approval::WithdrawalPending(mine));
+  EXPECT_EQ(mine.state, CaseState::kInProgress);
+  EXPECT_EQ(mine.events.back().action, "withdraw_request");
+  EXPECT_NE(mine.events.back().opinion.find("理由：已在外区办理，不再需要"), std::string::npos);
+  EXPECT_EQ(code_of(me, "再撤一次"), ErrorCode::kConflict);
+  EXPECT_EQ(n_->Count("exchange_outbox", "kind = 'application.withdrawn'"), 1);
+  // Inside: the case ends; nobody can act on it any more.
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  Case inside = a.cases.ForStaff(a.handler, s.case_no);
+  EXPECT_EQ(inside.state, CaseState::kWithdrawn);
+  EXPECT_EQ(inside.assignee_id, 0);
+  EXPECT_EQ(inside.events.back().action, "withdraw");
+  EXPECT_NE(inside.events.back().opinion.find("终止办理"), std::string::npos);
+  EXPECT_EQ(std::count_if(inside.events.begin(), inside.events.end(),
+                          [](const approval::CaseEvent& e) { return e.action == "withdraw_request"; }),
+            1);  // zone both: not recorded twice
+  try {
+    a.cases.Act(a.handler, s.case_no, Do("complete_step", "通过"));
+    ADD_FAILURE() << "a withdrawn case was still handled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+  }
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("claim")), Error);
+  mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kWithdrawn);
+  EXPECT_FALSE(approval::WithdrawalPending(mine));
+  EXPECT_EQ(code_of(me, "再撤一次"), ErrorCode::kConflict);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.withdraw_request'"), 1);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.withdraw'"), 1);
+  EXPECT_EQ(n_->Count("exchange_errors"), 0);
+  EXPECT_EQ(a.cases.Concluded(1, 10, nullptr).size(), 0u);  // 办件公示 lists concluded cases only
+}
+
+TEST_P(Cases, AWithdrawalThatArrivesAfterTheDecisionIsAnsweredAsTooLate) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("late-wd"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  a.cases.Withdraw(me, s.case_no, "改变经营计划");  // on its way while the approver decides
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  Case inside = a.cases.ForStaff(a.approver, s.case_no);
+  EXPECT_EQ(inside.state, CaseState::kDecided);  // the decision stands
+  EXPECT_EQ(inside.decision, "approve");
+  EXPECT_EQ(inside.events.back().action, "withdraw_refused");
+  EXPECT_NE(inside.events.back().opinion.find("审批决定已经作出"), std::string::npos);
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  EXPECT_FALSE(approval::WithdrawalPending(mine));  // answered
+  try {
+    a.cases.Withdraw(me, s.case_no, "再试一次");
+    ADD_FAILURE() << "a decided case could be withdrawn";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_NE(std::string(e.what()).find("已作出审批决定"), std::string::npos);
+  }
+  EXPECT_NO_THROW(a.cases.Act(a.clerk, s.case_no, Do("conclude")));
+  EXPECT_EQ(n_->Count("exchange_errors"), 0);
+}
+
+TEST_P(Cases, AWithdrawalAcrossTwoNodesEndsTheCaseInsideAndReportsBack) {
+  const std::string spool = (fs::temp_directory_path() / ("yiwang-wd-" + core::HexEncode(core::RandomBytes(5)))).string();
+  Node outside(GetParam(), core::Zone::kExternal, spool), inside(GetParam(), core::Zone::kInternal, spool);
+  for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
+  Approval out(outside), in(inside);
+  in.SeedInside();
+  auto ferry = [&] {
+    for (int i = 0; i < 3; ++i) {
+      inside.exchange->Pump();
+      outside.exchange->Pump();
+    }
+  };
+  ferry();
+  auto me = out.Citizen();
+  auto s = out.cases.Submit(me, out.App("split-wd"));
+  ferry();
+  in.cases.Act(in.clerk, s.case_no, "accept", "", {});
+  in.cases.Act(in.handler, s.case_no, Do("claim"));
+  outside.clock.Set(core::ParseLocal("2026-03-03 10:00"));
+  inside.clock.Set(core::ParseLocal("2026-03-03 10:00"));
+  in.cases.Act(in.handler, s.case_no, Do("suspend", "检验检测"));
+  ferry();
+  out.cases.Withdraw(me, s.case_no, "不再经营");
+  inside.clock.Set(core::ParseLocal("2026-03-05 09:00"));
+  ferry();
+  Case k = in.cases.ForStaff(in.handler, s.case_no);
+  EXPECT_EQ(k.state, CaseState::kWithdrawn);
+  ASSERT_EQ(k.suspensions.size(), 1u);
+  EXPECT_EQ(k.suspensions[0].to, "2026-03-04");  // the special procedure ended with the case
+  // The request is part of the working record inside, once, with the applicant's time.
+  auto request = std::find_if(k.events.begin(), k.events.end(),
+                              [](const approval::CaseEvent& e) { return e.action == "withdraw_request"; });
+  ASSERT_NE(request, k.events.end());
+  EXPECT_EQ(request->ts, core::ParseLocal("2026-03-03 10:00"));
+  EXPECT_NE(request->opinion.find("不再经营"), std::string::npos);
+  Case mine = out.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kWithdrawn);
+  EXPECT_EQ(mine.events.back().action, "withdraw");
+  EXPECT_EQ(std::count_if(mine.events.begin(), mine.events.end(),
+                          [](const approval::CaseEvent& e) { return e.action == "withdraw_request"; }),
+            1);
+  EXPECT_EQ(outside.Count("exchange_errors"), 0);
+  EXPECT_EQ(inside.Count("exchange_errors"), 0);
+  fs::remove_all(spool);
+}
+
 TEST(MaskApplicant, PeopleAndOrganisations) {
   EXPECT_EQ(approval::MaskApplicant("citizen", "张三丰"), "张*丰");
   EXPECT_EQ(approval::MaskApplicant("citizen", "张三"), "张*");

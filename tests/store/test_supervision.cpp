@@ -170,6 +170,28 @@ TEST_P(Supervision, ASpecialProcedurePausesTheClocks) {
   EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND is_open = 1 AND paused = 0"), 2);
 }
 
+TEST_P(Supervision, AWithdrawnCaseClosesEveryClockAndItsWarnings) {
+  Watched w(*n_);
+  w.At("2026-03-02 09:00");
+  w.Seed();
+  const std::string c = w.Received("wd");
+  w.cases.Act(w.clerk, c, "accept", "", {});
+  w.cases.Act(w.handler, c, Do("claim"));
+  w.At("2026-03-04 09:00");  // the 审查 step (3 days, due 03-05) is one working day from its limit
+  w.Tick();
+  EXPECT_EQ(w.Alerts(c, "DEADLINE_WARNING"), 1);
+  EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND is_open = 1"), 2);
+  w.cases.Withdraw(w.citizen, c, "不再需要");
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  ASSERT_EQ(w.cases.ForStaff(w.handler, c).state, CaseState::kWithdrawn);
+  EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND is_open = 1"), 0);
+  EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND state = 'open'"), 0);  // the warning is moot
+  w.At("2026-04-20 09:00");  // weeks later: nothing of this case turns red
+  w.Tick();
+  EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND colour = 'red'"), 0);
+}
+
 TEST_P(Supervision, AlertsAreNeverDuplicatedAcrossTicksOrNodes) {
   Watched w(*n_);
   w.At("2026-03-02 09:00");
