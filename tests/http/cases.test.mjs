@@ -279,6 +279,55 @@ for (const backend of backends()) {
       assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));
     });
 
+    it('撤回申请: the applicant withdraws over the API and the page; bad requests change nothing', async () => {
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      assert.ok(await waitState(caseNo, code, 'received'), 'the application reached the department');
+      const url = `/api/v1/applications/${caseNo}/withdrawal`;
+      const timeline = async () => (await (await citizen.get(`/api/v1/applications/${caseNo}`)).json()).events.length;
+      const eventsBefore = await timeline();
+      // No CSRF token, no reason, a reason too long, someone else's case: refused, nothing recorded.
+      assert.equal((await citizen.post(url, { json: { reason: '不办了' } })).status, 403);
+      let r = await citizen.post(url, { json: { reason: '  ' }, headers: { 'x-csrf-token': csrf } });
+      assert.equal(r.status, 400);
+      const err = await errorOf(r);
+      assert.equal(err.code, 'INVALID_INPUT');
+      assert.match(err.fields.reason, /撤回理由/);
+      r = await citizen.post(url, { json: { reason: '撤'.repeat(501) }, headers: { 'x-csrf-token': csrf } });
+      assert.equal(r.status, 400);
+      const firm = node.accounts.find((a) => a.zone === 'external' && a.unit === '法人');
+      const other = new Client(node.external);
+      const otherToken = (await (await other.post('/api/v1/session', { json: { login: firm.login, password: firm.password } })).json()).csrf_token;
+      r = await other.post(url, { json: { reason: '不办了' }, headers: { 'x-csrf-token': otherToken } });
+      assert.equal(r.status, 404);
+      assert.equal((await errorOf(r)).code, 'NOT_FOUND');
+      // The page's form: the consequence must be acknowledged.
+      const form = await (await citizen.get(`/account/cases/${caseNo}/withdraw`)).text();
+      assert.match(form, /撤回后本件<strong>终止办理<\/strong>/);
+      r = await citizen.post(`/account/cases/${caseNo}/withdraw`, { form: { _csrf: csrfFrom(form), reason: '不办了' } });
+      assert.equal(r.status, 400);
+      assert.match(await r.text(), /请勾选：我已知晓撤回后本件终止办理/);
+      assert.equal(await timeline(), eventsBefore);
+      // Accepted: 202, then the department ends the case and the status follows.
+      r = await citizen.post(url, { json: { reason: '已另行选址，不再开办' }, headers: { 'x-csrf-token': csrf } });
+      assert.equal(r.status, 202);
+      assert.match((await r.json()).withdrawal, /^(requested|withdrawn)$/);
+      assert.ok(await waitState(caseNo, code, 'withdrawn'), 'the case ends as withdrawn');
+      const mine = await (await citizen.get(`/api/v1/applications/${caseNo}`)).json();
+      assert.equal(mine.state_label, '已撤回');
+      assert.deepEqual(mine.events.slice(-2).map((e) => e.action), ['withdraw_request', 'withdraw']);
+      assert.match(mine.events.at(-2).opinion, /已另行选址，不再开办/);
+      // Afterwards: a second request and any staff action are conflicts.
+      r = await citizen.post(url, { json: { reason: '再撤一次' }, headers: { 'x-csrf-token': csrf } });
+      assert.equal(r.status, 409);
+      r = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'accept' }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal(r.status, 409);
+      const queue = await (await clerk.get('/api/v1/cases?state=withdrawn')).json();
+      assert.ok(queue.cases.some((c) => c.case_no === caseNo), 'listed among the withdrawn cases');
+      const page = await (await citizen.get(`/account/cases/${caseNo}`)).text();
+      assert.match(page, /本件已撤回/);
+      assert.doesNotMatch(page, /id="withdraw"/);
+    });
+
     it('the same action sent six times at once succeeds once; the answer is the case as stored', async () => {
       const { case_no: caseNo } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       let received = false;
