@@ -109,7 +109,7 @@ std::string SeedDemoCases(App& app) {
   if (items.empty()) return "（没有可用于演示的市场监管局事项）\n";
 
   std::vector<std::string> open;
-  int submitted = 0, concluded = 0, refused = 0, answered = 0;
+  int submitted = 0, concluded = 0, refused = 0, withdrawn = 0, answered = 0;
   for (int d = 0; d < 42; ++d) {
     const calendar::Date date = calendar::ParseDate(today) - std::chrono::days{42 - d};
     if (!supervision::IsWorkingDay(cal, date)) continue;
@@ -148,6 +148,15 @@ std::string SeedDemoCases(App& app) {
       }
       const approval::Item item = cases.ItemOf(c);
       using approval::CaseState;
+      // Now and then an applicant withdraws before the decision (撤回申请); the case ends inside.
+      if ((c.state == CaseState::kAccepted || c.state == CaseState::kInProgress) &&
+          Roll(std::hash<std::string>{}(no), 2, 13) < 4) {
+        for (const identity::Context& who : applicants) {
+          if (who.principal.id == c.applicant_id) cases.Withdraw(who, no, "经营计划调整，暂不开办");
+        }
+        ++withdrawn;
+        continue;
+      }
       if (c.state == CaseState::kReceived) {
         if (Roll(std::hash<std::string>{}(no), 1, 9) < 6) {
           cases.Act(clerk, no, "refuse", "申请事项依法不需要取得行政许可", {});
@@ -189,7 +198,7 @@ std::string SeedDemoCases(App& app) {
   }
   exchange.Pump();
   return "已生成演示办件 " + std::to_string(submitted) + " 件（办结 " + std::to_string(concluded) + "，不予受理 " +
-         std::to_string(refused) + "，在办 " + std::to_string(open.size()) + "），部门已答复督办单 " +
+         std::to_string(refused) + "，撤回 " + std::to_string(withdrawn) + "，在办 " + std::to_string(open.size()) + "），部门已答复督办单 " +
          std::to_string(answered) + " 份。\n";
 }
 
