@@ -374,8 +374,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         [withdraw_page](Request& req) { return withdraw_page(req, {}, 200); });
   r.Add("POST", "/account/cases/:case_no/withdraw", Access::kPublic, [&app, withdraw_page, secure](Request& req) {
     try {
-      if (req.Field("confirm") != "1") {
-        throw Error(ErrorCode::kInvalidInput, "请确认已知晓撤回的后果", {{"confirm", "请勾选：我已知晓撤回后本件终止办理"}});
+      if (req.Field("confirm") != "1") {  // every problem of the form at once
+        std::map<std::string, std::string> fields = {{"confirm", "请勾选：我已知晓撤回后本件终止办理"}};
+        if (auto bad = approval::WithdrawalReasonProblem(req.Field("reason")); !bad.empty()) fields["reason"] = bad;
+        throw Error(ErrorCode::kInvalidInput, "请填写撤回理由并确认已知晓撤回的后果", fields);
       }
       app.cases->Withdraw(ContextOf(req), req.Param("case_no"), req.Field("reason"));
       Response res = Response::Redirect("/account/cases/" + http::UrlEncode(req.Param("case_no")));
@@ -383,7 +385,9 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
-      return withdraw_page(req, {{"error", http::ErrorView(e)}, {"reason", req.Field("reason")}},
+      return withdraw_page(req,
+                           {{"error", http::ErrorView(e)}, {"reason", req.Field("reason")},
+                            {"confirmed", req.Field("confirm") == "1"}},
                            ErrorCodeHttpStatus(e.code()));
     }
   });

@@ -477,11 +477,17 @@ bool WithdrawalPending(const Case& c) {
   return false;
 }
 
+std::string WithdrawalReasonProblem(const std::string& reason) {
+  const std::string text = Trim(reason);
+  if (text.empty()) return "请填写撤回理由";
+  if (core::Utf8Length(text) > 500) return "撤回理由不超过 500 字";
+  return "";
+}
+
 void CaseService::Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason) {
   const std::string text = Trim(reason);
-  if (text.empty()) throw Error(ErrorCode::kInvalidInput, "请说明撤回申请的理由", {{"reason", "请填写撤回理由"}});
-  if (core::Utf8Length(text) > 500) {
-    throw Error(ErrorCode::kInvalidInput, "撤回理由不超过 500 字", {{"reason", "撤回理由不超过 500 字"}});
+  if (const std::string bad = WithdrawalReasonProblem(text); !bad.empty()) {
+    throw Error(ErrorCode::kInvalidInput, text.empty() ? "请说明撤回申请的理由" : bad, {{"reason", bad}});
   }
   auto refuse_if_not_possible = [](const Case& c) {
     if (c.state == CaseState::kDecided || c.state == CaseState::kConcluded) {
@@ -695,6 +701,7 @@ void CaseService::RegisterPacketHandlers() {
       c->state = CaseState::kWithdrawn;
       c->assignee_id = 0;
       c->assignee_name.clear();
+      c->step_due.clear();  // no step runs any more
       action = "withdraw";
       opinion = "申请人撤回申请，本件终止办理。如需办理，可重新提出申请";
     } else {
@@ -705,9 +712,10 @@ void CaseService::RegisterPacketHandlers() {
     std::string st = CaseStateKey(c->state);
     c->revision += 1;
     long long assignee = c->assignee_id;
-    tx.sql() << "UPDATE cases SET state = :s, assignee_id = :ai, assignee_name = :an, updated_at = :u, "
+    tx.sql() << "UPDATE cases SET state = :s, assignee_id = :ai, assignee_name = :an, step_due = :sd, updated_at = :u, "
                 "revision = revision + 1 WHERE id = :id",
-        soci::use(st), soci::use(assignee), soci::use(c->assignee_name), soci::use(n), soci::use(id);
+        soci::use(st), soci::use(assignee), soci::use(c->assignee_name), soci::use(c->step_due), soci::use(n),
+        soci::use(id);
     if (action == "withdraw") {
       // Every clock of the case closes (and their open warnings with them).
       Watch(tx, *c, Item{}, calendar_.Load());
@@ -892,6 +900,7 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
     flow.push_back(StepDeadline(cal, step.name, calendar::ParseDate(c.step_started_on), step.limit_days, stops));
   }
   for (Deadline& d : flow) {
+    if (c.state == CaseState::kWithdrawn) d.notes.push_back("申请人已撤回申请，本件终止办理，此期限不再计算");
     if (running) d.notes.push_back("特别程序尚在进行，暂计至今日（" + today + "）；程序结束后期限相应顺延");
     out.push_back(std::move(d));
   }

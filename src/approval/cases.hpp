@@ -274,6 +274,8 @@ bool Withdrawable(CaseState s);
 /// A withdrawal the applicant asked for that the handling department has not answered yet:
 /// the case's last withdrawal event is the request.
 bool WithdrawalPending(const Case& c);
+/// What is wrong with a withdrawal's reason ("" when nothing): required, at most 500 characters.
+std::string WithdrawalReasonProblem(const std::string& reason);
 
 /// A case with its materials, suspensions and events, by row id (for supervision's rules).
 std::optional<Case> FindCaseById(soci::session& sql, std::int64_t id);

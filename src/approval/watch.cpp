@@ -92,7 +92,8 @@ void CaseService::Watch(db::Tx& tx, const Case& c, const Item& item, const calen
     }
     default: break;
   }
-  deadlines_->Sync(tx, "approval", c.case_no, open, cal);
+  // A withdrawn case ended without its work being done: its clocks close as ended, not as met.
+  deadlines_->Sync(tx, "approval", c.case_no, open, cal, c.state == CaseState::kWithdrawn ? "申请人撤回申请" : "");
 }
 
 std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& item, const std::string& unit_name) {

@@ -21,7 +21,7 @@ void OutboxSms::Send(db::Tx& tx, const std::string& mobile, const std::string& t
 }
 
 void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& subject,
-                     const std::vector<WatchedDeadline>& open, const calendar::Calendar& cal) {
+                     const std::vector<WatchedDeadline>& open, const calendar::Calendar& cal, const std::string& ended) {
   const long long now = clock_.NowMs();
   const std::string today = core::FormatLocalDate(now);
   struct Existing {
@@ -102,11 +102,14 @@ void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& s
     // Done late but not yet seen red by the monitor (no tick between the limit and the work):
     // the next tick still raises the overdue alert, then never looks again.
     const std::string next = late && e.colour != "red" ? today : std::string(kNever);
-    tx.sql() << "UPDATE sv_deadlines SET is_open = 0, closed_on = :t, late = :l, next_check = :nx, updated_at = :n "
-                "WHERE id = :id",
-        soci::use(today), soci::use(late), soci::use(next), soci::use(now), soci::use(id);
-    // A warning is moot once the work is done in time; an overdue alert stays for the supervisor.
-    std::string conclusion = late ? "已完成（超期），预警关闭" : "期限内已完成，预警自动解除";
+    tx.sql() << "UPDATE sv_deadlines SET is_open = 0, closed_on = :t, late = :l, next_check = :nx, ended = :e, "
+                "updated_at = :n WHERE id = :id",
+        soci::use(today), soci::use(late), soci::use(next), soci::use(ended), soci::use(now), soci::use(id);
+    // A warning is moot once the work is done in time (or the record ended); an overdue alert
+    // stays for the supervisor.
+    std::string conclusion = !ended.empty() ? ended + "，办理终止，预警解除"
+                             : late         ? "已完成（超期），预警关闭"
+                                            : "期限内已完成，预警自动解除";
     std::vector<long long> warnings;
     {
       soci::rowset<soci::row> ws = (tx.sql().prepare << "SELECT id FROM sv_alerts WHERE deadline_id = :d AND rule_code = "

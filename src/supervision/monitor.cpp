@@ -600,16 +600,20 @@ nlohmann::json Monitor::ClocksFor(const std::string& source, const std::string& 
   nlohmann::json out = nlohmann::json::array();
   soci::rowset<soci::row> rows =
       (c.sql().prepare << "SELECT kind, label, started_on, due_on, warn_on, colour, paused, is_open, closed_on, late, "
-                          "person_name FROM sv_deadlines WHERE source = :s AND subject = :j ORDER BY is_open DESC, id",
+                          "ended, person_name FROM sv_deadlines WHERE source = :s AND subject = :j ORDER BY is_open DESC, id",
        soci::use(source), soci::use(subject));
   for (const soci::row& x : rows) {
     const bool open = db::RowInt(x, "is_open") != 0, paused = db::RowInt(x, "paused") != 0;
-    const std::string colour = db::RowStr(x, "colour");
+    const std::string colour = db::RowStr(x, "colour"), ended = db::RowStr(x, "ended");
+    const bool late = db::RowInt(x, "late") != 0;
+    const std::string closed_label = !ended.empty() ? (late ? "超期后终止（" : "已终止（") + ended + "）"
+                                     : late         ? "超期完成"
+                                                    : "按期完成";
     out.push_back({{"kind", db::RowStr(x, "kind")}, {"label", db::RowStr(x, "label")},
                    {"started_on", db::RowStr(x, "started_on")}, {"due_on", db::RowStr(x, "due_on")},
                    {"warn_on", db::RowStr(x, "warn_on")}, {"colour", open ? colour : ""},
-                   {"colour_label", !open ? (db::RowInt(x, "late") ? "超期完成" : "按期完成")
-                                    : paused ? "暂停计时" : ColourLabel(colour)},
+                   {"colour_label", !open ? closed_label : paused ? "暂停计时" : ColourLabel(colour)},
+                   {"ended", ended},
                    {"paused", paused}, {"open", open}, {"closed_on", db::RowStr(x, "closed_on")},
                    {"late", db::RowInt(x, "late") != 0}, {"person_name", db::RowStr(x, "person_name")}});
   }

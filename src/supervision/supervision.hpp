@@ -62,8 +62,10 @@ class Deadlines {
   Deadlines(const core::Clock& clock, Settings settings) : clock_(clock), settings_(settings) {}
   /// Declares the clocks open on (source, subject) now; any other open clock of that record
   /// is closed (on time or late). Call in the module's transaction after every change.
+  /// `ended`: the record ended without the work being done (e.g. "申请人撤回申请"); the clocks
+  /// closed now are marked so, and their warnings closed with that reason.
   void Sync(db::Tx& tx, const std::string& source, const std::string& subject, const std::vector<WatchedDeadline>& open,
-            const calendar::Calendar& cal);
+            const calendar::Calendar& cal, const std::string& ended = "");
   const Settings& settings() const { return settings_; }
 
  private:

@@ -187,6 +187,18 @@ TEST_P(Supervision, AWithdrawnCaseClosesEveryClockAndItsWarnings) {
   ASSERT_EQ(w.cases.ForStaff(w.handler, c).state, CaseState::kWithdrawn);
   EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND is_open = 1"), 0);
   EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND state = 'open'"), 0);  // the warning is moot
+  EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND conclusion LIKE '申请人撤回申请%'"), 1);
+  // Shown as ended, not as met in time.
+  const nlohmann::json clocks = w.monitor.ClocksFor("approval", c);
+  ASSERT_EQ(clocks.size(), 3u);  // acceptance (met), total and step (ended)
+  int ended = 0;
+  for (const auto& k : clocks) {
+    if (k["ended"] == "申请人撤回申请") {
+      ++ended;
+      EXPECT_EQ(k["colour_label"], "已终止（申请人撤回申请）");
+    }
+  }
+  EXPECT_EQ(ended, 2);
   w.At("2026-04-20 09:00");  // weeks later: nothing of this case turns red
   w.Tick();
   EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND colour = 'red'"), 0);
