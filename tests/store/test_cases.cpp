@@ -213,12 +213,7 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
   Approval out(outside), in(inside);
   in.SeedInside();  // units and the catalogue are owned inside and reach the portal as packets
-  auto ferry = [&] {
-    for (int i = 0; i < 3; ++i) {
-      inside.exchange->Pump();
-      outside.exchange->Pump();
-    }
-  };
+  auto ferry = [&] { Ferry(inside, outside); };
   ferry();
   EXPECT_EQ(out.catalogue.Published("SCJ-001").name, "食品经营许可（新办）");
   auto me = out.Citizen();
@@ -355,12 +350,7 @@ TEST_P(Cases, AWithdrawalAcrossTwoNodesEndsTheCaseInsideAndReportsBack) {
   for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
   Approval out(outside), in(inside);
   in.SeedInside();
-  auto ferry = [&] {
-    for (int i = 0; i < 3; ++i) {
-      inside.exchange->Pump();
-      outside.exchange->Pump();
-    }
-  };
+  auto ferry = [&] { Ferry(inside, outside); };
   ferry();
   auto me = out.Citizen();
   auto s = out.cases.Submit(me, out.App("split-wd"));

@@ -374,12 +374,7 @@ TEST_P(Complaints, TheWholePathAcrossTwoNodesOverTheSpool) {
   for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
   Fixture out(outside, false), in(inside, true);
   in.Seed();  // units are owned inside and reach the portal as packets
-  auto ferry = [&] {
-    for (int i = 0; i < 3; ++i) {
-      inside.exchange->Pump();
-      outside.exchange->Pump();
-    }
-  };
+  auto ferry = [&] { Ferry(inside, outside); };
   ferry();
   auto s = out.complaints.Submit(Fixture::Anonymous(), Fixture::About("SCJ"));
   EXPECT_EQ(inside.Count("complaints"), 0);

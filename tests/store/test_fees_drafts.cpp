@@ -272,12 +272,7 @@ TEST_P(FeesDrafts, FeesAndDeadlinesReachThePortalAcrossTwoNodes) {
   Approval out(outside), in(inside);
   in.SeedInside();
   out.ImportCalendar();  // the portal explains dates on the same official calendar
-  auto ferry = [&] {
-    for (int i = 0; i < 3; ++i) {
-      inside.exchange->Pump();
-      outside.exchange->Pump();
-    }
-  };
+  auto ferry = [&] { Ferry(inside, outside); };
   ferry();
   auto me = out.Citizen();
   auto s = out.cases.Submit(me, out.App("split", "SCJ-002"));
