@@ -351,3 +351,62 @@ for (const backend of backends()) {
     });
   });
 }
+
+// 补正期限 in the window queue over time: the node is stopped and started again with a later clock
+// (YIWANG_NOW), as the calendar would run on. Before the period ends the queue shows the date
+// only; the working day after it, the case is marked 申请人逾期未补正 — the other one, whose
+// period runs on, is not.
+for (const backend of backends()) {
+  describe(`the 补正期限 running out on ${backend}`, () => {
+    const env = { YIWANG_NOW: '2026-03-02 09:00' };
+    let node;
+    before(async () => { node = await startNode({ backend, env }); });
+    after(async () => { await node?.cleanup(); });
+
+    const login = async () => {
+      const c = node.accounts.find((a) => a.zone === 'external' && a.unit === '个人');
+      const citizen = new Client(node.external);
+      const csrf = (await (await citizen.post('/api/v1/session', { json: { login: c.login, password: c.password } })).json()).csrf_token;
+      const clerk = new Client(node.internal);
+      const clerkCsrf = (await (await clerk.post('/api/v1/session', { json: { username: 'scjclerk', password: node.account('scjclerk').password } })).json()).csrf_token;
+      return { citizen, csrf, clerk, clerkCsrf };
+    };
+    const rowOf = (html, caseNo) => html.split('<tr').find((r) => r.includes(`>${caseNo}</a>`)) ?? '';
+
+    it('the queue marks a case whose applicant let the period pass, and only that one', async () => {
+      let { citizen, csrf, clerk, clerkCsrf } = await login();
+      const ask = async (missing) => {
+        const r = await citizen.post('/api/v1/applications', {
+          json: { item_code: ITEM, contact_name: '张晓明', contact_mobile: '13800000001', description: '开餐馆',
+            materials: [1, 2, 3, 4, 5].map((n) => ({ material_no: n, filename: `m${n}.pdf`, content_base64: pdf(`late-${n}-${randomBytes(4).toString('hex')}`).toString('base64') })) },
+          headers: { 'x-csrf-token': csrf, 'idempotency-key': randomBytes(8).toString('hex') },
+        });
+        assert.equal(r.status, 201);
+        const { case_no: caseNo } = await r.json();
+        for (let i = 0; i < 200 && (await clerk.get(`/api/v1/cases/${caseNo}`)).status !== 200; i++) {
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        const c = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'request_correction', missing }, headers: { 'x-csrf-token': clerkCsrf } });
+        assert.equal(c.status, 200);
+        return (await c.json());
+      };
+      const first = await ask(['营业执照复印件不清晰']);
+      assert.equal(first.correction_due, '2026-03-23');  // 15 working days after Mon 03-02
+      let queue = await (await clerk.get('/cases?state=correction')).text();
+      assert.ok(rowOf(queue, first.case_no).includes('2026-03-23'));
+      assert.doesNotMatch(rowOf(queue, first.case_no), /申请人逾期未补正/);
+
+      // The day after the period: restarted on 03-24; a second case is asked for corrections then.
+      await node.stop();
+      env.YIWANG_NOW = '2026-03-24 09:00';
+      await node.start();
+      ({ citizen, csrf, clerk, clerkCsrf } = await login());
+      const second = await ask(['缺少委托书']);
+      assert.equal(second.correction_due, '2026-04-15');  // 15 working days after 03-24 (清明 04-04 to 04-06 not counted)
+      queue = await (await clerk.get('/cases?state=correction')).text();
+      assert.match(rowOf(queue, first.case_no), /申请人逾期未补正/);
+      assert.doesNotMatch(rowOf(queue, second.case_no), /申请人逾期未补正/);
+      assert.ok(rowOf(queue, second.case_no).includes('2026-04-15'));
+    });
+  });
+}
