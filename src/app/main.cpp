@@ -12,8 +12,10 @@
 #include "app/backup.hpp"
 #include "app/demo.hpp"
 #include "approval/transfer.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "db/migrator.hpp"
+#include "exchange/exchange.hpp"
 #include "http/server.hpp"
 #include "identity/store.hpp"
 #include "identity/totp.hpp"
@@ -95,6 +97,10 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::from_str(c.log_level));
     yiwang::app::DataDirLock lock(c.data_dir);
     auto app = yiwang::app::App::Open(c);
+    // Split zones: nothing crosses the spool unsigned or unchecked (ADR 0004).
+    if (const std::string problem = app->exchange->KeysProblem(); !problem.empty()) {
+      throw Error(ErrorCode::kInvalidInput, problem);
+    }
     app->exchange->Start();
     // Electronic supervision watches the internal zone's clocks; an external-only node has none.
     std::unique_ptr<yiwang::supervision::Scheduler> scheduler;
@@ -330,9 +336,50 @@ int main(int argc, char** argv) {
   pump_opts.Add(pump);
   pump->callback([&] {
     auto app = yiwang::app::App::Open(pump_opts.Load());
+    if (const std::string problem = app->exchange->KeysProblem(); !problem.empty()) {
+      std::cerr << "注意：" << problem << "；本轮只发送、不导入" << std::endl;
+    }
     auto s = app->exchange->Pump();
     std::cout << "发送 " << s.sent << "，导入 " << s.applied << "，重复 " << s.duplicates << "，拒收 " << s.rejected
               << "，确认 " << s.acked << std::endl;
+  });
+
+  // ---- exchange keys (split zones): each node signs what it writes to the spool with its own
+  // SM2 key and accepts only what the other node's key signed (ADR 0004).
+  auto* xc = cli.add_subcommand("exchange", "分区部署的交换签名密钥：key | trust");
+  xc->require_subcommand(1);
+  Common xkey_opts;
+  auto* xkey = xc->add_subcommand("key", "输出本节点的交换签名公钥（第一次使用时生成 SM2 密钥对），交给对端节点导入");
+  xkey_opts.Add(xkey);
+  xkey->callback([&] {
+    core::Config c = xkey_opts.Load();
+    core::ValidateConfig(c);
+    const auto keys = yiwang::exchange::LoadKeys(c.data_dir, core::DeriveKey(c.secret, "exchange-key"));
+    std::cout << keys.public_pem << std::flush;
+    std::cerr << "本节点（" << core::ZoneName(c.zone) << "）交换签名公钥的指纹（SM3）：" << yiwang::exchange::KeyFingerprint(keys.public_pem)
+              << "\n把上面的公钥保存为文件，经可信途径带到对端节点，核对指纹后在对端执行 `yiwang exchange trust 文件`。"
+              << std::endl;
+  });
+  Common xtrust_opts;
+  std::string trust_file;
+  auto* xtrust = xc->add_subcommand("trust", "导入对端节点的交换签名公钥（替换原有的；须重启服务生效）");
+  xtrust_opts.Add(xtrust);
+  xtrust->add_option("file", trust_file, "对端 `yiwang exchange key` 输出的公钥文件")->required();
+  xtrust->callback([&] {
+    core::Config c = xtrust_opts.Load();
+    std::ifstream in(trust_file, std::ios::binary);
+    if (!in) throw Error(ErrorCode::kNotFound, "无法读取公钥文件：" + trust_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    auto app = yiwang::app::App::Open(c);
+    const std::string fingerprint =
+        yiwang::exchange::TrustPeerKey(c.data_dir, pem.str(), core::DeriveKey(c.secret, "exchange-key"));
+    yiwang::db::WithTx(*app->db, [&](yiwang::db::Tx& tx) {
+      app->audit->Append(tx, yiwang::identity::Context::System("命令行").ToActor(),
+                         {"exchange.trust", "key", fingerprint, "success", "导入对端节点的交换签名公钥"});
+    });
+    std::cout << "已导入对端节点的交换签名公钥，指纹（SM3）：" << fingerprint
+              << "\n请与对端 `yiwang exchange key` 显示的指纹核对一致；服务运行中的须重新启动后生效。" << std::endl;
   });
 
   // ---- supervision (the scheduler in `serve` does this every supervision_tick_seconds)

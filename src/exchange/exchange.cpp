@@ -10,6 +10,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/sm2.hpp"
 #include "db/row.hpp"
 
 namespace yiwang::exchange {
@@ -25,14 +26,15 @@ std::string SeqName(std::int64_t seq) {
   return buf;
 }
 
-void WriteFileAtomic(const fs::path& path, const std::string& data) {
+void WriteFileAtomic(const fs::path& path, const std::string& data, bool owner_only = false) {
   fs::create_directories(path.parent_path());
   fs::path tmp = path.parent_path() / (".tmp-" + path.filename().string() + "-" + core::RandomToken(6));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (owner_only) fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.flush();
-    if (!out) throw Error(ErrorCode::kInternal, "无法写入交换目录：" + tmp.string());
+    if (!out) throw Error(ErrorCode::kInternal, "无法写入文件：" + tmp.string());
   }
   fs::rename(tmp, path);
 }
@@ -42,6 +44,26 @@ std::string ReadFile(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// What an acknowledgement's signature covers.
+std::string AckText(const std::string& from, const std::string& to, std::int64_t seq) {
+  return "ack\n" + from + "\n" + to + "\n" + std::to_string(seq);
+}
+
+bool SignatureValid(const std::string& public_pem, const std::string& text, const std::string& sig_hex) {
+  if (sig_hex.empty()) return false;
+  try {
+    return core::Sm2Verify(public_pem, text, core::HexDecode(sig_hex));
+  } catch (const Error&) {
+    return false;  // not hex, or not a signature at all
+  }
+}
+
+std::string Trimmed(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 audit::Actor SystemActor(const std::string& zone) {
@@ -55,6 +77,51 @@ audit::Actor SystemActor(const std::string& zone) {
 }  // namespace
 
 std::string ZoneKey(core::Zone z) { return z == core::Zone::kInternal ? "internal" : "external"; }
+
+std::string OwnKeyPath(const std::string& data_dir) { return data_dir + "/exchange-sm2.key"; }
+std::string OwnPublicKeyPath(const std::string& data_dir) { return data_dir + "/exchange-sm2.pub"; }
+std::string PeerKeyPath(const std::string& data_dir) { return data_dir + "/exchange-peer.pub"; }
+
+std::string KeyFingerprint(const std::string& public_pem) {
+  const std::string h = core::Sm3Hex(Trimmed(public_pem));
+  std::string out;
+  for (std::size_t i = 0; i < h.size(); i += 4) out += (i ? " " : "") + h.substr(i, 4);
+  return out;
+}
+
+Keys LoadKeys(const std::string& data_dir, const std::string& seal_key) {
+  Keys k;
+  if (!fs::exists(OwnKeyPath(data_dir))) {
+    const core::Sm2KeyPair pair = core::GenerateSm2Key();
+    WriteFileAtomic(OwnPublicKeyPath(data_dir), pair.public_pem);
+    WriteFileAtomic(OwnKeyPath(data_dir), core::Sm4Seal(seal_key, pair.private_pem), true);
+    spdlog::info("exchange: created this node's SM2 key pair ({}), fingerprint {}", OwnKeyPath(data_dir),
+                 KeyFingerprint(pair.public_pem));
+  }
+  try {
+    k.private_pem = core::Sm4Open(seal_key, Trimmed(ReadFile(OwnKeyPath(data_dir))));
+  } catch (const Error&) {
+    throw Error(ErrorCode::kInvalidInput, "无法解开本节点的交换签名私钥 " + OwnKeyPath(data_dir) +
+                                              "：文件已损坏，或配置的密钥 secret 已变更");
+  }
+  k.public_pem = ReadFile(OwnPublicKeyPath(data_dir));
+  if (fs::exists(PeerKeyPath(data_dir))) k.peer_public_pem = ReadFile(PeerKeyPath(data_dir));
+  return k;
+}
+
+std::string TrustPeerKey(const std::string& data_dir, const std::string& pem, const std::string& seal_key) {
+  const std::string key = Trimmed(pem) + "\n";
+  if (key.find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+    throw Error(ErrorCode::kInvalidInput, "不是公钥文件（应以 -----BEGIN PUBLIC KEY----- 开头；请用对端 `yiwang exchange key` 输出的文件）");
+  }
+  core::Sm2Verify(key, "probe", "probe");  // throws for a key that is not a readable SM2 public key
+  const Keys own = LoadKeys(data_dir, seal_key);
+  if (Trimmed(own.public_pem) == Trimmed(key)) {
+    throw Error(ErrorCode::kInvalidInput, "这是本节点自己的公钥：请导入对端（另一个区）节点的公钥");
+  }
+  WriteFileAtomic(PeerKeyPath(data_dir), key);
+  return KeyFingerprint(key);
+}
 
 std::string CanonicalForm(const Packet& p) {
   // nlohmann::json objects are ordered by key, so dump() is canonical for our payloads.
@@ -81,6 +148,7 @@ Packet ParseAndVerify(const std::string& text) {
     p.created_at = j.at("created_at").get<std::int64_t>();
     p.payload = j.at("payload");
     p.sm3 = j.at("sm3").get<std::string>();
+    if (j.contains("sig")) p.sig = j.at("sig").get<std::string>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::kInvalidInput, std::string("交换包缺少字段或字段类型错误：") + e.what());
   }
@@ -94,11 +162,22 @@ Packet ParseAndVerify(const std::string& text) {
 }
 
 Exchange::Exchange(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, core::Zone self,
-                   std::string spool_dir)
-    : db_(db), clock_(clock), audit_(audit), self_(self), spool_dir_(std::move(spool_dir)) {
+                   std::string spool_dir, Keys keys)
+    : db_(db), clock_(clock), audit_(audit), self_(self), spool_dir_(std::move(spool_dir)), keys_(std::move(keys)) {
   if (self_ != core::Zone::kBoth && spool_dir_.empty()) {
     throw Error(ErrorCode::kInvalidInput, "分区部署必须配置交换目录 spool_dir");
   }
+}
+
+std::string Exchange::KeysProblem() const {
+  if (self_ == core::Zone::kBoth) return "";
+  if (keys_.private_pem.empty()) return "本节点没有交换签名密钥（数据目录中的 exchange-sm2.key）";
+  if (keys_.peer_public_pem.empty()) {
+    return "尚未导入对端节点（" + Other(ZoneKey(self_)) +
+           "）的交换签名公钥，交换包无法签名验证：在对端执行 `yiwang exchange key` 得到公钥，经可信途径带到本节点，"
+           "核对指纹后执行 `yiwang exchange trust 公钥文件`（见运维手册“分区部署”）";
+  }
+  return "";
 }
 
 Exchange::~Exchange() { Stop(); }
@@ -227,6 +306,7 @@ void Exchange::DeliverInProcess(PumpStats& stats) {
 }
 
 void Exchange::DeliverToSpool(PumpStats& stats) {
+  if (keys_.private_pem.empty()) throw Error(ErrorCode::kInvalidInput, KeysProblem());
   const std::string to = Other(ZoneKey(self_));
   const long long now = clock_.NowMs();
   const long long resend_before = now - resend_after_ms_;
@@ -240,7 +320,12 @@ void Exchange::DeliverToSpool(PumpStats& stats) {
     for (const soci::row& r : rows) due.emplace_back(db::RowInt(r, "seq"), db::RowStr(r, "body"));
   }
   for (const auto& [seq, body] : due) {
-    WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / (SeqName(seq) + ".pkt"), body);
+    // Signed on the way out (not when queued: the SM2 signature stays out of the business
+    // transaction, and zone "both" never needs it).
+    const Packet p = ParseAndVerify(body);
+    nlohmann::json signed_body = nlohmann::json::parse(body);
+    signed_body["sig"] = core::HexEncode(core::Sm2Sign(keys_.private_pem, CanonicalForm(p)));
+    WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / (SeqName(seq) + ".pkt"), signed_body.dump());
     db::WithTx(db_, [&](db::Tx& tx) {
       long long s = seq, n = now;
       tx.sql() << "UPDATE exchange_outbox SET sent_at = :n WHERE to_zone = :z AND seq = :s", soci::use(n),
@@ -251,11 +336,45 @@ void Exchange::DeliverToSpool(PumpStats& stats) {
 }
 
 void Exchange::WriteAck(const std::string& to, std::int64_t seq) {
-  WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / ("ack-" + SeqName(seq) + ".pkt"),
-                  nlohmann::json({{"ack", seq}, {"to", to}}).dump());
+  const std::string self = ZoneKey(self_);
+  nlohmann::json ack = {{"ack", seq}, {"from", self}, {"to", to}};
+  ack["sig"] = core::HexEncode(core::Sm2Sign(keys_.private_pem, AckText(self, to, seq)));
+  WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / ("ack-" + SeqName(seq) + ".pkt"), ack.dump());
+}
+
+void Exchange::ReceiveAck(const fs::path& path, PumpStats& stats) {
+  const std::string self = ZoneKey(self_), from = Other(self);
+  const std::string raw = ReadFile(path);
+  nlohmann::json j = nlohmann::json::parse(raw, nullptr, false);
+  const bool well_formed = !j.is_discarded() && j.is_object() && j.contains("ack") && j["ack"].is_number_integer() &&
+                           j.value("from", "") == from && j.value("to", "") == self && j.contains("sig") &&
+                           j["sig"].is_string();
+  const long long seq = well_formed ? j["ack"].get<long long>() : 0;
+  if (!well_formed || !SignatureValid(keys_.peer_public_pem, AckText(from, self, seq), j["sig"].get<std::string>())) {
+    // Forged or damaged: the packet stays unacknowledged and is sent again; the other side
+    // then acknowledges the duplicate anew.
+    Reject(from, raw, path.filename().string() + "：确认包无效或签名不符（不是对端节点签发的），已丢弃");
+    fs::remove(path);
+    ++stats.rejected;
+    return;
+  }
+  const long long now = clock_.NowMs();
+  db::WithTx(db_, [&](db::Tx& tx) {
+    long long s = seq;
+    tx.sql() << "UPDATE exchange_outbox SET acked_at = :n WHERE to_zone = :z AND seq = :s AND acked_at = 0",
+        soci::use(now), soci::use(from), soci::use(s);
+  });
+  ++stats.acked;
+  fs::remove(path);
 }
 
 void Exchange::ReceiveFromSpool(PumpStats& stats) {
+  // Nothing is read from the spool that cannot be checked: without the other node's key what
+  // arrived waits there (`serve` refuses to start so; `demo` and `exchange-pump` only send).
+  if (const std::string problem = KeysProblem(); !problem.empty()) {
+    spdlog::warn("exchange: not reading the spool: {}", problem);
+    return;
+  }
   const std::string self = ZoneKey(self_);
   const std::string from = Other(self);
   const fs::path dir = fs::path(spool_dir_) / ("to-" + self);
@@ -267,18 +386,7 @@ void Exchange::ReceiveFromSpool(PumpStats& stats) {
     (name.rfind("ack-", 0) == 0 ? acks : packets).push_back(entry.path());
   }
   // Acknowledgements of our own packets.
-  for (const fs::path& path : acks) {
-    nlohmann::json j = nlohmann::json::parse(ReadFile(path), nullptr, false);
-    if (!j.is_discarded() && j.contains("ack") && j["ack"].is_number_integer()) {
-      long long seq = j["ack"].get<long long>(), now = clock_.NowMs();
-      db::WithTx(db_, [&](db::Tx& tx) {
-        tx.sql() << "UPDATE exchange_outbox SET acked_at = :n WHERE to_zone = :z AND seq = :s AND acked_at = 0",
-            soci::use(now), soci::use(from), soci::use(seq);
-      });
-      ++stats.acked;
-    }
-    fs::remove(path);
-  }
+  for (const fs::path& path : acks) ReceiveAck(path, stats);
   // Packets in sequence order; a gap waits for the missing packet (a resend fills it).
   std::sort(packets.begin(), packets.end());
   std::int64_t expected = NextExpected(from);
@@ -304,6 +412,11 @@ void Exchange::ReceiveFromSpool(PumpStats& stats) {
     try {
       p = ParseAndVerify(raw);
       if (p.seq != file_seq || p.to != self) throw Error(ErrorCode::kInvalidInput, "交换包序号或去向与文件不符");
+      // SM3 finds damage; only the sender's SM2 signature tells that the other node wrote it.
+      if (!SignatureValid(keys_.peer_public_pem, CanonicalForm(p), p.sig)) {
+        throw Error(ErrorCode::kInvalidInput,
+                    p.sig.empty() ? "交换包没有签名" : "交换包签名无效（不是对端节点签发的，或内容被改动）");
+      }
     } catch (const Error& e) {
       Reject(from, raw, path.filename().string() + "：" + e.message());
       fs::create_directories(fs::path(spool_dir_) / "rejected");

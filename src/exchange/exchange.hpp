@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -36,7 +37,31 @@ struct Packet {
   std::int64_t created_at = 0;
   nlohmann::json payload;
   std::string sm3;  // over the canonical form of every field above
+  std::string sig;  // spool only: hex DER SM2 signature of the sender over the canonical form
 };
+
+/// The SM2 keys that authenticate what crosses the spool (ADR 0004): this node signs every
+/// packet and acknowledgement it writes with its own key, and accepts only what the other
+/// zone's key signed. Not used in zone "both" (nothing crosses a gap).
+struct Keys {
+  std::string private_pem;      // this node's (PKCS#8 PEM)
+  std::string public_pem;       // this node's, to hand to the other node
+  std::string peer_public_pem;  // the other zone's, imported with `yiwang exchange trust`
+};
+/// <data>/exchange-sm2.key (this node's private key, SM4-sealed with `seal_key`, mode 0600),
+/// <data>/exchange-sm2.pub (its public key) and <data>/exchange-peer.pub (the other zone's).
+std::string OwnKeyPath(const std::string& data_dir);
+std::string OwnPublicKeyPath(const std::string& data_dir);
+std::string PeerKeyPath(const std::string& data_dir);
+/// This node's keys and the peer's public key if imported; creates this node's key pair on
+/// first use.
+Keys LoadKeys(const std::string& data_dir, const std::string& seal_key);
+/// Checks a PEM as an SM2 public key and stores it as the peer's (replacing any earlier one);
+/// refuses this node's own key. Returns the key's fingerprint.
+std::string TrustPeerKey(const std::string& data_dir, const std::string& pem, const std::string& seal_key);
+/// SM3 of a public key PEM's text, grouped for reading aloud over the telephone when the two
+/// operators compare keys.
+std::string KeyFingerprint(const std::string& public_pem);
 
 /// Canonical text that the hash covers (fields in fixed order, payload dumped sorted).
 std::string CanonicalForm(const Packet& p);
@@ -50,9 +75,13 @@ class Exchange {
  public:
   using Handler = std::function<void(db::Tx& tx, const Packet& packet)>;
 
-  /// self: the zone(s) this node serves. spool_dir is required unless self is kBoth.
+  /// self: the zone(s) this node serves. spool_dir is required unless self is kBoth; so are
+  /// keys (this node's and the peer's) before anything is written to or read from the spool.
   Exchange(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, core::Zone self,
-           std::string spool_dir);
+           std::string spool_dir, Keys keys = {});
+
+  /// "" when the node can exchange; otherwise what is missing (split zones without keys).
+  std::string KeysProblem() const;
   ~Exchange();
 
   /// Queues a packet in the caller's transaction: committed with the business change or not
@@ -92,6 +121,7 @@ class Exchange {
   void DeliverToSpool(PumpStats& stats);
   void ReceiveFromSpool(PumpStats& stats);
   void WriteAck(const std::string& to, std::int64_t seq);
+  void ReceiveAck(const std::filesystem::path& path, PumpStats& stats);
   std::int64_t NextExpected(const std::string& from);
   bool Serves(const std::string& zone) const;
 
@@ -100,6 +130,7 @@ class Exchange {
   const audit::AuditLog& audit_;
   core::Zone self_;
   std::string spool_dir_;
+  Keys keys_;
   std::int64_t resend_after_ms_ = 30000;
   std::map<std::string, Handler> handlers_;
   std::mutex pump_mu_;

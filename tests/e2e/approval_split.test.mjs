@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startNode, backends } from '../lib/server.mjs';
+import { startNode, exchangeKey, backends } from '../lib/server.mjs';
 import { launch, newContext, screenshots, residentId, ARTIFACTS } from './helpers.mjs';
 import { ITEM, approvalPath, materialsDir, waitFor } from './approval_steps.mjs';
 
@@ -60,11 +60,15 @@ for (const backend of backends()) {
       extData = mkdtempSync(join(tmpdir(), 'yiwang-ext-'));
       writeFileSync(join(extData, 'yiwang.conf'),
         `mode = demo\nsecret = ${randomBytes(32).toString('hex')}\nzone = external\nspool_dir = ${spool}\n`);
-      outside = await startNode({ backend, zone: 'external', spool, data: extData, demo: false });
       // The internal node: the demo district (staff, catalogue, calendar). The documents it seals
       // carry a QR code that must lead citizens to the external node: public_url says where that
-      // is (left unset, it defaults to the internal node's own unserved `external` address).
-      inside = await startNode({ backend, zone: 'internal', spool, env: { YIWANG_PUBLIC_URL: outside.external } });
+      // is (left unset, it defaults to the internal node's own unserved `external` address), so it
+      // is prepared first (its exchange key trusted outside) and served once the portal runs.
+      const env = {};
+      inside = await startNode({ backend, zone: 'internal', spool, env, peerPublicKey: exchangeKey(extData), start: false });
+      outside = await startNode({ backend, zone: 'external', spool, data: extData, demo: false, peerPublicKey: inside.publicKey });
+      env.YIWANG_PUBLIC_URL = outside.external;
+      await inside.start();
       browser = await launch();
       dir = materialsDir();
     });

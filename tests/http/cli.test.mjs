@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, cpSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, appendFileSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -222,6 +222,44 @@ describe('CLI without a data directory', () => {
     assert.ok(!r.stdout.includes(secret), 'the secret is never printed');
     assert.match(r.stdout, /配置有效/);
     assert.equal(existsSync(join(tmp, 'check', 'yiwang.db')), false, 'check creates no database');
+  });
+
+  it('split zones: exchange key / trust, and no serving until the other node\'s key is imported', async () => {
+    const spool = join(tmp, 'spool');
+    const node = (zone) => {
+      const dir = join(tmp, `${zone}-` + randomBytes(3).toString('hex'));
+      const r = cli(['demo', '--data', dir, '--zone', zone, '--spool', spool]);
+      assert.equal(r.status, 0, r.stderr);
+      return dir;
+    };
+    const inside = node('internal'), outside = node('external');
+    const serve = async (dir) => cli(['serve', '--data', dir, '--external', `127.0.0.1:${await freePort()}`,
+      '--internal', `127.0.0.1:${await freePort()}`], { timeout: 20000 });
+    let r = await serve(inside);
+    assert.notEqual(r.status, 0);
+    assert.notEqual(r.status, null, 'exits by itself instead of serving');
+    assert.match(r.stderr, /尚未导入对端节点（external）的交换签名公钥/);
+    // This node's public key: the same every time, its fingerprint on stderr.
+    const key = cli(['exchange', 'key', '--data', inside]);
+    assert.equal(key.status, 0, key.stderr);
+    assert.match(key.stdout, /^-----BEGIN PUBLIC KEY-----\n[\s\S]+-----END PUBLIC KEY-----\n$/);
+    assert.equal(cli(['exchange', 'key', '--data', inside]).stdout, key.stdout);
+    const fingerprint = key.stderr.match(/指纹（SM3）：([0-9a-f ]+)/)[1].trim();
+    assert.match(fingerprint, /^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+    assert.ok(!readFileSync(join(inside, 'exchange-sm2.key'), 'utf8').includes('PRIVATE KEY'), 'sealed at rest');
+    // Trust: a file that is not a key, the node's own key: refused; the other node's: imported.
+    const file = (name, text) => { const f = join(tmp, name); writeFileSync(f, text); return f; };
+    r = cli(['exchange', 'trust', '--data', outside, file('junk.pem', 'hello')]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /不是公钥文件/);
+    r = cli(['exchange', 'trust', '--data', inside, file('own.pem', key.stdout)]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /本节点自己的公钥/);
+    r = cli(['exchange', 'trust', '--data', outside, file('inside.pem', key.stdout)]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(fingerprint), 'the same fingerprint to compare on both sides');
+    assert.equal(cli(['audit', 'verify', '--data', outside]).status, 0);
+    assert.match(execFileSync('sqlite3', [join(outside, 'yiwang.db'), "SELECT action FROM audit_log WHERE action = 'exchange.trust'"], { encoding: 'utf8' }), /exchange\.trust/);
   });
 
   it('version and --help', () => {

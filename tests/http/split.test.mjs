@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
-import { startNode, backends, Client, totp, csrfFrom } from '../lib/server.mjs';
+import { startNode, exchangeKey, backends, Client, totp, csrfFrom } from '../lib/server.mjs';
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 function residentId() {
@@ -80,11 +80,12 @@ for (const backend of backends()) {
 
     before(async () => {
       spool = mkdtempSync(join(tmpdir(), 'yiwang-spool-'));
-      inside = await startNode({ backend, zone: 'internal', spool });
       extData = mkdtempSync(join(tmpdir(), 'yiwang-ext-'));
       writeFileSync(join(extData, 'yiwang.conf'),
         `mode = demo\nsecret = ${randomBytes(32).toString('hex')}\nzone = external\nspool_dir = ${spool}\n`);
-      outside = await startNode({ backend, zone: 'external', spool, data: extData, demo: false });
+      // Each node trusts the other's exchange key (`yiwang exchange key` / `trust`) before serving.
+      inside = await startNode({ backend, zone: 'internal', spool, peerPublicKey: exchangeKey(extData) });
+      outside = await startNode({ backend, zone: 'external', spool, data: extData, demo: false, peerPublicKey: inside.publicKey });
 
       const a = inside.account('sysadmin');
       sys = new Client(inside.internal);

@@ -1,8 +1,8 @@
 // Starts real yiwang processes for the HTTP and browser tests: a demo district in a temporary
 // data directory (SQLite, or a fresh database on the PostgreSQL cluster named by
 // YIWANG_TEST_PG), served on free loopback ports. No mocks: real binary, real sockets.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,17 +42,22 @@ export function dropPgDatabase(url) {
 
 /** Runs the CLI; returns {status, stdout, stderr}. */
 export function cli(args, opts = {}) {
-  try {
-    const stdout = execFileSync(BIN, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
-    return { status: 0, stdout, stderr: '' };
-  } catch (e) {
-    return { status: e.status, stdout: e.stdout?.toString() ?? '', stderr: e.stderr?.toString() ?? '' };
-  }
+  // status is null when the command was killed (a timeout); stderr is kept on success too.
+  const r = spawnSync(BIN, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** A split-zone node's exchange public key (`yiwang exchange key`; created on first use). */
+export function exchangeKey(data, args = ['--data', data]) {
+  const r = cli(['exchange', 'key', ...args]);
+  if (r.status !== 0) throw new Error(`yiwang exchange key failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
 }
 
 /**
  * Creates a demo district and serves it.
- * options: {backend: 'sqlite'|'postgresql', zone: 'both'|'external'|'internal', data, database, spool, demo: true}
+ * options: {backend: 'sqlite'|'postgresql', zone: 'both'|'external'|'internal', data, database, spool, demo: true,
+ *   peerPublicKey (split zones: the other node's exchange key, imported before serving), start: true}
  * Returns {external, internal (base URLs), data, database, accounts, stop(), restart()}.
  */
 export async function startNode(options = {}) {
@@ -107,7 +112,16 @@ export async function startNode(options = {}) {
     if (!options.data) rmSync(data, { recursive: true, force: true });
   };
   node.account = (login) => node.accounts.find((a) => a.login === login);
-  await node.start();
+  // Split zones sign what crosses the spool (ADR 0004): the other node's public key is imported
+  // before serving, and this node's is handed out as node.publicKey.
+  if (options.peerPublicKey) {
+    const file = join(data, 'peer-key.pem');
+    writeFileSync(file, options.peerPublicKey);
+    const r = cli(['exchange', 'trust', ...common, '--zone', zone, file]);
+    if (r.status !== 0) throw new Error(`yiwang exchange trust failed: ${r.stderr || r.stdout}`);
+  }
+  if (zone !== 'both') node.publicKey = exchangeKey(data, common);
+  if (options.start !== false) await node.start();
   return node;
 }
 

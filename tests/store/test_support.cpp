@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/crypto.hpp"
+#include "core/sm2.hpp"
 #include "db/migrator.hpp"
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -49,6 +50,15 @@ TempDatabase::~TempDatabase() {
   fs::remove_all(dir_, ec);
 }
 
+exchange::Keys SplitZoneKeys(core::Zone zone) {
+  if (zone == core::Zone::kBoth) return {};
+  // One key pair per zone for the whole test process: two nodes of opposite zones trust each other.
+  static const core::Sm2KeyPair external = core::GenerateSm2Key(), internal = core::GenerateSm2Key();
+  const core::Sm2KeyPair& own = zone == core::Zone::kExternal ? external : internal;
+  const core::Sm2KeyPair& peer = zone == core::Zone::kExternal ? internal : external;
+  return {own.private_pem, own.public_pem, peer.public_pem};
+}
+
 Node::Node(const std::string& backend, core::Zone zone, const std::string& spool) {
   temp = std::make_unique<TempDatabase>(backend);
   config.mode = core::Mode::kTest;
@@ -59,7 +69,7 @@ Node::Node(const std::string& backend, core::Zone zone, const std::string& spool
   config.spool_dir = spool;
   db = db::Database::Open(temp->url(), 4);
   audit = std::make_unique<audit::AuditLog>(clock, core::DeriveKey(config.secret, "audit-chain"));
-  exchange = std::make_unique<exchange::Exchange>(*db, clock, *audit, zone, spool);
+  exchange = std::make_unique<exchange::Exchange>(*db, clock, *audit, zone, spool, SplitZoneKeys(zone));
   identity = std::make_unique<identity::IdentityService>(*db, clock, *audit, *exchange, config);
   identity->RegisterPacketHandlers();
   files = std::make_unique<files::FileStore>(*db, clock, temp->dir() + "/files", 1024 * 1024);

@@ -37,6 +37,10 @@ class TempDatabase {
 };
 
 /// Services of one node over a TempDatabase, with a manual clock.
+/// The exchange keys of a test node of this zone (none for kBoth): every split-zone node of the
+/// test process signs with its zone's key and trusts the other zone's.
+exchange::Keys SplitZoneKeys(core::Zone zone);
+
 struct Node {
   Node(const std::string& backend, core::Zone zone = core::Zone::kBoth, const std::string& spool = "");
   std::unique_ptr<TempDatabase> temp;
