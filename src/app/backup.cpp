@@ -21,6 +21,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// What of the data directory besides the database and the file store belongs to the node:
+/// its configuration and, on a split-zone node, its exchange keys.
+const std::vector<std::string>& NodeFiles() {
+  static const std::vector<std::string> kFiles = {"yiwang.conf", "exchange-sm2.key", "exchange-sm2.pub",
+                                                  "exchange-peer.pub"};
+  return kFiles;
+}
+
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
@@ -120,13 +128,19 @@ std::string Backup(const core::Config& config, const std::string& out_dir) {
   }
   manifest["files"] = files;
   // The configuration holds the secret that keys the audit chain and seals TOTP secrets:
-  // without it a restored node cannot verify its audit log. Kept owner-readable only.
-  const fs::path conf = fs::path(config.data_dir) / "yiwang.conf";
-  if (fs::exists(conf)) {
-    fs::copy_file(conf, fs::path(out_dir) / "yiwang.conf");
-    fs::permissions(fs::path(out_dir) / "yiwang.conf", fs::perms::owner_read | fs::perms::owner_write);
-    manifest["config"] = "yiwang.conf";
+  // without it a restored node cannot verify its audit log. The exchange keys of a split-zone
+  // node (ADR 0004) go with it: without them the other node would reject what it sends. Kept
+  // owner-readable only.
+  nlohmann::json node_files = nlohmann::json::array();
+  for (const std::string& name : NodeFiles()) {
+    const fs::path from = fs::path(config.data_dir) / name;
+    if (!fs::exists(from)) continue;
+    fs::copy_file(from, fs::path(out_dir) / name);
+    fs::permissions(fs::path(out_dir) / name, fs::perms::owner_read | fs::perms::owner_write);
+    node_files.push_back(name);
+    if (name == "yiwang.conf") manifest["config"] = "yiwang.conf";
   }
+  manifest["node_files"] = node_files;
   std::ofstream(out_dir + "/manifest.json") << manifest.dump(2) << "\n";
   // Files of up to FileStore::kInlineMaxBytes live in the database and are in its copy.
   return "备份完成：" + out_dir + "（数据库 " + manifest["database"]["kind"].get<std::string>() + "，含库内小文件；磁盘文件 " +
@@ -175,17 +189,29 @@ std::string Restore(const core::Config& config, const std::string& from_dir) {
     fs::copy_file(fs::path(from_dir) / "files" / rel, dst / rel);
     ++count;
   }
+  // The configuration and the exchange keys: put back where missing, never over the present ones.
   std::string conf_note;
-  if (manifest.contains("config")) {
-    const fs::path conf = fs::path(config.data_dir) / "yiwang.conf";
-    if (!fs::exists(conf)) {
-      fs::copy_file(fs::path(from_dir) / "yiwang.conf", conf);
-      fs::permissions(conf, fs::perms::owner_read | fs::perms::owner_write);
-      conf_note = "；配置文件 yiwang.conf 已恢复";
-    } else {
-      conf_note = "；现有配置文件未覆盖（备份中的副本：" + from_dir + "/yiwang.conf）";
+  nlohmann::json node_files = manifest.value("node_files", nlohmann::json::array());
+  if (node_files.empty() && manifest.contains("config")) node_files.push_back("yiwang.conf");  // older backups
+  std::vector<std::string> restored, kept;
+  for (const auto& f : node_files) {
+    const std::string name = f.get<std::string>();
+    const fs::path to = fs::path(config.data_dir) / name;
+    if (fs::exists(to)) {
+      kept.push_back(name);
+      continue;
     }
+    fs::copy_file(fs::path(from_dir) / name, to);
+    fs::permissions(to, fs::perms::owner_read | fs::perms::owner_write);
+    restored.push_back(name);
   }
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : "、") + x;
+    return out;
+  };
+  if (!restored.empty()) conf_note += "；已恢复 " + join(restored);
+  if (!kept.empty()) conf_note += "；现有的 " + join(kept) + " 未覆盖（备份中的副本在 " + from_dir + "）";
   return "恢复完成：数据库与 " + std::to_string(count) + " 个文件已从 " + from_dir + " 恢复" + conf_note;
 }
 

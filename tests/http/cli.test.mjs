@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, cpSync, appendFileSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, cpSync, appendFileSync, readFileSync, existsSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -260,6 +260,18 @@ describe('CLI without a data directory', () => {
     assert.ok(r.stdout.includes(fingerprint), 'the same fingerprint to compare on both sides');
     assert.equal(cli(['audit', 'verify', '--data', outside]).status, 0);
     assert.match(execFileSync('sqlite3', [join(outside, 'yiwang.db'), "SELECT action FROM audit_log WHERE action = 'exchange.trust'"], { encoding: 'utf8' }), /exchange\.trust/);
+    // A backup carries the node's keys (owner-readable only); a restore puts back missing ones.
+    const out = join(tmp, 'split-backup');
+    assert.equal(cli(['backup', '--data', outside, '--out', out]).status, 0);
+    for (const f of ['exchange-sm2.key', 'exchange-sm2.pub', 'exchange-peer.pub']) {
+      assert.equal(readFileSync(join(out, f), 'utf8'), readFileSync(join(outside, f), 'utf8'), f);
+      assert.equal(statSync(join(out, f)).mode & 0o777, 0o600, f);
+    }
+    rmSync(join(outside, 'exchange-peer.pub'));
+    r = cli(['restore', '--data', outside, '--from', out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /已恢复 exchange-peer\.pub/);
+    assert.equal(readFileSync(join(outside, 'exchange-peer.pub'), 'utf8'), readFileSync(join(out, 'exchange-peer.pub'), 'utf8'));
   });
 
   it('version and --help', () => {
