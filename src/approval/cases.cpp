@@ -511,7 +511,8 @@ void CaseService::Withdraw(const identity::Context& ctx, const std::string& case
     // The state stays as it is until the department answers; only the request is recorded.
     const std::string opinion = "申请人申请撤回申请，理由：" + text;
     AddEvent(tx, c->id, now, "withdraw_request", c->state, c->applicant_name, "", opinion, true);
-    audit_.Append(tx, ctx.ToActor(), {"case.withdraw_request", "case", case_no, "success", text.substr(0, 300)});
+    audit_.Append(tx, ctx.ToActor(),
+                  {"case.withdraw_request", "case", case_no, "success", std::string(core::Utf8Prefix(text, 300))});
     exchange_.Send(tx, core::Zone::kInternal, "application.withdrawn",
                    {{"case_no", case_no}, {"reason", text}, {"requested_at", now}, {"applicant_name", c->applicant_name}});
   });
@@ -1213,9 +1214,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
           soci::use(att.mime), soci::use(att.filename), soci::use(att.actor), soci::use(ts);
       c.attachments.push_back(std::move(att));
     }
-    audit_.Append(tx, ctx.ToActor(), {"case." + a.action, "case", c.case_no, "success",
-                                      (attached.empty() ? std::string() : "附件 " + std::to_string(attached.size()) + " 份；") +
-                                          event_opinion.substr(0, 300)});
+    audit_.Append(tx, ctx.ToActor(),
+                  {"case." + a.action, "case", c.case_no, "success",
+                   (attached.empty() ? std::string() : "附件 " + std::to_string(attached.size()) + " 份；") +
+                       std::string(core::Utf8Prefix(event_opinion, 300))});
     if (is_public) FeedBack(tx, c, event, docs);
     c.events.push_back(event);  // as FindCase would list it: ordered by time, then insertion
   });

@@ -702,7 +702,9 @@ Complaint ComplaintService::Act(const identity::Context& ctx, const std::string&
         soci::use(rejected), soci::use(c.reply_due), soci::use(replied), soci::use(n), soci::use(c.revision),
         soci::use(id);
     AddEvent(tx, c, now, a.action, ctx.principal.name, ctx.principal.unit_name, event_text, true);
-    audit_.Append(tx, ctx.ToActor(), {"complaint." + a.action, "complaint", c.complaint_no, "success", event_text.substr(0, 300)});
+    audit_.Append(tx, ctx.ToActor(),
+                  {"complaint." + a.action, "complaint", c.complaint_no, "success",
+                   std::string(core::Utf8Prefix(event_text, 300))});
     Watch(tx, c, cal);
     std::string code_hash;
     tx.sql() << "SELECT query_code_hash FROM complaints WHERE id = :id", soci::use(id), soci::into(code_hash);

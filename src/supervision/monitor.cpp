@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 #include "identity/store.hpp"
 #include "supervision/supervision.hpp"
@@ -449,7 +450,9 @@ TickResult Monitor::Tick(const std::string& node) {
             soci::into(subject);
         w.Event(aid, source, subject, now, "red_card", "电子监察", "红牌：" + rec);
         w.Message(0, n.unit_id, "红牌警告：" + n.notice_no, rec, "/supervision/alerts/" + std::to_string(aid), now);
-        audit_.Append(tx, system, {"supervision.red_card", "alert", std::to_string(aid), "success", rec.substr(0, 300)});
+        audit_.Append(
+            tx, system,
+            {"supervision.red_card", "alert", std::to_string(aid), "success", std::string(core::Utf8Prefix(rec, 300))});
         ++r.red_cards;
       }
     }
@@ -688,7 +691,9 @@ Notice Monitor::Answer(const identity::Context& ctx, std::int64_t notice_id, con
     std::string source, subject;
     tx.sql() << "SELECT source, subject FROM sv_alerts WHERE id = :a", soci::use(aid), soci::into(source), soci::into(subject);
     w.Event(aid, source, subject, now, "answer", p.name + "（" + p.unit_name + "）", "答复督办单 " + n.notice_no + "：" + text);
-    audit_.Append(tx, ctx.ToActor(), {"supervision.answer", "alert", std::to_string(aid), "success", text.substr(0, 300)});
+    audit_.Append(
+        tx, ctx.ToActor(),
+        {"supervision.answer", "alert", std::to_string(aid), "success", std::string(core::Utf8Prefix(text, 300))});
     n.state = "answered";
     n.answer = text;
     n.answered_by = p.name;
@@ -711,7 +716,9 @@ Alert Monitor::Close(const identity::Context& ctx, std::int64_t alert_id, const 
         soci::use(now), soci::use(ctx.principal.name), soci::use(text), soci::use(aid);
     tx.sql() << "UPDATE sv_notices SET state = 'closed' WHERE alert_id = :a AND state <> 'closed'", soci::use(aid);
     w.Event(aid, a.source, a.subject, now, "close", ctx.principal.name, "办结告警：" + text);
-    audit_.Append(tx, ctx.ToActor(), {"supervision.close", "alert", std::to_string(aid), "success", text.substr(0, 300)});
+    audit_.Append(
+        tx, ctx.ToActor(),
+        {"supervision.close", "alert", std::to_string(aid), "success", std::string(core::Utf8Prefix(text, 300))});
   });
   return AlertById(ctx, alert_id);
 }

@@ -131,6 +131,27 @@ TEST_P(Cases, WrongUnitWrongRoleWrongStateAreRefused) {
   EXPECT_NE(refused.events.back().opinion.find("行政复议"), std::string::npos);  // appeal rights are told
 }
 
+TEST_P(Cases, ALongChineseReasonIsRecordedWholeAndItsAuditDetailStaysValidText) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("long"));
+  n_->exchange->Pump();
+  // The audit detail keeps the first 300 bytes of the opinion: cut in the middle of a character
+  // it would be invalid UTF-8, which PostgreSQL refuses (the action would fail) and JSON
+  // output cannot carry.
+  std::string reason = "第1项";  // one ASCII digit: byte 300 falls inside a character
+  for (int i = 0; i < 120; ++i) reason += "审";
+  Case refused = a.cases.Act(a.clerk, s.case_no, "refuse", reason, {});
+  EXPECT_EQ(refused.state, CaseState::kRefused);
+  EXPECT_NE(refused.events.back().opinion.find(reason), std::string::npos);  // the event keeps it whole
+  soci::session sql(n_->db->pool());
+  std::string detail;
+  sql << "SELECT detail FROM audit_log WHERE action = 'case.refuse'", soci::into(detail);
+  EXPECT_LE(detail.size(), 300u);
+  EXPECT_GT(detail.size(), 290u);
+  EXPECT_NO_THROW(nlohmann::json({{"detail", detail}}).dump());
+}
+
 TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
   Approval a(*n_);
   a.SeedInside();

@@ -1,9 +1,36 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "core/text_search.hpp"
 
 namespace yiwang::core {
 namespace {
+
+TEST(Text, CharactersAreCountedNotBytes) {
+  EXPECT_EQ(Utf8Length(""), 0u);
+  EXPECT_EQ(Utf8Length("abc"), 3u);
+  EXPECT_EQ(Utf8Length("撤回申请"), 4u);  // 12 bytes
+  EXPECT_EQ(Utf8Length("A撤𠀀"), 3u);     // 1 + 3 + 4 bytes
+}
+
+TEST(Text, APrefixNeverCutsACharacterInTwo) {
+  const std::string s = "理由：撤回";  // 5 characters of 3 bytes
+  EXPECT_EQ(Utf8Prefix(s, 100), s);
+  EXPECT_EQ(Utf8Prefix(s, 15), s);
+  EXPECT_EQ(Utf8Prefix(s, 14), "理由：撤");
+  EXPECT_EQ(Utf8Prefix(s, 13), "理由：撤");
+  EXPECT_EQ(Utf8Prefix(s, 12), "理由：撤");
+  EXPECT_EQ(Utf8Prefix(s, 2), "");
+  EXPECT_EQ(Utf8Prefix("ab撤", 3), "ab");
+  // What the audit log keeps of a long Chinese reason is valid UTF-8 (JSON output accepts it).
+  std::string reason;
+  for (int i = 0; i < 200; ++i) reason += "撤";
+  const std::string clipped(Utf8Prefix(reason, 300));
+  EXPECT_EQ(clipped.size(), 300u);
+  EXPECT_NO_THROW(nlohmann::json({{"detail", clipped}}).dump());
+  EXPECT_THROW(nlohmann::json({{"detail", reason.substr(0, 301)}}).dump(), nlohmann::json::exception);
+}
 
 TEST(TextSearch, DocumentTokensHaveUnigramsAndBigrams) {
   EXPECT_EQ(SearchTokens("医保卡"), "医 医保 保 保卡 卡");
