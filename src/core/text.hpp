@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers shared by the services' input checks.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace yiwang::core {
@@ -20,6 +21,36 @@ inline std::string_view Utf8Prefix(std::string_view s, std::size_t max_bytes) {
   std::size_t n = max_bytes;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] begins the next character
   return s.substr(0, n);
+}
+
+/// Text safe to store and show whatever bytes came in (a damaged file, a truncated packet):
+/// every byte that does not begin a well-formed UTF-8 sequence becomes U+FFFD.
+inline std::string Utf8Sanitize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 2) ok = b >= 0xC2;  // no overlong two-byte forms
+    if (ok && len == 3) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0);  // overlong; UTF-16 surrogates
+    }
+    if (ok && len == 4) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      ok = b <= 0xF4 && !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
 }
 
 }  // namespace yiwang::core

@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/sm2.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 
 namespace yiwang::exchange {
@@ -225,7 +226,9 @@ std::int64_t Exchange::NextExpected(const std::string& from) {
 
 void Exchange::Reject(const std::string& from, const std::string& raw, const std::string& reason) {
   spdlog::warn("exchange: rejected packet from {}: {}", from, reason);
-  std::string clipped = raw.substr(0, 4096);
+  // Kept as text whatever arrived (binary garbage from a damaged ferry included): PostgreSQL
+  // refuses invalid UTF-8, and a failing record would stall the spool on this file.
+  std::string clipped = core::Utf8Sanitize(core::Utf8Prefix(raw, 4096));
   db::WithTx(db_, [&](db::Tx& tx) {
     long long now = clock_.NowMs();
     tx.sql() << "INSERT INTO exchange_errors (from_zone, packet, reason, created_at) VALUES (:f, :p, :r, :c)",

@@ -136,6 +136,19 @@ TEST_P(SplitExchange, CorruptedPacketIsRejectedThenReplacedByResend) {
   EXPECT_EQ(inside->Count("public_accounts", "name = '李四'"), 1);
 }
 
+TEST_P(SplitExchange, BinaryGarbageFromTheFerryIsRejectedAndRecordedAsText) {
+  outside->identity->Register({}, Citizen("11010119800101001"));
+  outside->exchange->Pump();
+  const fs::path packet = Files("to-internal").at(0);
+  std::ofstream(packet, std::ios::binary | std::ios::trunc) << std::string("\xff\xfe\x00\x9f{\"v\":1, 李\xe5\xae", 16);
+  EXPECT_EQ(inside->exchange->Pump().rejected, 1);  // recorded (PostgreSQL takes only valid UTF-8), moved aside
+  EXPECT_FALSE(fs::exists(packet));
+  EXPECT_EQ(inside->Count("exchange_errors"), 1);
+  outside->clock.Advance(61000);
+  outside->exchange->Pump();  // the resend
+  EXPECT_EQ(inside->exchange->Pump().applied, 1);
+}
+
 TEST_P(SplitExchange, TruncatedPacketIsNeverHalfApplied) {
   outside->identity->Register({}, Citizen("11010119800101001"));
   outside->exchange->Pump();

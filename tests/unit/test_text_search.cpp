@@ -32,6 +32,15 @@ TEST(Text, APrefixNeverCutsACharacterInTwo) {
   EXPECT_THROW(nlohmann::json({{"detail", reason.substr(0, 301)}}).dump(), nlohmann::json::exception);
 }
 
+TEST(Text, SanitizingKeepsValidTextAndReplacesEveryBadByte) {
+  EXPECT_EQ(Utf8Sanitize("撤回 A𠀀"), "撤回 A𠀀");
+  EXPECT_EQ(Utf8Sanitize(std::string("a\xff") + "b"), "a\uFFFDb");
+  EXPECT_EQ(Utf8Sanitize(std::string("\xe6\x92")), "\uFFFD\uFFFD");         // a character cut short
+  EXPECT_EQ(Utf8Sanitize(std::string("\xc0\xaf")), "\uFFFD\uFFFD");         // overlong '/'
+  EXPECT_EQ(Utf8Sanitize(std::string("\xed\xa0\x80")), "\uFFFD\uFFFD\uFFFD");  // a UTF-16 surrogate
+  EXPECT_NO_THROW(nlohmann::json({{"x", Utf8Sanitize(std::string("\xff\xfe\x00\x9f"))}}).dump());
+}
+
 TEST(TextSearch, DocumentTokensHaveUnigramsAndBigrams) {
   EXPECT_EQ(SearchTokens("医保卡"), "医 医保 保 保卡 卡");
   EXPECT_EQ(SearchTokens("ICP备案 A1"), "备 备案 案 icp a1");
