@@ -23,26 +23,40 @@ inline std::string_view Utf8Prefix(std::string_view s, std::size_t max_bytes) {
   return s.substr(0, n);
 }
 
+/// Length of the well-formed UTF-8 sequence starting at s[i] (1–4), or 0 when the bytes there
+/// are not one (a stray continuation byte, a sequence cut short, an overlong form, a UTF-16
+/// surrogate, beyond U+10FFFF).
+inline std::size_t Utf8SequenceAt(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  const auto b1 = len > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
+  if (len == 2 && b < 0xC2) return 0;
+  if (len == 3 && ((b == 0xE0 && b1 < 0xA0) || (b == 0xED && b1 >= 0xA0))) return 0;
+  if (len == 4 && (b > 0xF4 || (b == 0xF0 && b1 < 0x90) || (b == 0xF4 && b1 >= 0x90))) return 0;
+  return len;
+}
+
+/// Whether the bytes are well-formed UTF-8 throughout (what PostgreSQL and JSON accept).
+inline bool Utf8Valid(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = Utf8SequenceAt(s, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 /// Text safe to store and show whatever bytes came in (a damaged file, a truncated packet):
 /// every byte that does not begin a well-formed UTF-8 sequence becomes U+FFFD.
 inline std::string Utf8Sanitize(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok && len == 2) ok = b >= 0xC2;  // no overlong two-byte forms
-    if (ok && len == 3) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]);
-      ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0);  // overlong; UTF-16 surrogates
-    }
-    if (ok && len == 4) {
-      const auto b1 = static_cast<unsigned char>(s[i + 1]);
-      ok = b <= 0xF4 && !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
-    }
-    if (ok) {
+    if (const std::size_t len = Utf8SequenceAt(s, i)) {
       out.append(s.substr(i, len));
       i += len;
     } else {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace yiwang::http {
 namespace {
@@ -115,6 +116,10 @@ std::int64_t Request::ParamInt(const std::string& name) const {
   return n;
 }
 
+Error InvalidText() {
+  return Error(ErrorCode::kInvalidInput, "提交的内容含有无法识别的字符（不是 UTF-8 文本），请检查后重新提交");
+}
+
 const std::multimap<std::string, std::string>& Request::Form() const {
   if (!form_) {
     const std::string ct = Header("content-type");
@@ -125,12 +130,19 @@ const std::multimap<std::string, std::string>& Request::Form() const {
       std::vector<Part> files;
       for (Part& p : ParseMultipart(body, boundary)) {
         if (p.is_file) {
+          // A file's bytes are checked by content elsewhere; its name is text shown and stored.
+          p.filename = core::Utf8Sanitize(p.filename);
           files.push_back(std::move(p));
         } else {
           fields.emplace(p.name, std::move(p.data));
         }
       }
       files_ = std::move(files);
+    }
+    // Text fields must be UTF-8 (the pages are): anything else would be refused by PostgreSQL
+    // or break JSON output later, after parts of the work were done.
+    for (const auto& [name, value] : fields) {
+      if (!core::Utf8Valid(name) || !core::Utf8Valid(value)) throw InvalidText();
     }
     form_ = std::move(fields);
   }

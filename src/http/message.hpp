@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
 #include "http/multipart.hpp"
 #include "identity/model.hpp"
 
@@ -20,6 +21,8 @@ std::string UrlDecode(std::string_view s, bool form = true);
 std::string UrlEncode(std::string_view s);
 /// application/x-www-form-urlencoded or a query string into name -> values.
 std::multimap<std::string, std::string> ParseForm(std::string_view body);
+/// The error for request text (a path, a query or form field) that is not UTF-8.
+Error InvalidText();
 
 struct Request {
   std::string method;       // "GET", "POST", ...

@@ -235,6 +235,26 @@ for (const backend of backends()) {
       }
     });
 
+    it('text that is not UTF-8 (query, form field, path) is a 400 with a Chinese message, never a 500', async () => {
+      let res = await fetch(node.external + '/api/v1/items?q=%FF%FE');
+      assert.equal(res.status, 400);
+      const err = await errorOf(res);
+      assert.equal(err.code, 'INVALID_INPUT');
+      assert.match(err.message, /不是 UTF-8 文本/);
+      res = await fetch(node.external + '/services?q=%E6%92');  // a character cut short
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /不是 UTF-8 文本/);
+      res = await fetch(node.external + '/login', {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'login=%C0%AF&password=x',
+      });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /不是 UTF-8 文本/);
+      res = await fetch(node.external + '/services/items/%FF');
+      assert.equal(res.status, 400);
+      // Valid Chinese text still passes.
+      assert.equal((await fetch(node.external + '/api/v1/items?q=' + encodeURIComponent('食品'))).status, 200);
+    });
+
     it('a JSON field of the wrong type is a 400 INVALID_INPUT, not a 500', async () => {
       const cases = [
         [node.external, '/api/v1/accounts', { kind: 'citizen', name: 123, id_number: residentId(), mobile: '13912345678', password: 'spring-river-2024' }],
