@@ -330,8 +330,12 @@ void CaseService::RecordUploads(db::Tx& tx, const StagedUploads& staged) {
 
 Submitted CaseService::Submit(const identity::Context& ctx, const Application& in) {
   if (ctx.principal.kind != "public") throw Error(ErrorCode::kUnauthenticated, "请先登录后再申报");
-  const std::string idem = Trim(in.idempotency_key).substr(0, 100);
+  const std::string idem = Trim(in.idempotency_key);
   if (idem.empty()) throw Error(ErrorCode::kInvalidInput, "缺少防重复提交标识（Idempotency-Key）");
+  // Compared as sent: cutting or cleaning a key could make two different keys one case.
+  if (idem.size() > 100 || !core::IsVisibleAscii(idem)) {
+    throw Error(ErrorCode::kInvalidInput, "防重复提交标识（Idempotency-Key）应为不超过 100 个可见 ASCII 字符（字母、数字、符号）", {{"idempotency_key", "防重复提交标识（Idempotency-Key）应为不超过 100 个可见 ASCII 字符（字母、数字、符号）"}});
+  }
   {
     db::Conn c(db_);
     long long applicant = ctx.principal.id;

@@ -376,7 +376,11 @@ Submitted ComplaintService::Submit(const identity::Context& ctx, const Input& ra
       if (Trim(in.mobile).empty()) in.mobile = account->mobile;
     }
   }
-  const std::string idem = Trim(in.idempotency_key).substr(0, 100);
+  const std::string idem = Trim(in.idempotency_key);
+  // Compared as sent: cutting or cleaning a key could make two different keys one complaint.
+  if (!idem.empty() && (idem.size() > 100 || !core::IsVisibleAscii(idem))) {
+    throw Error(ErrorCode::kInvalidInput, "防重复提交标识（Idempotency-Key）应为不超过 100 个可见 ASCII 字符（字母、数字、符号）", {{"idempotency_key", "防重复提交标识（Idempotency-Key）应为不超过 100 个可见 ASCII 字符（字母、数字、符号）"}});
+  }
   Submitted out;
   try {
     db::WithTx(db_, [&](db::Tx& tx) {

@@ -67,4 +67,12 @@ inline std::string Utf8Sanitize(std::string_view s) {
   return out;
 }
 
+/// Only visible ASCII (0x21–0x7E): what a protocol token such as an Idempotency-Key may hold.
+inline bool IsVisibleAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x21 || c > 0x7E) return false;
+  }
+  return true;
+}
+
 }  // namespace yiwang::core

@@ -99,6 +99,13 @@ for (const backend of backends()) {
       assert.deepEqual(burst.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201], 'one created, five repeats');
       const numbers = new Set((await Promise.all(burst.map((r) => r.json()))).map((x) => x.case_no));
       assert.equal(numbers.size, 1, `one case number: ${[...numbers]}`);
+      // A key that is not visible ASCII (a header is bytes: 0xFF 0xFE here) or longer than 100:
+      // refused, not cut or cleaned into another client's key; never a 500.
+      for (const oddKey of ['ÿþ-' + randomBytes(4).toString('hex'), 'k'.repeat(101)]) {
+        const odd = await applyJson(oddKey);
+        assert.equal(odd.status, 400, oddKey);
+        assert.match((await errorOf(odd)).fields.idempotency_key, /可见 ASCII 字符/);
+      }
     });
 
     it('the materials download for the case\'s unit and its applicant only, byte for byte', async () => {
