@@ -49,7 +49,11 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
       supervision::EvaluationPolicy::Parse(c.evaluation_weights, c.evaluation_deductions, c.evaluation_grades));
   app->evaluation->RegisterPacketHandlers();
   // An external-only node keeps the applicant's copies; supervision watches the working copies.
-  if (c.zone != core::Zone::kExternal) app->cases->WatchWith(app->deadlines.get());
+  if (c.zone != core::Zone::kExternal) {
+    app->cases->WatchWith(app->deadlines.get());
+    app->applicant_sms = std::make_unique<supervision::OutboxSms>(*app->clock);
+    app->cases->NotifyWith(app->applicant_sms.get());
+  }
   app->drafts = std::make_unique<approval::DraftService>(*app->db, *app->clock, *app->audit, *app->files, *app->catalogue,
                                                         *app->cases);
   app->complaints = std::make_unique<complaints::ComplaintService>(

@@ -38,6 +38,7 @@ struct App {
   std::unique_ptr<approval::CaseService> cases;
   std::unique_ptr<approval::RatingService> ratings;
   std::unique_ptr<supervision::Deadlines> deadlines;
+  std::unique_ptr<supervision::SmsGateway> applicant_sms;  // messages to applicants (internal zone)
   std::unique_ptr<supervision::Monitor> monitor;
   std::unique_ptr<supervision::Evaluation> evaluation;
   std::unique_ptr<approval::DraftService> drafts;

@@ -728,6 +728,7 @@ void CaseService::RegisterPacketHandlers() {
     AddEvent(tx, c->id, now, action, c->state, "数据交换", unit_name, opinion, true);
     audit_.Append(tx, identity::Context::System("数据交换").ToActor(),
                   {"case." + action, "case", c->case_no, "success", opinion});
+    if (sms_) sms_->Send(tx, c->contact_mobile, ApplicantMessage(*c, action));
     FeedBack(tx, *c, {now, action, st, "数据交换", unit_name, opinion, true});
   });
   // External zone: a change of state fed back from inside.
@@ -1223,11 +1224,43 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
                    (attached.empty() ? std::string() : "附件 " + std::to_string(attached.size()) + " 份；") +
                        std::string(core::Utf8Prefix(event_opinion, 300))});
     if (is_public) FeedBack(tx, c, event, docs);
+    if (sms_) {
+      const std::string message = ApplicantMessage(c, a.action, text);
+      if (!message.empty()) sms_->Send(tx, c.contact_mobile, message);
+    }
     c.events.push_back(event);  // as FindCase would list it: ordered by time, then insertion
   });
   // The case as written: the checks above were made on it (unit, role, state), and the
   // transaction changed exactly what `c` now holds, so it is not read back.
   return c;
+}
+
+std::string ApplicantMessage(const Case& c, const std::string& action, const std::string& opinion) {
+  const std::string head = "【网上审批】您申请的" + c.item_name + "（办件编号 " + c.case_no + "）";
+  const std::string look = "详情请登录网上办事大厅“我的办件”或凭办件编号和查询码查询。";
+  if (action == "accept") {
+    return head + "已受理，承诺于 " + c.promised_due + " 前办结（法定期限 " + c.statutory_due + "）。" + look;
+  }
+  if (action == "refuse") return head + "不予受理，理由和救济途径见办件页。" + look;
+  if (action == "request_correction") {
+    return head + "需要补正材料" + (c.correction_due.empty() ? "" : "，请于 " + c.correction_due + " 前") +
+           "登录网上办事大厅查看需补正的内容并提交。补齐之日起受理期限重新计算。";
+  }
+  if (action == "suspend") {
+    return head + "进入特别程序（" + opinion + "），所需时间不计入办理期限（行政许可法第四十五条）。" + look;
+  }
+  if (action == "extend") {
+    return head + "经批准延长办理期限，办结期限调整为 " + c.statutory_due + "（行政许可法第四十二条）。" + look;
+  }
+  if (action == "decide") {
+    return head + "已作出" + (c.decision == "approve" ? "准予许可" : "不予许可") + "决定，决定书可在办件页下载。" + look;
+  }
+  if (action == "conclude") {
+    return head + "已办结" + (c.decision == "approve" ? "，证照可在办件页下载并扫码核验" : "") + "。" + look;
+  }
+  if (action == "withdraw") return head + "已按您的申请撤回，终止办理。如需办理，请重新申请。";
+  if (action == "withdraw_refused") return head + "撤回申请未能办理：审批决定已经作出。" + look;
+  return "";
 }
 
 std::string MaskApplicant(const std::string& kind, const std::string& name) {

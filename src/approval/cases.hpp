@@ -231,6 +231,10 @@ class CaseService {
   /// Electronic supervision watches this service's clocks (internal zone). Not set on an
   /// external-only node, whose cases are the applicant's copies.
   void WatchWith(supervision::Deadlines* deadlines) { deadlines_ = deadlines; }
+  /// Text messages to the applicant's contact mobile at the steps they must be told of (受理,
+  /// 不予受理, 补正, 特别程序, 延期, 决定, 办结, 撤回), queued in the acting transaction. Internal
+  /// zone; not set: no messages.
+  void NotifyWith(supervision::SmsGateway* sms) { sms_ = sms; }
 
  private:
   /// Declares the case's open clocks to supervision (acceptance window, total, current step,
@@ -262,6 +266,7 @@ class CaseService {
   DocumentService& documents_;
   LegalPeriods periods_;
   supervision::Deadlines* deadlines_ = nullptr;
+  supervision::SmsGateway* sms_ = nullptr;
   PaymentProviders payments_;
 };
 
@@ -292,6 +297,11 @@ std::unique_ptr<supervision::RuleSource> MakeApprovalRules();
 /// The case for the API and pages; `payments` names the payment providers of the fees
 /// (nullptr: the built-in ones).
 nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments = nullptr);
+
+/// The text message an applicant gets when a case takes the step `action` (the case as it is
+/// after the step; `opinion`: the step's own text, e.g. the special procedure's name); "" for
+/// steps the applicant is not told of by message (claim, a step completed, fees…).
+std::string ApplicantMessage(const Case& c, const std::string& action, const std::string& opinion = "");
 
 /// How an applicant's name is shown in public (办件公示): a person as 张*三 / 张* (the family
 /// name and, for three or more characters, the last one); an organisation keeps its first two

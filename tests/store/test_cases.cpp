@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "identity/checkdigit.hpp"
+#include "supervision/supervision.hpp"
 #include "test_support.hpp"
 
 namespace yiwang::testing {
@@ -404,6 +405,61 @@ TEST_P(Cases, AWithdrawalAcrossTwoNodesEndsTheCaseInsideAndReportsBack) {
   EXPECT_EQ(outside.Count("exchange_errors"), 0);
   EXPECT_EQ(inside.Count("exchange_errors"), 0);
   fs::remove_all(spool);
+}
+
+TEST_P(Cases, TheApplicantIsToldByTextMessageAtTheStepsThatMatter) {
+  Approval a(*n_);
+  a.SeedInside();
+  supervision::OutboxSms sms(n_->clock);
+  a.cases.NotifyWith(&sms);
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("sms"));
+  n_->exchange->Pump();
+  auto texts = [&] {
+    std::vector<std::string> out;
+    soci::session sql(n_->db->pool());
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT mobile, text FROM sms_outbox ORDER BY id");
+    for (const soci::row& r : rows) {
+      EXPECT_EQ(r.get<std::string>("mobile"), "13800138000");  // the application's contact mobile
+      out.push_back(r.get<std::string>("text"));
+    }
+    return out;
+  };
+  EXPECT_TRUE(texts().empty());  // received: nothing yet
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));           // internal steps: no message
+  a.cases.Act(a.handler, s.case_no, Do("suspend", "检验检测"));
+  a.cases.Act(a.handler, s.case_no, Do("resume", "检测合格"));
+  a.cases.Act(a.approver, s.case_no, Do("extend", "需现场核查", "", 10));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
+  a.cases.Act(a.clerk, s.case_no, Do("conclude"));
+  const auto got = texts();
+  ASSERT_EQ(got.size(), 5u);
+  for (const auto& t : got) EXPECT_NE(t.find(s.case_no), std::string::npos) << t;
+  EXPECT_NE(got[0].find("已受理，承诺于 2026-03-09 前办结"), std::string::npos) << got[0];
+  EXPECT_NE(got[1].find("进入特别程序（检验检测）"), std::string::npos) << got[1];
+  EXPECT_NE(got[2].find("延长办理期限"), std::string::npos) << got[2];
+  EXPECT_NE(got[3].find("准予许可决定"), std::string::npos) << got[3];
+  EXPECT_NE(got[4].find("已办结，证照可在办件页下载"), std::string::npos) << got[4];
+  // Refusal, correction and withdrawal tell the applicant too.
+  auto r = a.cases.Submit(me, a.App("sms-2"));
+  auto w = a.cases.Submit(me, a.App("sms-3"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, r.case_no, "request_correction", "", {"营业执照复印件不清晰"});
+  a.cases.Act(a.clerk, w.case_no, "refuse", "不属于本部门职权范围", {});
+  const auto more = texts();
+  ASSERT_EQ(more.size(), 7u);
+  EXPECT_NE(more[5].find("需要补正材料，请于 2026-03-23 前"), std::string::npos) << more[5];
+  EXPECT_NE(more[6].find("不予受理"), std::string::npos) << more[6];
+  n_->exchange->Pump();
+  a.cases.Withdraw(me, r.case_no, "不办了");
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  const auto last = texts();
+  ASSERT_EQ(last.size(), 8u);
+  EXPECT_NE(last[7].find("已按您的申请撤回"), std::string::npos) << last[7];
 }
 
 TEST(MaskApplicant, PeopleAndOrganisations) {
