@@ -359,9 +359,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   // 撤回申请: a confirmation page (reason, and the consequence acknowledged), then the request.
   auto withdraw_page = [&app, secure](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
-    if (!approval::Withdrawable(c.state) || approval::WithdrawalPending(c)) {
+    const bool pending = approval::WithdrawalPending(c);
+    if (!approval::Withdrawable(c.state) || pending) {
       Response res = Response::Redirect("/account/cases/" + http::UrlEncode(c.case_no));
-      http::Renderer::Flash(res, approval::WithdrawalPending(c) ? "您已申请撤回本件，正在等待办理部门确认"
+      http::Renderer::Flash(res, pending ? "您已申请撤回本件，正在等待办理部门确认"
                                                                  : "本件当前状态为“" + approval::CaseStateLabel(c.state) +
                                                                        "”，不能撤回申请",
                             secure);
@@ -495,8 +496,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   r.Add("POST", "/api/v1/applications/:case_no/withdrawal", Access::kPublic, [&app](Request& req) {
     const nlohmann::json& j = req.Json();
     const std::string reason = j.contains("reason") && j["reason"].is_string() ? j["reason"].get<std::string>() : "";
-    app.cases->Withdraw(ContextOf(req), req.Param("case_no"), reason);
-    approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
+    const approval::Case c = app.cases->Withdraw(ContextOf(req), req.Param("case_no"), reason);
     return Response::Json({{"case_no", c.case_no}, {"state", approval::CaseStateKey(c.state)},
                            {"state_label", approval::CaseStateLabel(c.state)},
                            {"withdrawal", c.state == approval::CaseState::kWithdrawn ? "withdrawn" : "requested"}},

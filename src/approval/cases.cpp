@@ -137,12 +137,7 @@ void InsertMaterials(soci::session& sql, std::int64_t case_id, const std::vector
   }
 }
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using core::Trim;
 
 std::string RandomDigits(int n) {
   std::string out;
@@ -488,30 +483,30 @@ std::string WithdrawalReasonProblem(const std::string& reason) {
   return "";
 }
 
-void CaseService::Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason) {
+Case CaseService::Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason) {
   const std::string text = Trim(reason);
   if (const std::string bad = WithdrawalReasonProblem(text); !bad.empty()) {
     throw Error(ErrorCode::kInvalidInput, text.empty() ? "请说明撤回申请的理由" : bad, {{"reason", bad}});
   }
-  auto refuse_if_not_possible = [](const Case& c) {
-    if (c.state == CaseState::kDecided || c.state == CaseState::kConcluded) {
-      throw Error(ErrorCode::kConflict, "本件已作出审批决定，不能撤回申请");
-    }
-    if (!Withdrawable(c.state)) {
-      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”，不能撤回申请");
-    }
-    if (WithdrawalPending(c)) throw Error(ErrorCode::kConflict, "您已申请撤回本件，正在等待办理部门确认");
-  };
-  refuse_if_not_possible(ForApplicant(ctx, case_no));  // own case only (404 otherwise)
+  if (ctx.principal.kind != "public") throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+  Case out;
   db::WithTx(db_, [&](db::Tx& tx) {
     const std::int64_t now = clock_.NowMs();
-    long long n = now;
-    // Takes the row (PostgreSQL: locks it until the commit) and looks again: two requests at
-    // once, or a feedback packet applied meanwhile, cannot both pass the checks.
-    tx.sql() << "UPDATE cases SET updated_at = :u WHERE case_no = :n", soci::use(n), soci::use(case_no);
+    long long n = now, applicant = ctx.principal.id;
+    // Takes the applicant's own row (PostgreSQL: locks it until the commit) and reads it in the
+    // same transaction: two requests at once, or a feedback packet applied meanwhile, cannot
+    // both pass the checks. Another applicant's case is "not found" (rolled back).
+    tx.sql() << "UPDATE cases SET updated_at = :u WHERE case_no = :n AND applicant_id = :a", soci::use(n),
+        soci::use(case_no), soci::use(applicant);
     auto c = FindCase(tx.sql(), case_no);
-    if (!c) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
-    refuse_if_not_possible(*c);
+    if (!c || c->applicant_id != ctx.principal.id) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+    if (c->state == CaseState::kDecided || c->state == CaseState::kConcluded) {
+      throw Error(ErrorCode::kConflict, "本件已作出审批决定，不能撤回申请");
+    }
+    if (!Withdrawable(c->state)) {
+      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c->state) + "”，不能撤回申请");
+    }
+    if (WithdrawalPending(*c)) throw Error(ErrorCode::kConflict, "您已申请撤回本件，正在等待办理部门确认");
     // The state stays as it is until the department answers; only the request is recorded.
     const std::string opinion = "申请人申请撤回申请，理由：" + text;
     AddEvent(tx, c->id, now, "withdraw_request", c->state, c->applicant_name, "", opinion, true);
@@ -519,7 +514,10 @@ void CaseService::Withdraw(const identity::Context& ctx, const std::string& case
                   {"case.withdraw_request", "case", case_no, "success", std::string(core::Utf8Prefix(text, 300))});
     exchange_.Send(tx, core::Zone::kInternal, "application.withdrawn",
                    {{"case_no", case_no}, {"reason", text}, {"requested_at", now}, {"applicant_name", c->applicant_name}});
+    c->events.push_back({now, "withdraw_request", CaseStateKey(c->state), c->applicant_name, "", opinion, true});
+    out = PublicOnly(*c);
   });
+  return out;
 }
 
 Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& case_no) {

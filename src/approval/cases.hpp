@@ -188,7 +188,8 @@ class CaseService {
   /// 撤回申请: the applicant's request (reason required, at most 500 characters), recorded with
   /// the case and sent inside as a packet; the department ends the case there (state withdrawn,
   /// every clock closed) unless it was decided meanwhile, and the answer comes back as feedback.
-  void Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason);
+  /// Returns the case as this zone now holds it (the request among its events).
+  Case Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason);
   Case ForApplicant(const identity::Context& ctx, const std::string& case_no);
   std::vector<Case> MyCases(const identity::Context& ctx);
   /// 全过程公开: anyone with the case number and its query code sees the status and timeline.

@@ -7,16 +7,13 @@
 #include "approval/views.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 
 namespace yiwang::approval {
 namespace {
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+using core::Trim;
 
 const char* kAmountRule = "金额应为不小于 0 的数字（元，最多两位小数）";
 

@@ -4,18 +4,14 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace yiwang::calendar {
 namespace {
 
 int YearOf(Date d) { return static_cast<int>(std::chrono::year_month_day{d}.year()); }
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using core::Trim;
 
 bool Suspended(Date d, const std::vector<Suspension>& suspensions, std::string* reason) {
   for (const auto& s : suspensions) {

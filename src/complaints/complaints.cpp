@@ -87,12 +87,7 @@ std::int64_t Insert(soci::session& sql, const Complaint& c, const std::string& c
   return id;
 }
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+using core::Trim;
 
 /// Characters as people count them (UTF-8 code points), not bytes.
 std::string RandomDigits(int n) {

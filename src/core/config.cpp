@@ -9,18 +9,13 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 extern char** environ;
 
 namespace yiwang::core {
 namespace {
 
-std::string Trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 int ToInt(const std::string& key, const std::string& v, int lo, int hi) {
   try {

@@ -6,6 +6,13 @@
 
 namespace yiwang::core {
 
+/// Text without leading and trailing spaces, tabs and line breaks (what a form field means).
+inline std::string Trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
+
 /// Characters (code points) of UTF-8 text, as a user counts them: "不超过 500 字" means 500 of
 /// these, not 500 bytes (a Chinese character is 3 bytes). Invalid bytes count as one each.
 inline std::size_t Utf8Length(std::string_view s) {

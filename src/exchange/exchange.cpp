@@ -61,12 +61,6 @@ bool SignatureValid(const std::string& public_pem, const std::string& text, cons
   }
 }
 
-std::string Trimmed(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
 audit::Actor SystemActor(const std::string& zone) {
   audit::Actor a;
   a.kind = "system";
@@ -84,7 +78,7 @@ std::string OwnPublicKeyPath(const std::string& data_dir) { return data_dir + "/
 std::string PeerKeyPath(const std::string& data_dir) { return data_dir + "/exchange-peer.pub"; }
 
 std::string KeyFingerprint(const std::string& public_pem) {
-  const std::string h = core::Sm3Hex(Trimmed(public_pem));
+  const std::string h = core::Sm3Hex(core::Trim(public_pem));
   std::string out;
   for (std::size_t i = 0; i < h.size(); i += 4) out += (i ? " " : "") + h.substr(i, 4);
   return out;
@@ -100,7 +94,7 @@ Keys LoadKeys(const std::string& data_dir, const std::string& seal_key) {
                  KeyFingerprint(pair.public_pem));
   }
   try {
-    k.private_pem = core::Sm4Open(seal_key, Trimmed(ReadFile(OwnKeyPath(data_dir))));
+    k.private_pem = core::Sm4Open(seal_key, core::Trim(ReadFile(OwnKeyPath(data_dir))));
   } catch (const Error&) {
     throw Error(ErrorCode::kInvalidInput, "无法解开本节点的交换签名私钥 " + OwnKeyPath(data_dir) +
                                               "：文件已损坏，或配置的密钥 secret 已变更");
@@ -111,13 +105,13 @@ Keys LoadKeys(const std::string& data_dir, const std::string& seal_key) {
 }
 
 std::string TrustPeerKey(const std::string& data_dir, const std::string& pem, const std::string& seal_key) {
-  const std::string key = Trimmed(pem) + "\n";
+  const std::string key = core::Trim(pem) + "\n";
   if (key.find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
     throw Error(ErrorCode::kInvalidInput, "不是公钥文件（应以 -----BEGIN PUBLIC KEY----- 开头；请用对端 `yiwang exchange key` 输出的文件）");
   }
   core::Sm2Verify(key, "probe", "probe");  // throws for a key that is not a readable SM2 public key
   const Keys own = LoadKeys(data_dir, seal_key);
-  if (Trimmed(own.public_pem) == Trimmed(key)) {
+  if (core::Trim(own.public_pem) == core::Trim(key)) {
     throw Error(ErrorCode::kInvalidInput, "这是本节点自己的公钥：请导入对端（另一个区）节点的公钥");
   }
   WriteFileAtomic(PeerKeyPath(data_dir), key);
@@ -133,6 +127,7 @@ std::string CanonicalForm(const Packet& p) {
 std::string Serialize(const Packet& p) {
   nlohmann::json j = {{"v", 1},          {"from", p.from},       {"to", p.to},          {"seq", p.seq},
                       {"kind", p.kind},  {"created_at", p.created_at}, {"payload", p.payload}, {"sm3", p.sm3}};
+  if (!p.sig.empty()) j["sig"] = p.sig;
   return j.dump();
 }
 
@@ -325,10 +320,9 @@ void Exchange::DeliverToSpool(PumpStats& stats) {
   for (const auto& [seq, body] : due) {
     // Signed on the way out (not when queued: the SM2 signature stays out of the business
     // transaction, and zone "both" never needs it).
-    const Packet p = ParseAndVerify(body);
-    nlohmann::json signed_body = nlohmann::json::parse(body);
-    signed_body["sig"] = core::HexEncode(core::Sm2Sign(keys_.private_pem, CanonicalForm(p)));
-    WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / (SeqName(seq) + ".pkt"), signed_body.dump());
+    Packet p = ParseAndVerify(body);
+    p.sig = core::HexEncode(core::Sm2Sign(keys_.private_pem, CanonicalForm(p)));
+    WriteFileAtomic(fs::path(spool_dir_) / ("to-" + to) / (SeqName(seq) + ".pkt"), Serialize(p));
     db::WithTx(db_, [&](db::Tx& tx) {
       long long s = seq, n = now;
       tx.sql() << "UPDATE exchange_outbox SET sent_at = :n WHERE to_zone = :z AND seq = :s", soci::use(n),

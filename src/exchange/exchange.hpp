@@ -65,6 +65,7 @@ std::string KeyFingerprint(const std::string& public_pem);
 
 /// Canonical text that the hash covers (fields in fixed order, payload dumped sorted).
 std::string CanonicalForm(const Packet& p);
+/// The packet as JSON text (with its signature when it has one).
 std::string Serialize(const Packet& p);
 /// Parses and verifies the hash; throws yiwang::Error(kInvalidInput) naming the problem.
 Packet ParseAndVerify(const std::string& text);

@@ -142,9 +142,14 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
     throw Error(ErrorCode::kNotFound, "您访问的页面不存在或已被移除");
   }
   route_label = route->method + " " + route->pattern;
+  // Request text is UTF-8 like the pages: the query and the route parameters are checked here,
+  // before any handler, the form fields when first read (Request::Form).
   for (auto& [k, v] : params) {
     req.params[k] = UrlDecode(v, false);
-    if (!core::Utf8Valid(req.params[k])) throw InvalidText();  // "/cases/%FF": text, like every field
+    if (!core::Utf8Valid(req.params[k])) throw InvalidText();  // "/cases/%FF"
+  }
+  for (const auto& [k, v] : req.query) {
+    if (!core::Utf8Valid(k) || !core::Utf8Valid(v)) throw InvalidText();
   }
 
   // CSRF: every state-changing request carries the session's token (form field _csrf or
@@ -209,11 +214,6 @@ Response Site::Handle(Request& req) {
   std::string route_label = "unknown";
   Response res;
   try {
-    // The query is text (UTF-8) like every field; bytes that are not are refused before any
-    // handler sees them (route parameters when decoded, form fields when first read).
-    bool text = true;
-    for (const auto& [k, v] : req.query) text = text && core::Utf8Valid(k) && core::Utf8Valid(v);
-    if (!text) throw InvalidText();
     res = Dispatch(req, route_label);
   } catch (const nlohmann::json::exception& e) {
     // A JSON body whose fields have the wrong type ("parent_id": "2").

@@ -189,11 +189,7 @@ void RequireSupervisor(const identity::Context& ctx) {
   }
 }
 
-std::string Trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+using core::Trim;
 
 /// Issues the notice (yellow card) for an alert inside tx; the caller checked the rules.
 Notice WriteNotice(Writes& w, const Alert& a, const std::string& content, const std::string& required_by,
