@@ -18,7 +18,7 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   if (migrate) db::Migrate(*app->db);
   app->audit = std::make_unique<audit::AuditLog>(*app->clock, core::DeriveKey(c.secret, "audit-chain"));
   exchange::Keys keys;  // split zones only: packets crossing the spool are SM2-signed (ADR 0004)
-  if (c.zone != core::Zone::kBoth) keys = exchange::LoadKeys(c.data_dir, core::DeriveKey(c.secret, "exchange-key"));
+  if (c.zone != core::Zone::kBoth) keys = exchange::LoadKeys(c);
   app->exchange =
       std::make_unique<exchange::Exchange>(*app->db, *app->clock, *app->audit, c.zone, c.spool_dir, std::move(keys));
   app->identity = std::make_unique<identity::IdentityService>(*app->db, *app->clock, *app->audit, *app->exchange, c);

@@ -15,6 +15,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "db/database.hpp"
+#include "exchange/exchange.hpp"
 
 namespace yiwang::app {
 namespace fs = std::filesystem;
@@ -24,8 +25,8 @@ namespace {
 /// What of the data directory besides the database and the file store belongs to the node:
 /// its configuration and, on a split-zone node, its exchange keys.
 const std::vector<std::string>& NodeFiles() {
-  static const std::vector<std::string> kFiles = {"yiwang.conf", "exchange-sm2.key", "exchange-sm2.pub",
-                                                  "exchange-peer.pub"};
+  static const std::vector<std::string> kFiles = {"yiwang.conf", exchange::kOwnKeyFile, exchange::kOwnPublicKeyFile,
+                                                  exchange::kPeerKeyFile};
   return kFiles;
 }
 

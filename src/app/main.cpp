@@ -12,7 +12,6 @@
 #include "app/backup.hpp"
 #include "app/demo.hpp"
 #include "approval/transfer.hpp"
-#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "db/migrator.hpp"
 #include "exchange/exchange.hpp"
@@ -354,7 +353,7 @@ int main(int argc, char** argv) {
   xkey->callback([&] {
     core::Config c = xkey_opts.Load();
     core::ValidateConfig(c);
-    const auto keys = yiwang::exchange::LoadKeys(c.data_dir, core::DeriveKey(c.secret, "exchange-key"));
+    const auto keys = yiwang::exchange::LoadKeys(c);
     std::cout << keys.public_pem << std::flush;
     std::cerr << "本节点（" << core::ZoneName(c.zone) << "）交换签名公钥的指纹（SM3）：" << yiwang::exchange::KeyFingerprint(keys.public_pem)
               << "\n把上面的公钥保存为文件，经可信途径带到对端节点，核对指纹后在对端执行 `yiwang exchange trust 文件`。"
@@ -373,7 +372,7 @@ int main(int argc, char** argv) {
     pem << in.rdbuf();
     auto app = yiwang::app::App::Open(c);
     const std::string fingerprint =
-        yiwang::exchange::TrustPeerKey(c.data_dir, pem.str(), core::DeriveKey(c.secret, "exchange-key"));
+        yiwang::exchange::TrustPeerKey(c, pem.str());
     yiwang::db::WithTx(*app->db, [&](yiwang::db::Tx& tx) {
       app->audit->Append(tx, yiwang::identity::Context::System("命令行").ToActor(),
                          {"exchange.trust", "key", fingerprint, "success", "导入对端节点的交换签名公钥"});

@@ -73,9 +73,9 @@ audit::Actor SystemActor(const std::string& zone) {
 
 std::string ZoneKey(core::Zone z) { return z == core::Zone::kInternal ? "internal" : "external"; }
 
-std::string OwnKeyPath(const std::string& data_dir) { return data_dir + "/exchange-sm2.key"; }
-std::string OwnPublicKeyPath(const std::string& data_dir) { return data_dir + "/exchange-sm2.pub"; }
-std::string PeerKeyPath(const std::string& data_dir) { return data_dir + "/exchange-peer.pub"; }
+std::string OwnKeyPath(const std::string& data_dir) { return data_dir + "/" + kOwnKeyFile; }
+std::string OwnPublicKeyPath(const std::string& data_dir) { return data_dir + "/" + kOwnPublicKeyFile; }
+std::string PeerKeyPath(const std::string& data_dir) { return data_dir + "/" + kPeerKeyFile; }
 
 std::string KeyFingerprint(const std::string& public_pem) {
   const std::string h = core::Sm3Hex(core::Trim(public_pem));
@@ -102,6 +102,14 @@ Keys LoadKeys(const std::string& data_dir, const std::string& seal_key) {
   k.public_pem = ReadFile(OwnPublicKeyPath(data_dir));
   if (fs::exists(PeerKeyPath(data_dir))) k.peer_public_pem = ReadFile(PeerKeyPath(data_dir));
   return k;
+}
+
+Keys LoadKeys(const core::Config& config) {
+  return LoadKeys(config.data_dir, core::DeriveKey(config.secret, "exchange-key"));
+}
+
+std::string TrustPeerKey(const core::Config& config, const std::string& pem) {
+  return TrustPeerKey(config.data_dir, pem, core::DeriveKey(config.secret, "exchange-key"));
 }
 
 std::string TrustPeerKey(const std::string& data_dir, const std::string& pem, const std::string& seal_key) {

@@ -50,6 +50,9 @@ struct Keys {
 };
 /// <data>/exchange-sm2.key (this node's private key, SM4-sealed with `seal_key`, mode 0600),
 /// <data>/exchange-sm2.pub (its public key) and <data>/exchange-peer.pub (the other zone's).
+inline constexpr const char* kOwnKeyFile = "exchange-sm2.key";
+inline constexpr const char* kOwnPublicKeyFile = "exchange-sm2.pub";
+inline constexpr const char* kPeerKeyFile = "exchange-peer.pub";
 std::string OwnKeyPath(const std::string& data_dir);
 std::string OwnPublicKeyPath(const std::string& data_dir);
 std::string PeerKeyPath(const std::string& data_dir);
@@ -59,6 +62,9 @@ Keys LoadKeys(const std::string& data_dir, const std::string& seal_key);
 /// Checks a PEM as an SM2 public key and stores it as the peer's (replacing any earlier one);
 /// refuses this node's own key. Returns the key's fingerprint.
 std::string TrustPeerKey(const std::string& data_dir, const std::string& pem, const std::string& seal_key);
+/// The same for a node's configuration: its data directory, the seal key derived from its secret.
+Keys LoadKeys(const core::Config& config);
+std::string TrustPeerKey(const core::Config& config, const std::string& pem);
 /// SM3 of a public key PEM's text, grouped for reading aloud over the telephone when the two
 /// operators compare keys.
 std::string KeyFingerprint(const std::string& public_pem);
