@@ -54,7 +54,13 @@ for suite in http e2e; do
   [ -n "$files" ] || continue
   node --test --test-reporter=tap --test-concurrency=1 $files > "$out" 2>&1; st=$?
   grep -E '^not ok|^# (pass|fail)' "$out"
-  if [ "$st" != 0 ]; then grep -E -A30 '^not ok' "$out" | head -120; fi
+  if [ "$st" != 0 ]; then
+    # Every failed test at any depth (a file's subtests are indented), each with its diagnostics,
+    # and the whole TAP log kept for reading afterwards.
+    mkdir -p "$BUILD/test-logs" && cp "$out" "$BUILD/test-logs/$suite.tap"
+    awk '/^ *not ok /{n=40} n>0{print; n--}' "$out" | head -400
+    echo "== full $suite log: $BUILD/test-logs/$suite.tap"
+  fi
   count "$suite tests" "$st" $(node_counts "$out")
 done
 rm -f "$out"
