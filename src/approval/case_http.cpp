@@ -16,6 +16,7 @@
 #include "approval/views.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/forms.hpp"
 
 namespace yiwang::modules {
@@ -425,7 +426,25 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/account/cases", Access::kPublic, [&app](Request& req) {
     nlohmann::json rows = nlohmann::json::array(), drafts = nlohmann::json::array();
-    for (const auto& c : app.cases->MyCases(ContextOf(req))) rows.push_back(approval::CaseJson(c, false));
+    const std::string group = req.Query("show");
+    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    std::map<std::string, std::int64_t> counts;
+    const approval::CasePage list = app.cases->MyCases(ContextOf(req), group, page, 20, &counts);
+    for (const auto& c : list.cases) {
+      nlohmann::json j = approval::CaseJson(c, false);
+      j.erase("events");
+      j.erase("materials");
+      rows.push_back(j);
+    }
+    nlohmann::json tabs = nlohmann::json::array();
+    for (const auto& [key, label] : std::vector<std::pair<std::string, std::string>>{
+             {"", "全部"}, {"correction", "待我补正"}, {"open", "办理中"}, {"concluded", "已办结"}, {"ended", "不予受理或已撤回"}}) {
+      tabs.push_back({{"href", key.empty() ? "/account/cases" : "/account/cases?show=" + key},
+                      {"label", label},
+                      {"count", counts[key]},
+                      {"current", key == group},
+                      {"attention", key == "correction" && counts[key] > 0}});
+    }
     for (const auto& d : app.drafts->Mine(ContextOf(req))) {
       nlohmann::json j = approval::DraftJson(d);
       j["href"] = "/services/items/" + http::UrlEncode(d.item_code) + "/apply?draft=" + std::to_string(d.id);
@@ -433,7 +452,13 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       drafts.push_back(j);
     }
     return app.renderer->Page(req, "external/my_cases", "我的办件",
-                              {{"cases", rows}, {"empty", rows.empty()}, {"drafts", drafts}, {"has_drafts", !drafts.empty()}});
+                              {{"cases", rows},
+                               {"empty", rows.empty()},
+                               {"none_at_all", counts[""] == 0},
+                               {"tabs", tabs},
+                               {"pager", http::PagerView(req, list.total, page, 20)},
+                               {"drafts", drafts},
+                               {"has_drafts", !drafts.empty()}});
   });
   r.Add("POST", "/account/drafts/:id/delete", Access::kPublic, [&app, secure](Request& req) {
     app.drafts->Delete(ContextOf(req), DraftIdOf(req.Param("id")));
@@ -570,22 +595,37 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
   r.Add("GET", "/cases", Access::kStaff, [&app](Request& req) {
     const std::string state = req.Query("state", "mine");
+    approval::QueueQuery query;
+    query.mine = state == "mine";
+    query.state = state == "all" || query.mine ? "" : state;
+    query.q = req.Query("q");
+    query.page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    query.per_page = 20;
+    const approval::CasePage list = app.cases->Queue(ContextOf(req), query);
     nlohmann::json rows = nlohmann::json::array();
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
-    const bool mine = state == "mine";
-    for (const auto& c : app.cases->Queue(ContextOf(req), state == "all" || mine ? "" : state, mine)) {
+    for (const auto& c : list.cases) {
       nlohmann::json j = approval::CaseJson(c, true);
-      const bool waiting = c.state == approval::CaseState::kReceived;
-      const bool correcting = c.state == approval::CaseState::kCorrection;  // the applicant's 补正期限
-      const std::string due = waiting ? c.acceptance_due : correcting ? c.correction_due : c.step_due;
+      j.erase("events");
+      j.erase("materials");
+      const std::string due = approval::RunningDue(c);
       j["due"] = due;
-      j["overdue"] = (waiting || c.state == approval::CaseState::kInProgress || c.state == approval::CaseState::kAccepted) &&
-                     !due.empty() && due < today;
-      j["correction_overdue"] = correcting && !due.empty() && due < today;
+      const bool late = !due.empty() && due < today;
+      j["overdue"] = late && c.state != approval::CaseState::kCorrection;
+      j["correction_overdue"] = late && c.state == approval::CaseState::kCorrection;  // the applicant's 补正期限
       rows.push_back(j);
     }
+    const std::string q = core::Trim(query.q);
     return app.renderer->Page(req, "internal/cases", "办件受理",
-                              {{"cases", rows}, {"empty", rows.empty()}, {"state_" + state, true}, {"today", today}});
+                              {{"cases", rows},
+                               {"empty", rows.empty()},
+                               {"state", state},
+                               {"state_" + state, true},
+                               {"q", q},
+                               {"q_param", q.empty() ? "" : "&q=" + http::UrlEncode(q)},
+                               {"total", list.total},
+                               {"pager", http::PagerView(req, list.total, query.page, query.per_page)},
+                               {"today", today}});
   });
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
@@ -741,9 +781,15 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/api/v1/cases", Access::kStaff, [&app](Request& req) {
     nlohmann::json rows = nlohmann::json::array();
-    const bool mine = req.Query("queue") == "mine";
-    for (const auto& c : app.cases->Queue(ContextOf(req), req.Query("state"), mine)) rows.push_back(approval::CaseJson(c, true));
-    return Response::Json({{"cases", rows}});
+    approval::QueueQuery query;
+    query.mine = req.Query("queue") == "mine";
+    query.state = req.Query("state");
+    query.q = req.Query("q");
+    query.page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    query.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
+    const approval::CasePage list = app.cases->Queue(ContextOf(req), query);
+    for (const auto& c : list.cases) rows.push_back(approval::CaseJson(c, true));
+    return Response::Json({{"cases", rows}, {"total", list.total}, {"page", query.page}, {"per_page", query.per_page}});
   });
   r.Add("GET", "/api/v1/cases/:case_no", Access::kStaff, [&app](Request& req) {
     approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));

@@ -530,15 +530,102 @@ Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& 
   return PublicOnly(*found);
 }
 
-std::vector<Case> CaseService::MyCases(const identity::Context& ctx) {
+namespace {
+
+// The search box of a case list: at most 50 characters; matched as a whole case number, ID
+// number or credit code, or as part of a name (LIKE with its wildcards escaped).
+struct CaseSearch {
+  std::string exact, like;
+  bool any() const { return !exact.empty(); }
+};
+
+CaseSearch CaseSearchOf(const std::string& text) {
+  CaseSearch out;
+  out.exact = Trim(text);
+  if (out.exact.empty()) return out;
+  if (!core::Utf8Valid(out.exact) || core::Utf8Length(out.exact) > 50) {
+    throw Error(ErrorCode::kInvalidInput, "搜索内容不超过 50 个字", {{"q", "请输入办件编号、证件号码或名称的一部分（不超过 50 个字）"}});
+  }
+  out.like = "%";
+  for (char ch : out.exact) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.like += '\\';
+    out.like += ch;
+  }
+  out.like += '%';
+  return out;
+}
+
+constexpr const char* kSearchWhere =
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name LIKE :l1 ESCAPE '\\' OR contact_name LIKE :l2 "
+    "ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
+
+void BindSearch(soci::details::prepare_temp_type& st, const CaseSearch& q) {
+  if (!q.any()) return;
+  st, soci::use(q.exact), soci::use(q.exact), soci::use(q.like), soci::use(q.like), soci::use(q.like);
+}
+
+// The applicant's groups on 我的办件 (SQL conditions over the constant state keys).
+const std::map<std::string, std::string>& ApplicantGroups() {
+  static const std::map<std::string, std::string> groups = {
+      {"", ""},
+      {"correction", " AND state = 'correction'"},
+      {"open", " AND state IN ('submitted', 'received', 'accepted', 'in_progress', 'suspended', 'decided')"},
+      {"concluded", " AND state = 'concluded'"},
+      {"ended", " AND state IN ('refused', 'withdrawn')"},
+  };
+  return groups;
+}
+
+std::vector<Case> LoadPage(soci::details::prepare_temp_type& st) {
   std::vector<Case> out;
+  soci::rowset<soci::row> rows(st);
+  for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  return out;
+}
+
+}  // namespace
+
+std::string RunningDue(const Case& c) {
+  switch (c.state) {
+    case CaseState::kReceived: return c.acceptance_due;
+    case CaseState::kCorrection: return c.correction_due;
+    case CaseState::kAccepted:
+    case CaseState::kInProgress: return c.step_due;
+    default: return "";
+  }
+}
+
+CasePage CaseService::MyCases(const identity::Context& ctx, const std::string& group, int page, int per_page,
+                              std::map<std::string, std::int64_t>* counts) {
+  CasePage out;
   if (ctx.principal.kind != "public") return out;
+  const auto& groups = ApplicantGroups();
+  const auto g = groups.find(group);
+  if (g == groups.end()) throw Error(ErrorCode::kInvalidInput, "未知的办件分类：" + group);
   db::Conn c(db_);
   long long applicant = ctx.principal.id;
-  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols
-                                                  << " FROM cases WHERE applicant_id = :a ORDER BY submitted_at DESC",
-                                  soci::use(applicant));
-  for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  if (counts) {
+    counts->clear();
+    for (const auto& [key, where] : groups) (*counts)[key] = 0;
+    soci::rowset<soci::row> rows =
+        (c.sql().prepare << "SELECT state, COUNT(*) AS n FROM cases WHERE applicant_id = :a GROUP BY state", soci::use(applicant));
+    for (const soci::row& r : rows) {
+      const std::string state = db::RowStr(r, "state");
+      const std::int64_t n = db::RowInt(r, "n");
+      (*counts)[""] += n;
+      for (const auto& [key, where] : groups) {
+        if (!key.empty() && where.find("'" + state + "'") != std::string::npos) (*counts)[key] += n;
+      }
+    }
+  }
+  long long total = 0;
+  c.sql() << "SELECT COUNT(*) FROM cases WHERE applicant_id = :a" << g->second, soci::use(applicant), soci::into(total);
+  out.total = total;
+  long long limit = std::clamp(per_page, 1, 200), offset = static_cast<long long>(std::max(page, 1) - 1) * limit;
+  auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases WHERE applicant_id = :a" << g->second
+                             << " ORDER BY submitted_at DESC, id DESC LIMIT :l OFFSET :o",
+             soci::use(applicant), soci::use(limit), soci::use(offset));
+  out.cases = LoadPage(st);
   return out;
 }
 
@@ -771,48 +858,78 @@ void CaseService::RegisterPacketHandlers() {
 
 // ---------------------------------------------------------------- internal
 
-std::vector<Case> CaseService::Queue(const identity::Context& ctx, const std::string& state, bool mine) {
+CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& query) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
-  if (!state.empty()) ParseCaseState(state);
+  // Only the constant key of a known state reaches the SQL text.
+  const std::string state = query.state.empty() ? "" : CaseStateKey(ParseCaseState(query.state));
+  const CaseSearch search = CaseSearchOf(query.q);
+  const long long limit = std::clamp(query.per_page, 1, 200);
+  const long long offset = static_cast<long long>(std::max(query.page, 1) - 1) * limit;
   db::Conn c(db_);
-  std::vector<long long> units;
-  for (auto u : HandledUnits(c.sql(), ctx.principal.unit_id)) units.push_back(u);
   std::string in;
-  for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
-  std::vector<Case> out;
-  const std::string where = " WHERE dept_unit_id IN (" + in + ")" + (state.empty() ? "" : " AND state = :s") +
-                            " AND state <> 'submitted' ORDER BY acceptance_due, received_at LIMIT 500";
-  if (state.empty()) {
-    soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where);
-    for (const soci::row& r : rows) out.push_back(LoadCase(r));
-  } else {
-    soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where, soci::use(state));
-    for (const soci::row& r : rows) out.push_back(LoadCase(r));
+  for (auto u : HandledUnits(c.sql(), ctx.principal.unit_id)) in += (in.empty() ? "" : ",") + std::to_string(u);
+  std::string where = " WHERE dept_unit_id IN (" + in + ") AND state <> 'submitted'";
+  if (!state.empty()) where += " AND state = '" + state + "'";
+  CasePage out;
+  if (query.mine) {
+    // My work: assigned to me, or waiting unclaimed at a step whose role I hold. The role of a
+    // step is in the item's flow, so the candidates (open cases only) are filtered here.
+    long long me = ctx.principal.id;
+    auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where
+                               << " AND (assignee_id = :me OR (COALESCE(assignee_id, 0) = 0 AND state IN ('received', "
+                                  "'accepted', 'in_progress')))"
+                               << (search.any() ? kSearchWhere : ""),
+               soci::use(me));
+    BindSearch(st, search);
+    std::map<std::string, Item> items;
+    for (Case& k : LoadPage(st)) {
+      bool take = k.assignee_id == ctx.principal.id;
+      if (!take && k.state == CaseState::kReceived) take = ctx.principal.Has(identity::Role::kWindowClerk);
+      if (!take && (k.state == CaseState::kAccepted || k.state == CaseState::kInProgress)) {
+        const std::string key = k.item_code + "@" + std::to_string(k.item_version);
+        if (!items.count(key)) items.emplace(key, ItemOf(k));
+        const Item& it = items.at(key);
+        take = k.current_step >= 1 && k.current_step <= static_cast<int>(it.steps.size()) &&
+               ctx.principal.roles.count(it.steps[static_cast<std::size_t>(k.current_step - 1)].role);
+      }
+      if (take) out.cases.push_back(std::move(k));
+    }
+    // Most urgent first: the deadline that runs now, then the order of receipt.
+    std::stable_sort(out.cases.begin(), out.cases.end(), [](const Case& a, const Case& b) {
+      const std::string da = RunningDue(a), db = RunningDue(b);
+      if (da.empty() != db.empty()) return db.empty();
+      return da != db ? da < db : a.received_at < b.received_at;
+    });
+    out.total = static_cast<std::int64_t>(out.cases.size());
+    const auto from = std::min<std::size_t>(out.cases.size(), static_cast<std::size_t>(offset));
+    const auto to = std::min<std::size_t>(out.cases.size(), from + static_cast<std::size_t>(limit));
+    out.cases = std::vector<Case>(std::make_move_iterator(out.cases.begin() + static_cast<std::ptrdiff_t>(from)),
+                                  std::make_move_iterator(out.cases.begin() + static_cast<std::ptrdiff_t>(to)));
+    return out;
   }
-  if (!mine) return out;
-  // My work: assigned to me, or waiting at a step whose role I hold.
-  std::map<std::string, Item> items;
-  std::vector<Case> filtered;
-  for (const Case& k : out) {
-    if (k.assignee_id == ctx.principal.id) {
-      filtered.push_back(k);
-      continue;
-    }
-    if (k.assignee_id != 0) continue;
-    if (k.state == CaseState::kReceived || k.state == CaseState::kCorrection) {
-      if (ctx.principal.Has(identity::Role::kWindowClerk) && k.state == CaseState::kReceived) filtered.push_back(k);
-      continue;
-    }
-    if (k.state != CaseState::kAccepted && k.state != CaseState::kInProgress) continue;
-    const std::string key = k.item_code + "@" + std::to_string(k.item_version);
-    if (!items.count(key)) items.emplace(key, ItemOf(k));
-    const Item& it = items.at(key);
-    if (k.current_step >= 1 && k.current_step <= static_cast<int>(it.steps.size()) &&
-        ctx.principal.roles.count(it.steps[static_cast<std::size_t>(k.current_step - 1)].role)) {
-      filtered.push_back(k);
-    }
+  // Open work most urgent first (the deadline that runs in that state); ended cases newest first.
+  static const std::map<std::string, std::string> kOrder = {
+      {"received", "acceptance_due, received_at, id"},   {"correction", "correction_due, received_at, id"},
+      {"accepted", "step_due, received_at, id"},         {"in_progress", "step_due, received_at, id"},
+      {"suspended", "received_at, id"},                  {"decided", "decided_at, id"},
+      {"concluded", "concluded_at DESC, id DESC"},
+  };
+  const auto order = kOrder.find(state);
+  long long total = 0;
+  {
+    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << (search.any() ? kSearchWhere : ""));
+    BindSearch(st, search);
+    st, soci::into(total);
+    soci::statement(st).execute(true);
   }
-  return filtered;
+  out.total = total;
+  auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where << (search.any() ? kSearchWhere : "")
+                             << " ORDER BY " << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")
+                             << " LIMIT :l OFFSET :o");
+  BindSearch(st, search);
+  st, soci::use(limit), soci::use(offset);
+  out.cases = LoadPage(st);
+  return out;
 }
 
 Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no) {
@@ -1364,6 +1481,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
     j["description"] = c.description;
     j["materials"] = materials;
     j["received_at"] = c.received_at ? core::FormatLocal(c.received_at) : "";
+    j["concluded_at"] = c.concluded_at ? core::FormatLocal(c.concluded_at) : "";
     j["corrections_requested"] = c.corrections_requested;
   } else {
     j["applicant_name"] = MaskApplicant(c.applicant_kind, c.applicant_name);

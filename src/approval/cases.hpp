@@ -8,6 +8,7 @@
 // deadline and deemed acceptance, corrections, the flow after acceptance with suspensions and
 // one extension, decision, sealed documents, fees and their payment (approval/fees.hpp), the
 // public status lookup and the applicant's timeline; every deadline with its explanation.
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -171,6 +172,24 @@ struct Submitted {
   bool repeated = false;   // true when the idempotency key had been used: the same case
 };
 
+/// One page of a case list and how many there are in all.
+struct CasePage {
+  std::vector<Case> cases;
+  std::int64_t total = 0;
+};
+
+/// The staff's case list. state: one state's key, or "" for all. mine: only the cases assigned to
+/// the staff member or waiting for a role they hold (any state). q: a case number, an ID number or
+/// credit code (exact), or part of the applicant's, contact's or item's name (at most 50
+/// characters). Open states come most urgent first (the deadline that runs), ended ones newest first.
+struct QueueQuery {
+  std::string state;
+  bool mine = false;
+  std::string q;
+  int page = 1;
+  int per_page = 20;  // 1–200
+};
+
 class CaseService {
  public:
   CaseService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange,
@@ -191,7 +210,11 @@ class CaseService {
   /// Returns the case as this zone now holds it (the request among its events).
   Case Withdraw(const identity::Context& ctx, const std::string& case_no, const std::string& reason);
   Case ForApplicant(const identity::Context& ctx, const std::string& case_no);
-  std::vector<Case> MyCases(const identity::Context& ctx);
+  /// 我的办件: the applicant's cases in one group ("" all, "correction" waiting for their
+  /// corrections, "open" still being handled, "concluded", "ended" refused or withdrawn), newest
+  /// first, one page; counts: the number in every group (keys as above, "" = all).
+  CasePage MyCases(const identity::Context& ctx, const std::string& group, int page, int per_page,
+                   std::map<std::string, std::int64_t>* counts = nullptr);
   /// 全过程公开: anyone with the case number and its query code sees the status and timeline.
   Case PublicStatus(const std::string& case_no, const std::string& query_code);
   /// 办件公示: concluded cases, newest first, with the applicant's name masked
@@ -199,9 +222,8 @@ class CaseService {
   std::vector<Case> Concluded(int page, int per_page, std::int64_t* total);
 
   // ---- internal zone (staff)
-  /// Cases of the units the staff member handles, optionally in one state; mine: only those
-  /// assigned to the staff member or waiting for a role they hold.
-  std::vector<Case> Queue(const identity::Context& ctx, const std::string& state, bool mine = false);
+  /// Cases of the units the staff member handles, one page (see QueueQuery for the order).
+  CasePage Queue(const identity::Context& ctx, const QueueQuery& q);
   Case ForStaff(const identity::Context& ctx, const std::string& case_no);
   /// The acceptance deadline (with explanation) and, when the office stayed silent past it,
   /// the deemed acceptance date (第三十二条).
@@ -294,6 +316,9 @@ std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& i
 
 /// The rule source the monitor reads: case events after its watermark.
 std::unique_ptr<supervision::RuleSource> MakeApprovalRules();
+
+/// The deadline that runs in the case's present state (受理期限, 补正期限 or the step's), or "".
+std::string RunningDue(const Case& c);
 
 /// The case for the API and pages; `payments` names the payment providers of the fees
 /// (nullptr: the built-in ones).

@@ -50,7 +50,10 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
   add("/account", "账户安全", "修改密码、查看动态口令绑定");
   nlohmann::json todo = nlohmann::json::array();
   if (p.Has(identity::Role::kWindowClerk)) {
-    const auto waiting = app.cases->Queue(ContextOf(req), "received").size();
+    approval::QueueQuery received;
+    received.state = "received";
+    received.per_page = 1;
+    const auto waiting = app.cases->Queue(ContextOf(req), received).total;
     if (waiting > 0) todo.push_back({{"href", "/cases?state=received"}, {"label", "待受理的申请 " + std::to_string(waiting) + " 件"}});
   }
   return {{"name", p.name},

@@ -57,6 +57,7 @@ export function exchangeKey(data, args = ['--data', data]) {
 /**
  * Creates a demo district and serves it.
  * options: {backend: 'sqlite'|'postgresql', zone: 'both'|'external'|'internal', data, database, spool, demo: true,
+ *   demoCases: false (the demo's six weeks of cases as well, `yiwang demo --cases`),
  *   peerPublicKey (split zones: the other node's exchange key, imported before serving), start: true}
  * Returns {external, internal (base URLs), data, database, accounts, stop(), restart()}.
  */
@@ -69,6 +70,7 @@ export async function startNode(options = {}) {
   if (options.spool) common.push('--spool', options.spool);
   if (options.demo !== false) {
     const args = ['demo', ...common, '--zone', zone];
+    if (options.demoCases) args.push('--cases');  // the demo's six weeks of cases
     const r = cli(args);
     if (r.status !== 0) throw new Error(`yiwang demo failed: ${r.stderr || r.stdout}`);
   }

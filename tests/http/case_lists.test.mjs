@@ -1,0 +1,153 @@
+// Case lists over real HTTP on both databases: the staff's queue (API and page) in pages with a
+// total, the search box (case number, ID number, part of a name; wildcards taken literally;
+// only the staff member's own department), and the applicant's 我的办件 in groups with counts.
+// The demo district's 80 cases are the data.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, backends, Client } from '../lib/server.mjs';
+
+for (const backend of backends()) {
+  describe(`case lists on ${backend}`, () => {
+    let node, citizen, citizenId, clerk, otherClerk;
+    before(async () => {
+      node = await startNode({ backend, demoCases: true });
+      const c = node.accounts.find((a) => a.zone === 'external' && a.unit === '个人');
+      citizen = new Client(node.external);
+      citizenId = c.login;
+      assert.equal((await citizen.post('/api/v1/session', { json: { login: c.login, password: c.password } })).status, 200);
+      clerk = new Client(node.internal);
+      assert.equal((await clerk.post('/api/v1/session', { json: { username: 'scjclerk', password: node.account('scjclerk').password } })).status, 200);
+      otherClerk = new Client(node.internal);
+      assert.equal((await otherClerk.post('/api/v1/session', { json: { username: 'clerk', password: node.account('clerk').password } })).status, 200);
+    });
+    after(async () => { await node.cleanup(); });
+
+    const list = async (who, query) => {
+      const r = await who.get(`/api/v1/cases?${new URLSearchParams(query)}`);
+      assert.equal(r.status, 200, await r.clone().text());
+      return r.json();
+    };
+
+    it('the queue comes in pages: a total, no case twice, every case once, newest first when ended', async () => {
+      const all = await list(clerk, { per_page: 200 });
+      assert.ok(all.total > 12, `the demo department has cases (${all.total})`);
+      assert.equal(all.cases.length, all.total);
+      const seen = [];
+      for (let page = 1; page <= Math.ceil(all.total / 5); page++) {
+        const p = await list(clerk, { per_page: 5, page });
+        assert.equal(p.total, all.total);
+        assert.equal(p.page, page);
+        assert.ok(p.cases.length <= 5);
+        seen.push(...p.cases.map((c) => c.case_no));
+      }
+      assert.equal(seen.length, all.total);
+      assert.equal(new Set(seen).size, all.total);
+      assert.deepEqual([...seen].sort(), all.cases.map((c) => c.case_no).sort());
+      // Past the end: an empty page with the same total.
+      const beyond = await list(clerk, { per_page: 5, page: Math.ceil(all.total / 5) + 1 });
+      assert.equal(beyond.cases.length, 0);
+      assert.equal(beyond.total, all.total);
+      // Concluded: newest conclusion first.
+      const done = await list(clerk, { state: 'concluded', per_page: 200 });
+      assert.ok(done.cases.length >= 2);
+      assert.ok(done.cases.every((c) => c.state === 'concluded'));
+      const sorted = done.cases.map((c) => c.case_no);
+      const byTime = [...done.cases].sort((a, b) => (a.concluded_at < b.concluded_at ? 1 : a.concluded_at > b.concluded_at ? -1 : 0));
+      assert.deepEqual(sorted, byTime.map((c) => c.case_no));
+      // The states' totals add up to the whole.
+      let sum = 0;
+      for (const state of ['received', 'correction', 'accepted', 'in_progress', 'suspended', 'decided', 'concluded', 'refused', 'withdrawn']) {
+        sum += (await list(clerk, { state, per_page: 1 })).total;
+      }
+      assert.equal(sum, all.total);
+    });
+
+    it('the search box finds by case number, ID number and part of a name, in the own department only', async () => {
+      const all = (await list(clerk, { per_page: 200 })).cases;
+      const one = all.find((c) => c.applicant_name === '张晓明');  // the demo citizen
+      assert.ok(one, 'the demo citizen has cases in this department');
+      let r = await list(clerk, { q: one.case_no });
+      assert.deepEqual(r.cases.map((c) => c.case_no), [one.case_no]);
+      assert.equal(r.total, 1);
+      r = await list(clerk, { q: ` ${one.case_no} ` });  // spaces around are ignored
+      assert.equal(r.total, 1);
+      // The whole ID number (the API shows it masked); a part of it finds nothing.
+      r = await list(clerk, { q: citizenId, per_page: 200 });
+      assert.equal(r.total, all.filter((c) => c.applicant_name === '张晓明').length);
+      assert.ok(r.cases.some((c) => c.case_no === one.case_no));
+      assert.equal((await list(clerk, { q: citizenId.slice(0, 10) })).total, 0);
+      // Part of the applicant's name: every hit has it somewhere in its names; none without it.
+      const part = [...one.applicant_name].slice(1).join('') || one.applicant_name;
+      r = await list(clerk, { q: part, per_page: 200 });
+      assert.ok(r.cases.some((c) => c.case_no === one.case_no));
+      assert.ok(r.cases.every((c) => [c.applicant_name, c.contact_name, c.item_name].some((n) => (n ?? '').includes(part))));
+      assert.equal(r.total, all.filter((c) => [c.applicant_name, c.contact_name, c.item_name].some((n) => (n ?? '').includes(part))).length);
+      // Together with a state: only that state.
+      r = await list(clerk, { q: part, state: one.state, per_page: 200 });
+      assert.ok(r.cases.length >= 1 && r.cases.every((c) => c.state === one.state));
+      // Wildcards are letters here: "%" and "_" match nothing, not everything.
+      assert.equal((await list(clerk, { q: '%' })).total, 0);
+      assert.equal((await list(clerk, { q: '_' })).total, 0);
+      // Another department's clerk cannot find the case, not even by its number.
+      assert.equal((await list(otherClerk, { q: one.case_no })).total, 0);
+      // Too long: a clear error with its field.
+      const long = await clerk.get(`/api/v1/cases?q=${encodeURIComponent('字'.repeat(51))}`);
+      assert.equal(long.status, 400);
+      const e = (await long.json()).error;
+      assert.equal(e.code, 'INVALID_INPUT');
+      assert.ok(e.fields.q);
+      assert.equal((await list(clerk, { q: '字'.repeat(50) })).total, 0);
+      // An unknown state is an error too.
+      assert.equal((await clerk.get('/api/v1/cases?state=nonsense')).status, 400);
+    });
+
+    it("'mine' lists only the clerk's work, most urgent first, in pages", async () => {
+      const mine = await list(clerk, { queue: 'mine', per_page: 200 });
+      assert.ok(mine.total >= 1);
+      assert.ok(mine.cases.every((c) => c.state === 'received' || c.assignee_name === '林芳'));
+      const dues = mine.cases.map((c) => (c.state === 'received' ? c.acceptance_due : c.state === 'correction' ? c.correction_due : c.step_due)).filter(Boolean);
+      assert.deepEqual(dues, [...dues].sort());
+      const first = await list(clerk, { queue: 'mine', per_page: 1 });
+      assert.equal(first.total, mine.total);
+      assert.deepEqual(first.cases.map((c) => c.case_no), [mine.cases[0].case_no]);
+    });
+
+    it('the queue page shows the total, pages, the search and its empty state', async () => {
+      const all = await list(clerk, { per_page: 200 });
+      let html = await (await clerk.get('/cases?state=all')).text();
+      assert.match(html, new RegExp(`共 ${all.total} 件`));
+      assert.match(html, /第 1 \/ \d+ 页/);
+      assert.equal((html.match(/href="\/cases\/DH\d{14}"/g) ?? []).length, Math.min(20, all.total));
+      html = await (await clerk.get(`/cases?state=all&q=${all.cases[0].case_no}`)).text();
+      assert.match(html, /共 1 件/);
+      assert.match(html, /name="q"[^>]*value="DH\d{14}"/);
+      html = await (await clerk.get(`/cases?state=received&q=${encodeURIComponent('<没有>')}`)).text();
+      assert.match(html, /本部门没有与“&lt;没有&gt;”相符的/);
+      assert.doesNotMatch(html, /<没有>/);
+      assert.match(html, /href="\/cases\?state=all&amp;q=%3C/);
+    });
+
+    it("我的办件 shows the applicant's groups with counts that add up, in pages", async () => {
+      let html = await (await citizen.get('/account/cases')).text();
+      const count = (label) => Number(html.match(new RegExp(`>${label} <span class="tab-count[^"]*">(\\d+)<`))[1]);
+      const all = count('全部'), correction = count('待我补正'), open = count('办理中'), concluded = count('已办结'), ended = count('不予受理或已撤回');
+      assert.ok(all > 0);
+      assert.equal(correction + open + concluded + ended, all);
+      const rowsOf = (h) => (h.match(/href="\/account\/cases\/DH\d{14}"/g) ?? []).length;
+      assert.equal(rowsOf(html), Math.min(20, all));
+      html = await (await citizen.get('/account/cases?show=concluded')).text();
+      assert.equal(rowsOf(html), Math.min(20, concluded));
+      assert.doesNotMatch(html, /<td data-label="状态">(已受理|待受理|办理中|不予受理|已撤回)/);
+      if (correction > 0) {
+        html = await (await citizen.get('/account/cases?show=correction')).text();
+        assert.match(html, /请补正材料/);
+      }
+      if (all > 20) {
+        html = await (await citizen.get('/account/cases?page=2')).text();
+        assert.equal(rowsOf(html), Math.min(20, all - 20));
+      }
+      const r = await citizen.get('/account/cases?show=bogus');
+      assert.equal(r.status, 400);
+    });
+  });
+}
