@@ -536,7 +536,9 @@ namespace {
 // number or credit code, or as part of a name (LIKE with its wildcards escaped).
 struct CaseSearch {
   std::string exact, like;
+  bool case_no = false;  // the text is a case number: looked up by its unique index alone
   bool any() const { return !exact.empty(); }
+  const char* where() const;
 };
 
 CaseSearch CaseSearchOf(const std::string& text) {
@@ -546,6 +548,8 @@ CaseSearch CaseSearchOf(const std::string& text) {
   if (!core::Utf8Valid(out.exact) || core::Utf8Length(out.exact) > 50) {
     throw Error(ErrorCode::kInvalidInput, "搜索内容不超过 50 个字", {{"q", "请输入办件编号、证件号码或名称的一部分（不超过 50 个字）"}});
   }
+  out.case_no = out.exact.size() == 16 && out.exact.rfind("DH", 0) == 0 &&
+                std::all_of(out.exact.begin() + 2, out.exact.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
   out.like = "%";
   for (char ch : out.exact) {
     if (ch == '%' || ch == '_' || ch == '\\') out.like += '\\';
@@ -559,8 +563,14 @@ constexpr const char* kSearchWhere =
     " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name LIKE :l1 ESCAPE '\\' OR contact_name LIKE :l2 "
     "ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
 
+const char* CaseSearch::where() const { return !any() ? "" : case_no ? " AND case_no = :q1" : kSearchWhere; }
+
 void BindSearch(soci::details::prepare_temp_type& st, const CaseSearch& q) {
   if (!q.any()) return;
+  if (q.case_no) {
+    st, soci::use(q.exact);
+    return;
+  }
   st, soci::use(q.exact), soci::use(q.exact), soci::use(q.like), soci::use(q.like), soci::use(q.like);
 }
 
@@ -861,30 +871,45 @@ void CaseService::RegisterPacketHandlers() {
 CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& query) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
   // Only the constant key of a known state reaches the SQL text.
-  const std::string state = query.state.empty() ? "" : CaseStateKey(ParseCaseState(query.state));
+  const std::string state =
+      query.state.empty() || query.state == "all" ? "" : CaseStateKey(ParseCaseState(query.state));
   const CaseSearch search = CaseSearchOf(query.q);
   const long long limit = std::clamp(query.per_page, 1, 200);
   const long long offset = static_cast<long long>(std::max(query.page, 1) - 1) * limit;
   db::Conn c(db_);
   std::string in;
   for (auto u : HandledUnits(c.sql(), ctx.principal.unit_id)) in += (in.empty() ? "" : ",") + std::to_string(u);
-  std::string where = " WHERE dept_unit_id IN (" + in + ") AND state <> 'submitted'";
-  if (!state.empty()) where += " AND state = '" + state + "'";
+  // Only cases received inside: in a single-node district the external zone's just-sent ones
+  // (state submitted, received_at 0) share the table. Every state named here implies receipt, and
+  // the condition is on the column that lets the planner use the index it needs: (state,
+  // department) for one state, (department, receipt) for all.
   CasePage out;
+  if (state == CaseStateKey(CaseState::kSubmitted)) return out;
+  std::string where = " WHERE dept_unit_id IN (" + in + ")";
+  if (!state.empty()) {
+    where += " AND state = '" + state + "'";
+  } else if (!query.mine) {
+    where += " AND received_at > 0";
+  }
   if (query.mine) {
-    // My work: assigned to me, or waiting unclaimed at a step whose role I hold. The role of a
-    // step is in the item's flow, so the candidates (open cases only) are filtered here.
+    // My work: assigned to me, or waiting unclaimed at a step whose role I hold (the window's:
+    // accepting and concluding). The role of a step is in the item's flow, so the candidates
+    // (open cases only) are filtered here.
     long long me = ctx.principal.id;
     auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where
-                               << " AND (assignee_id = :me OR (COALESCE(assignee_id, 0) = 0 AND state IN ('received', "
-                                  "'accepted', 'in_progress')))"
-                               << (search.any() ? kSearchWhere : ""),
+                               << " AND state IN ('received', 'accepted', 'in_progress', 'suspended', 'decided') AND "
+                                  "(assignee_id = :me OR (COALESCE(assignee_id, 0) = 0 AND state IN ('received', "
+                                  "'accepted', 'in_progress', 'decided')))"
+                               << search.where(),
                soci::use(me));
     BindSearch(st, search);
     std::map<std::string, Item> items;
     for (Case& k : LoadPage(st)) {
       bool take = k.assignee_id == ctx.principal.id;
-      if (!take && k.state == CaseState::kReceived) take = ctx.principal.Has(identity::Role::kWindowClerk);
+      // Applications to accept, and decided cases to conclude (办结), wait for the window.
+      if (!take && (k.state == CaseState::kReceived || k.state == CaseState::kDecided)) {
+        take = ctx.principal.Has(identity::Role::kWindowClerk);
+      }
       if (!take && (k.state == CaseState::kAccepted || k.state == CaseState::kInProgress)) {
         const std::string key = k.item_code + "@" + std::to_string(k.item_version);
         if (!items.count(key)) items.emplace(key, ItemOf(k));
@@ -917,18 +942,36 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   const auto order = kOrder.find(state);
   long long total = 0;
   {
-    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << (search.any() ? kSearchWhere : ""));
+    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << search.where());
     BindSearch(st, search);
     st, soci::into(total);
     soci::statement(st).execute(true);
   }
   out.total = total;
-  auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases" << where << (search.any() ? kSearchWhere : "")
-                             << " ORDER BY " << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")
-                             << " LIMIT :l OFFSET :o");
-  BindSearch(st, search);
-  st, soci::use(limit), soci::use(offset);
-  out.cases = LoadPage(st);
+  // The page's ids first (for a whole department this reads only the index on (department,
+  // receipt), not 100,000 rows into the sorter), then those rows.
+  std::vector<long long> ids;
+  {
+    auto st = (c.sql().prepare << "SELECT id FROM cases" << where << search.where() << " ORDER BY "
+                               << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")
+                               << " LIMIT :l OFFSET :o");
+    BindSearch(st, search);
+    st, soci::use(limit), soci::use(offset);
+    soci::rowset<soci::row> rows(st);
+    for (const soci::row& r : rows) ids.push_back(db::RowInt(r, "id"));
+  }
+  if (ids.empty()) return out;
+  std::string list;
+  for (auto id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
+  std::map<long long, Case> byId;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases WHERE id IN (" << list << ")");
+  for (const soci::row& r : rows) {
+    Case k = LoadCase(r);
+    byId.emplace(k.id, std::move(k));
+  }
+  for (auto id : ids) {
+    if (auto it = byId.find(id); it != byId.end()) out.cases.push_back(std::move(it->second));
+  }
   return out;
 }
 

@@ -104,9 +104,17 @@ for (const backend of backends()) {
     it("'mine' lists only the clerk's work, most urgent first, in pages", async () => {
       const mine = await list(clerk, { queue: 'mine', per_page: 200 });
       assert.ok(mine.total >= 1);
-      assert.ok(mine.cases.every((c) => c.state === 'received' || c.assignee_name === '林芳'));
-      const dues = mine.cases.map((c) => (c.state === 'received' ? c.acceptance_due : c.state === 'correction' ? c.correction_due : c.step_due)).filter(Boolean);
-      assert.deepEqual(dues, [...dues].sort());
+      // Applications to accept and decided cases to conclude wait for the window; the rest are the clerk's own.
+      assert.ok(mine.cases.every((c) => c.state === 'received' || c.state === 'decided' || c.assignee_name === '林芳'));
+      assert.ok(mine.cases.every((c) => !['concluded', 'refused', 'withdrawn', 'correction'].includes(c.state)));
+      const decided = await list(clerk, { state: 'decided', per_page: 200 });
+      assert.equal(mine.cases.filter((c) => c.state === 'decided').length, decided.total);
+      // The deadline that runs: 受理期限 while waiting, the step's while in the flow; none after the decision (last).
+      const running = (c) => (c.state === 'received' ? c.acceptance_due : ['accepted', 'in_progress'].includes(c.state) ? c.step_due : '');
+      const dues = mine.cases.map(running);
+      const withDue = dues.filter(Boolean);
+      assert.deepEqual(withDue, [...withDue].sort());
+      assert.deepEqual(dues.slice(withDue.length).filter(Boolean), [], 'the cases without a running deadline come last');
       const first = await list(clerk, { queue: 'mine', per_page: 1 });
       assert.equal(first.total, mine.total);
       assert.deepEqual(first.cases.map((c) => c.case_no), [mine.cases[0].case_no]);
