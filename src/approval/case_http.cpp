@@ -701,12 +701,28 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
         if (!f["settled"].get<bool>()) unpaid.push_back(f);
       }
       for (const auto& [key, label] : app.cases->payments().List()) providers.push_back({{"key", key}, {"label", label}});
+      // 退费: paid fees of a case that ended without the licence.
+      nlohmann::json refundable = nlohmann::json::array();
+      if (approval::Refundable(c)) {
+        for (const auto& f : view["case"]["fees"]) {
+          if (f["paid"].get<bool>() && !f["refunded"].get<bool>() && f["paid_fen"].get<std::int64_t>() > 0) {
+            refundable.push_back(f);
+          }
+        }
+      }
+      const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";
       view["fee_panel"] = {{"catalogue", approval::ItemJson(item)["fees"]},
                            {"rows", rows},
                            {"unpaid", unpaid},
                            {"providers", providers},
                            {"can_assess", open && fee_role && !any_paid && !item.fees.empty()},
-                           {"can_pay", open && fee_role && !unpaid.empty()}};
+                           {"can_pay", open && fee_role && !unpaid.empty()},
+                           {"refundable", refundable},
+                           {"can_refund", fee_role && !refundable.empty()},
+                           {"refund_reason", sent == "refund" ? view["form"].value("opinion", "")
+                                             : c.state == CaseState::kWithdrawn ? "申请人撤回申请，本件终止办理"
+                                                                                : "不予许可"},
+                           {"refund_why", c.state == CaseState::kWithdrawn ? "已由申请人撤回、终止办理" : "作出了不予许可决定"}};
       if (c.state == CaseState::kDecided && !unpaid.empty()) view["fees_block_conclusion"] = true;
       if (c.state == CaseState::kDecided && c.fees.empty()) view["fees_block_conclusion"] = true;
     }
@@ -733,7 +749,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   });
   r.Add("POST", "/cases/:case_no/actions", Access::kStaff, [&app, case_page, secure](Request& req) {
     const std::string action = req.Field("action");
-    const bool fee_action = action == "assess_fees" || action == "record_payment";
+    const bool fee_action = action == "assess_fees" || action == "record_payment" || action == "refund";
     try {
       approval::CaseAction a;
       a.action = action;
@@ -750,6 +766,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       a.amount = req.Field("amount");
       a.receipt_no = req.Field("receipt_no");
       a.provider = req.Field("provider");
+      a.refund_no = req.Field("refund_no");  // 退费
       try {
         a.fee_no = req.Field("fee_no").empty() ? 0 : std::stoi(req.Field("fee_no"));
       } catch (const std::exception&) {
@@ -765,6 +782,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       http::Renderer::Flash(res,
                             action == "assess_fees"      ? "已核定收费，已告知申请人"
                             : action == "record_payment" ? "已登记缴费"
+                            : action == "refund"         ? "已登记退费，已告知申请人"
                                                          : "已办理：" + approval::CaseStateLabel(c.state),
                             secure);
       return res;
@@ -773,7 +791,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       // A fee form shows its problems beside itself, not in the flow's banner. The form comes
       // back as it was sent (the fee forms refill from their rows).
       nlohmann::json form = {{"action", action},      {"opinion", req.Field("opinion")}, {"missing", req.Field("missing")},
-                             {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"}};
+                             {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"},
+                             {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")}};
       return case_page(req,
                        {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},
                        ErrorCodeHttpStatus(e.code()));
@@ -819,6 +838,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.amount = AmountText(j, "amount");
     a.receipt_no = j.value("receipt_no", "");
     a.provider = j.value("provider", "");
+    a.refund_no = j.value("refund_no", "");
     a.attachments = UploadsFromJson(j, "attachments");
     approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
     return Response::Json(approval::CaseJson(c, true, &app.cases->payments()));

@@ -467,6 +467,11 @@ bool Withdrawable(CaseState s) {
   return false;
 }
 
+bool Refundable(const Case& c) {
+  if (c.state == CaseState::kWithdrawn) return true;
+  return (c.state == CaseState::kDecided || c.state == CaseState::kConcluded) && c.decision == "deny";
+}
+
 bool WithdrawalPending(const Case& c) {
   if (c.state == CaseState::kWithdrawn) return false;
   for (auto e = c.events.rbegin(); e != c.events.rend(); ++e) {
@@ -1105,7 +1110,7 @@ std::string AttachmentName(const std::string& filename) {
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
                                                  "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
-                                                 "record_payment"};
+                                                 "record_payment", "refund"};
   if (!kActions.count(a.action)) {
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
   }
@@ -1137,7 +1142,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
 
   std::string event_opinion;
   std::vector<CaseFee> new_fees;  // assess_fees / record_payment: the fees as they will be
-  CaseFee paid_fee;
+  CaseFee paid_fee;  // record_payment / refund: the fee as it will be
   std::string payment_text;
   // ---- checks (nothing written yet)
   if (a.action == "accept" || a.action == "refuse" || a.action == "request_correction") {
@@ -1204,6 +1209,20 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       paid_fee = fee;
       payment_text = PaymentText(fee, provider.Label());
     }
+  } else if (a.action == "refund") {
+    if (!Refundable(c)) {
+      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) +
+                                            "”：只有申请人已撤回、或作出不予许可决定的办件可以退还已缴费用");
+    }
+    identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk, identity::Role::kHandler});
+    new_fees = c.fees;
+    CaseFee& fee = new_fees[RefundTarget(c.fees, a.fee_no, a.amount, a.refund_no, a.opinion)];
+    fee.refunded_fen = fee.paid_fen;
+    fee.refund_no = Trim(a.refund_no);
+    fee.refund_reason = text;
+    fee.refunded_at = now;
+    fee.refunded_by = ctx.principal.name;
+    paid_fee = fee;
   } else if (a.action == "suspend") {
     if (c.state != CaseState::kInProgress && c.state != CaseState::kAccepted) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kHandler, identity::Role::kReviewer, identity::Role::kApprover});
@@ -1333,6 +1352,16 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       if (!StorePayment(tx.sql(), c.id, paid_fee)) throw Error(ErrorCode::kConflict, "该项费用刚由他人登记了缴费，请刷新后核对");
       c.fees = new_fees;
       event_opinion = payment_text + (text.empty() ? "" : "。" + text);
+    } else if (a.action == "refund") {
+      const std::string holder = RefundHolder(tx.sql(), paid_fee.refund_no);
+      if (!holder.empty()) {
+        throw Error(ErrorCode::kConflict, "退费凭证号 " + paid_fee.refund_no + " 已登记过" +
+                                              (holder == c.case_no ? "" : "（办件 " + holder + "）") + "，请核对凭证",
+                    {{"refund_no", "该凭证号已登记过，同一凭证不能重复使用"}});
+      }
+      if (!StoreRefund(tx.sql(), c.id, paid_fee)) throw Error(ErrorCode::kConflict, "该项费用刚由他人登记了退费，请刷新后核对");
+      c.fees = new_fees;
+      event_opinion = RefundText(paid_fee);
     }
     std::string st = CaseStateKey(c.state);
     long long accepted_at = c.accepted_at, assignee = c.assignee_id, decided_at = c.decided_at,
@@ -1417,6 +1446,11 @@ std::string ApplicantMessage(const Case& c, const std::string& action, const std
     return head + "已办结" + (c.decision == "approve" ? "，证照可在办件页下载并扫码核验" : "") + "。" + look;
   }
   if (action == "withdraw") return head + "已按您的申请撤回，终止办理。如需办理，请重新申请。";
+  if (action == "refund") {
+    std::int64_t fen = 0;
+    for (const CaseFee& f : c.fees) fen += f.refunded_fen;
+    return head + "已退还您缴纳的费用，累计 " + FormatFen(fen) + "，退费凭证见办件页。" + look;
+  }
   if (action == "withdraw_refused") return head + "撤回申请未能办理：审批决定已经作出。" + look;
   return "";
 }

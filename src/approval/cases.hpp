@@ -141,7 +141,8 @@ struct CaseAction {
   /// accept | refuse | request_correction (window clerk); claim | complete_step (the step's
   /// role); decide (审批人, decision approve|deny); conclude; suspend | resume (special
   /// procedure, 第四十五条); extend (审批人, once, 第四十二条); assess_fees | record_payment
-  /// (窗口受理员 or 承办人, after acceptance, before conclusion; approval/fees.hpp).
+  /// (窗口受理员 or 承办人, after acceptance, before conclusion; approval/fees.hpp); refund
+  /// (the same roles, a paid fee in full once the case is Refundable).
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once
@@ -152,6 +153,8 @@ struct CaseAction {
   std::string amount;                // record_payment: the amount paid, in 元 as entered
   std::string receipt_no;            // record_payment
   std::string provider;              // record_payment: PaymentProvider key ("" = counter)
+  std::string refund_no;             // refund: the refund voucher's number (退费凭证号); fee_no, amount
+                                     // (the amount paid, in full) and opinion (the reason) as above
   /// Files attached to this action (办理附件: 现场核查记录, 专家评审意见…), any action but claim;
   /// at most kMaxAttachments. material_no is unused.
   std::vector<Upload> attachments;
@@ -299,6 +302,9 @@ class CaseService {
 /// corrections, accepted, in a step or in a special procedure: yes; decided, concluded,
 /// refused or withdrawn: no.
 bool Withdrawable(CaseState s);
+/// 退费: paid fees may be given back once the case has ended without the licence — withdrawn by
+/// the applicant, or 不予许可 (decided or concluded with decision "deny").
+bool Refundable(const Case& c);
 /// A withdrawal the applicant asked for that the handling department has not answered yet:
 /// the case's last withdrawal event is the request.
 bool WithdrawalPending(const Case& c);

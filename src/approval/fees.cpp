@@ -1,5 +1,6 @@
 #include "approval/fees.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -115,6 +116,62 @@ std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const st
   return index;
 }
 
+std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount,
+                         const std::string& refund_no, const std::string& reason) {
+  std::size_t index = fees.size();
+  auto refundable = [](const CaseFee& f) { return f.Paid() && !f.Refunded() && f.paid_fen > 0; };
+  if (fee_no == 0) {
+    for (std::size_t i = 0; i < fees.size(); ++i) {
+      if (!refundable(fees[i])) continue;
+      if (index != fees.size()) {
+        throw Error(ErrorCode::kInvalidInput, "本件有多项已缴费用，请选择退费项目", {{"fee_no", "请选择退费项目"}});
+      }
+      index = i;
+    }
+    if (index == fees.size()) throw Error(ErrorCode::kConflict, "本件没有可退还的已缴费用");
+  } else {
+    for (std::size_t i = 0; i < fees.size(); ++i) {
+      if (fees[i].fee_no == fee_no) index = i;
+    }
+    if (index == fees.size()) {
+      throw Error(ErrorCode::kInvalidInput, "收费项目序号不存在：" + std::to_string(fee_no), {{"fee_no", "请选择退费项目"}});
+    }
+  }
+  const CaseFee& f = fees[index];
+  if (f.Refunded()) {
+    throw Error(ErrorCode::kConflict, "“" + f.name + "”已退还（退费凭证号 " + f.refund_no + "），不能重复登记");
+  }
+  if (!refundable(f)) throw Error(ErrorCode::kConflict, "“" + f.name + "”没有已缴的费用，无需退还");
+  std::map<std::string, std::string> fields;
+  const std::string text = Trim(amount);
+  const std::int64_t fen = text.empty() ? -1 : ParseYuan(text);
+  if (fen < 0) {
+    fields["amount"] = std::string("退还金额：") + kAmountRule;
+  } else if (fen != f.paid_fen) {
+    fields["amount"] = "“" + f.name + "”应全额退还实缴的 " + FormatFen(f.paid_fen) + "，而不是 " + FormatFen(fen);
+  }
+  const std::string no = Trim(refund_no);
+  const bool no_ok = no.size() >= 6 && no.size() <= 32 && std::all_of(no.begin(), no.end(), [](char ch) {
+                       return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '-';
+                     });
+  if (no.empty()) {
+    fields["refund_no"] = "请填写退费凭证号";
+  } else if (!no_ok) {
+    fields["refund_no"] = "退费凭证号应为 6 到 32 位数字、字母或连字符“-”";
+  }
+  const std::string why = Trim(reason);
+  if (why.empty()) {
+    fields["opinion"] = "请写明退费原因（如：申请人撤回申请、不予许可）";
+  } else if (core::Utf8Length(why) > 200) {
+    fields["opinion"] = "退费原因不超过 200 字";
+  }
+  if (!fields.empty()) {
+    throw Error(ErrorCode::kInvalidInput, fields.size() == 1 ? fields.begin()->second : "退费登记有误，请按提示修改",
+                fields);
+  }
+  return index;
+}
+
 void RequireFeesSettled(const Item& item, const std::vector<CaseFee>& fees) {
   if (item.fees.empty()) return;
   if (fees.empty()) {
@@ -152,6 +209,11 @@ std::string PaymentText(const CaseFee& fee, const std::string& provider_label) {
          fee.receipt_no;
 }
 
+std::string RefundText(const CaseFee& fee) {
+  return "退还已缴费用：" + fee.name + " " + FormatFen(fee.refunded_fen) + "，退费凭证号 " + fee.refund_no + "，原因：" +
+         fee.refund_reason;
+}
+
 // ---------------------------------------------------------------- store
 
 std::vector<CaseFee> LoadFees(soci::session& sql, std::int64_t case_id) {
@@ -160,7 +222,8 @@ std::vector<CaseFee> LoadFees(soci::session& sql, std::int64_t case_id) {
   soci::rowset<soci::row> rows =
       (sql.prepare
            << "SELECT fee_no, name, basis, catalogue_fen, assessed_fen, assessed_by, assessed_at, note, paid_fen, "
-              "receipt_no, provider, paid_at, recorded_by FROM case_fees WHERE case_id = :c ORDER BY fee_no",
+              "receipt_no, provider, paid_at, recorded_by, refunded_fen, refund_no, refund_reason, refunded_at, refunded_by "
+              "FROM case_fees WHERE case_id = :c ORDER BY fee_no",
        soci::use(id));
   for (const soci::row& r : rows) {
     CaseFee f;
@@ -177,6 +240,11 @@ std::vector<CaseFee> LoadFees(soci::session& sql, std::int64_t case_id) {
     f.provider = db::RowStr(r, "provider");
     f.paid_at = db::RowInt(r, "paid_at");
     f.recorded_by = db::RowStr(r, "recorded_by");
+    f.refunded_fen = db::RowInt(r, "refunded_fen");
+    f.refund_no = db::RowStr(r, "refund_no");
+    f.refund_reason = db::RowStr(r, "refund_reason");
+    f.refunded_at = db::RowInt(r, "refunded_at");
+    f.refunded_by = db::RowStr(r, "refunded_by");
     out.push_back(std::move(f));
   }
   return out;
@@ -185,21 +253,20 @@ std::vector<CaseFee> LoadFees(soci::session& sql, std::int64_t case_id) {
 void UpsertFees(soci::session& sql, std::int64_t case_id, const std::vector<CaseFee>& fees) {
   for (const CaseFee& f : fees) {
     long long id = case_id, catalogue = f.catalogue_fen, assessed = f.assessed_fen, assessed_at = f.assessed_at,
-              paid = f.paid_fen, paid_at = f.paid_at;
-    sql << "INSERT INTO case_fees (case_id, fee_no, name, basis, catalogue_fen, assessed_fen, assessed_by, "
-           "assessed_at, "
-           "note, paid_fen, receipt_no, provider, paid_at, recorded_by) VALUES (:c, :no, :n, :b, :cf, :af, :ab, :aa, "
-           ":nt, "
-           ":pf, :r, :p, :pa, :rb) ON CONFLICT (case_id, fee_no) DO UPDATE SET name = excluded.name, basis = "
-           "excluded.basis, catalogue_fen = excluded.catalogue_fen, assessed_fen = excluded.assessed_fen, assessed_by "
-           "= "
-           "excluded.assessed_by, assessed_at = excluded.assessed_at, note = excluded.note, paid_fen = "
-           "excluded.paid_fen, "
+              paid = f.paid_fen, paid_at = f.paid_at, refunded = f.refunded_fen, refunded_at = f.refunded_at;
+    sql << "INSERT INTO case_fees (case_id, fee_no, name, basis, catalogue_fen, assessed_fen, assessed_by, assessed_at, "
+           "note, paid_fen, receipt_no, provider, paid_at, recorded_by, refunded_fen, refund_no, refund_reason, "
+           "refunded_at, refunded_by) VALUES (:c, :no, :n, :b, :cf, :af, :ab, :aa, :nt, :pf, :r, :p, :pa, :rb, :rf, :rn, "
+           ":rr, :ra, :rby) ON CONFLICT (case_id, fee_no) DO UPDATE SET name = excluded.name, basis = excluded.basis, "
+           "catalogue_fen = excluded.catalogue_fen, assessed_fen = excluded.assessed_fen, assessed_by = "
+           "excluded.assessed_by, assessed_at = excluded.assessed_at, note = excluded.note, paid_fen = excluded.paid_fen, "
            "receipt_no = excluded.receipt_no, provider = excluded.provider, paid_at = excluded.paid_at, recorded_by = "
-           "excluded.recorded_by",
+           "excluded.recorded_by, refunded_fen = excluded.refunded_fen, refund_no = excluded.refund_no, refund_reason = "
+           "excluded.refund_reason, refunded_at = excluded.refunded_at, refunded_by = excluded.refunded_by",
         soci::use(id), soci::use(f.fee_no), soci::use(f.name), soci::use(f.basis), soci::use(catalogue),
         soci::use(assessed), soci::use(f.assessed_by), soci::use(assessed_at), soci::use(f.note), soci::use(paid),
-        soci::use(f.receipt_no), soci::use(f.provider), soci::use(paid_at), soci::use(f.recorded_by);
+        soci::use(f.receipt_no), soci::use(f.provider), soci::use(paid_at), soci::use(f.recorded_by), soci::use(refunded),
+        soci::use(f.refund_no), soci::use(f.refund_reason), soci::use(refunded_at), soci::use(f.refunded_by);
   }
 }
 
@@ -224,6 +291,27 @@ std::string ReceiptHolder(soci::session& sql, const std::string& receipt_no) {
   return sql.got_data() && ind == soci::i_ok ? case_no : "";
 }
 
+bool StoreRefund(soci::session& sql, std::int64_t case_id, const CaseFee& fee) {
+  long long id = case_id, refunded = fee.refunded_fen, refunded_at = fee.refunded_at;
+  sql << "UPDATE case_fees SET refunded_fen = :f, refund_no = :n, refund_reason = :r, refunded_at = :a, refunded_by = :b "
+         "WHERE case_id = :c AND fee_no = :no AND receipt_no <> '' AND refund_no = ''",
+      soci::use(refunded), soci::use(fee.refund_no), soci::use(fee.refund_reason), soci::use(refunded_at),
+      soci::use(fee.refunded_by), soci::use(id), soci::use(fee.fee_no);
+  // Read back: under concurrent refunds of the same fee only one voucher lands.
+  std::string stored;
+  sql << "SELECT refund_no FROM case_fees WHERE case_id = :c AND fee_no = :no", soci::use(id), soci::use(fee.fee_no),
+      soci::into(stored);
+  return stored == fee.refund_no;
+}
+
+std::string RefundHolder(soci::session& sql, const std::string& refund_no) {
+  std::string case_no;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT c.case_no FROM case_fees f JOIN cases c ON c.id = f.case_id WHERE f.refund_no = :r",
+      soci::use(refund_no), soci::into(case_no, ind);
+  return sql.got_data() && ind == soci::i_ok ? case_no : "";
+}
+
 // ---------------------------------------------------------------- JSON
 
 nlohmann::json FeesPacket(const std::vector<CaseFee>& fees) {
@@ -241,7 +329,12 @@ nlohmann::json FeesPacket(const std::vector<CaseFee>& fees) {
                    {"receipt_no", f.receipt_no},
                    {"provider", f.provider},
                    {"paid_at", f.paid_at},
-                   {"recorded_by", f.recorded_by}});
+                   {"recorded_by", f.recorded_by},
+                   {"refunded_fen", f.refunded_fen},
+                   {"refund_no", f.refund_no},
+                   {"refund_reason", f.refund_reason},
+                   {"refunded_at", f.refunded_at},
+                   {"refunded_by", f.refunded_by}});
   }
   return out;
 }
@@ -263,6 +356,11 @@ std::vector<CaseFee> FeesFromPacket(const nlohmann::json& j) {
     f.provider = x.value("provider", "");
     f.paid_at = x.value("paid_at", std::int64_t{0});
     f.recorded_by = x.value("recorded_by", "");
+    f.refunded_fen = x.value("refunded_fen", std::int64_t{0});
+    f.refund_no = x.value("refund_no", "");
+    f.refund_reason = x.value("refund_reason", "");
+    f.refunded_at = x.value("refunded_at", std::int64_t{0});
+    f.refunded_by = x.value("refunded_by", "");
     out.push_back(std::move(f));
   }
   return out;
@@ -291,10 +389,17 @@ nlohmann::json FeesView(const std::vector<CaseFee>& fees, bool staff_view, const
                         {"receipt_no", f.receipt_no},
                         {"provider", f.provider},
                         {"provider_label", f.provider.empty() ? "" : labels.LabelOf(f.provider)},
-                        {"paid_at", f.paid_at ? core::FormatLocal(f.paid_at) : ""}};
+                        {"paid_at", f.paid_at ? core::FormatLocal(f.paid_at) : ""},
+                        {"refunded", f.Refunded()},
+                        {"refunded_fen", f.refunded_fen},
+                        {"refunded_amount", FormatFen(f.refunded_fen)},
+                        {"refund_no", f.refund_no},
+                        {"refund_reason", f.refund_reason},
+                        {"refunded_at", f.refunded_at ? core::FormatLocal(f.refunded_at) : ""}};
     if (staff_view) {
       j["assessed_by"] = f.assessed_by;
       j["recorded_by"] = f.recorded_by;
+      j["refunded_by"] = f.refunded_by;
     }
     out.push_back(std::move(j));
   }

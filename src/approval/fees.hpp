@@ -32,8 +32,15 @@ struct CaseFee {
   std::string provider;  // PaymentProvider key ("counter")
   std::int64_t paid_at = 0;
   std::string recorded_by;
+  // 退费: the paid amount given back, in full, against a refund voucher (RefundTarget).
+  std::int64_t refunded_fen = 0;
+  std::string refund_no;
+  std::string refund_reason;
+  std::int64_t refunded_at = 0;
+  std::string refunded_by;
 
   bool Paid() const { return !receipt_no.empty(); }
+  bool Refunded() const { return !refund_no.empty(); }
   /// Nothing more to pay: paid, or assessed at 0.
   bool Settled() const { return Paid() || assessed_fen == 0; }
 };
@@ -57,6 +64,14 @@ std::vector<CaseFee> AssessFees(const Item& item, const std::vector<CaseFee>& cu
 /// Returns its index in `fees`. Throws kConflict / kInvalidInput (fields fee_no, amount).
 std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount);
 
+/// The fee a refund is for (fee_no 0 = the only paid, unrefunded one) after checking that it is
+/// paid and not refunded yet, that the amount entered (元) equals the amount paid (a refund is
+/// in full), that the voucher number (退费凭证号: 6–32 letters, digits or "-") and the reason (at
+/// most 200 characters) are given. Returns its index in `fees`. Throws kConflict /
+/// kInvalidInput with fields fee_no, amount, refund_no, opinion — every field's problem at once.
+std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount,
+                         const std::string& refund_no, const std::string& reason);
+
 /// Conclusion (办结) of a case whose item has fees needs every fee assessed and paid; throws
 /// kConflict naming what is missing. Free items pass.
 void RequireFeesSettled(const Item& item, const std::vector<CaseFee>& fees);
@@ -64,6 +79,7 @@ void RequireFeesSettled(const Item& item, const std::vector<CaseFee>& fees);
 /// The timeline's words for an assessment / a payment.
 std::string AssessmentText(const std::vector<CaseFee>& fees, const std::string& place);
 std::string PaymentText(const CaseFee& fee, const std::string& provider_label);
+std::string RefundText(const CaseFee& fee);
 
 // ---- store (case_fees)
 std::vector<CaseFee> LoadFees(soci::session& sql, std::int64_t case_id);
@@ -73,6 +89,10 @@ void UpsertFees(soci::session& sql, std::int64_t case_id, const std::vector<Case
 bool StorePayment(soci::session& sql, std::int64_t case_id, const CaseFee& fee);
 /// The case number that already holds a receipt number, or "".
 std::string ReceiptHolder(soci::session& sql, const std::string& receipt_no);
+/// Records the refund of one fee if it is paid and not refunded yet; false when another refund won.
+bool StoreRefund(soci::session& sql, std::int64_t case_id, const CaseFee& fee);
+/// The case number that already holds a refund voucher number, or "".
+std::string RefundHolder(soci::session& sql, const std::string& refund_no);
 
 // ---- JSON
 /// All columns, for the feedback packet (the portal's copy of the fees).

@@ -37,6 +37,15 @@ approval::CaseAction Pay(int fee_no, const std::string& amount, const std::strin
   return a;
 }
 
+approval::CaseAction Refund(int fee_no, const std::string& amount, const std::string& voucher,
+                            const std::string& reason = "申请人撤回申请") {
+  approval::CaseAction a = Do("refund", reason);
+  a.fee_no = fee_no;
+  a.amount = amount;
+  a.refund_no = voucher;
+  return a;
+}
+
 ErrorCode CodeOf(const std::function<void()>& f) {
   try {
     f();
@@ -202,6 +211,100 @@ TEST_P(FeesDrafts, PaymentsNeedUniqueReceiptsAndConclusionWaitsForThem) {
   for (const auto& e : mine.events) seen.push_back(e.action);
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "record_payment"), 2);
   EXPECT_EQ(std::count(seen.begin(), seen.end(), "assess_fees"), 1);
+}
+
+// 退费: a paid fee goes back, in full, against a unique voucher, once the case ended without the
+// licence (withdrawn, or 不予许可) — never while it runs or after a grant; every bad refund
+// changes nothing; the applicant sees it on the portal.
+TEST_P(FeesDrafts, PaidFeesAreRefundedOnlyAfterWithdrawalOrDenial) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  const std::string no = Received(a, me, "refund-1", true);
+  a.cases.Act(a.clerk, no, Assess());
+  a.cases.Act(a.clerk, no, Pay(1, "80", "37010125-RF00000001"));
+  // While the case runs: no refund.
+  try {
+    a.cases.Act(a.clerk, no, Refund(1, "80", "TF-2026-0001"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_NE(e.message().find("只有申请人已撤回"), std::string::npos) << e.message();
+  }
+  // The applicant withdraws; the department ends the case.
+  a.cases.Withdraw(me, no, "改变经营计划");
+  n_->exchange->Pump();
+  ASSERT_EQ(a.cases.ForStaff(a.clerk, no).state, CaseState::kWithdrawn);
+  // Bad refunds: every problem of the form at once, nothing written.
+  auto fields = FieldsOf([&] { a.cases.Act(a.clerk, no, Refund(1, "79", "", "")); });
+  EXPECT_TRUE(fields.count("amount") && fields.count("refund_no") && fields.count("opinion")) << fields.size();
+  EXPECT_NE(fields["amount"].find("80.00"), std::string::npos) << fields["amount"];
+  EXPECT_TRUE(FieldsOf([&] { a.cases.Act(a.clerk, no, Refund(1, "80", "退费一号")); }).count("refund_no"));
+  EXPECT_TRUE(FieldsOf([&] { a.cases.Act(a.clerk, no, Refund(1, "80", "TF-1")); }).count("refund_no"));
+  std::string long_reason;
+  for (int i = 0; i < 201; ++i) long_reason += "退";
+  EXPECT_TRUE(FieldsOf([&] { a.cases.Act(a.clerk, no, Refund(1, "80", "TF-2026-0001", long_reason)); }).count("opinion"));
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, no, Refund(2, "10", "TF-2026-0001")); }), ErrorCode::kConflict)
+      << "the second fee was never paid";
+  EXPECT_TRUE(FieldsOf([&] { a.cases.Act(a.clerk, no, Refund(9, "80", "TF-2026-0001")); }).count("fee_no"));
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.approver, no, Refund(1, "80", "TF-2026-0001")); }), ErrorCode::kForbidden);
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.other_clerk, no, Refund(1, "80", "TF-2026-0001")); }), ErrorCode::kForbidden);
+  EXPECT_EQ(n_->Count("case_fees", "refund_no <> ''"), 0);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.refund'"), 0);
+  // The refund: fee 0 = the only paid one; the whole amount; trimmed voucher.
+  Case c = a.cases.Act(a.clerk, no, Refund(0, "¥80.00", " TF-2026-0001 ", " 申请人撤回申请 "));
+  EXPECT_EQ(c.state, CaseState::kWithdrawn) << "a refund changes the fees, not the state";
+  EXPECT_TRUE(c.fees[0].Refunded());
+  EXPECT_EQ(c.fees[0].refunded_fen, 8000);
+  EXPECT_EQ(c.fees[0].refund_no, "TF-2026-0001");
+  EXPECT_EQ(c.fees[0].refund_reason, "申请人撤回申请");
+  EXPECT_EQ(c.fees[0].refunded_by, "clerk姓名");
+  EXPECT_FALSE(c.fees[1].Refunded());
+  EXPECT_NE(c.events.back().opinion.find("退还已缴费用：登记费 80.00 元，退费凭证号 TF-2026-0001"), std::string::npos)
+      << c.events.back().opinion;
+  EXPECT_TRUE(c.events.back().is_public);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.refund'"), 1);
+  EXPECT_TRUE(a.cases.ForStaff(a.clerk, no).fees[0].Refunded()) << "stored";
+  // Twice: refused; nothing more to refund.
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, no, Refund(1, "80", "TF-2026-0002")); }), ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, no, Refund(0, "80", "TF-2026-0002")); }), ErrorCode::kConflict);
+  // The portal's copy shows the refund.
+  n_->exchange->Pump();
+  Case mine = a.cases.ForApplicant(me, no);
+  ASSERT_EQ(mine.fees.size(), 2u);
+  EXPECT_EQ(mine.fees[0].refund_no, "TF-2026-0001");
+  auto j = approval::CaseJson(mine, false);
+  EXPECT_EQ(j["fees"][0]["refunded"], true);
+  EXPECT_EQ(j["fees"][0]["refunded_amount"], "80.00 元");
+  EXPECT_FALSE(j["fees"][0].contains("refunded_by")) << "who refunded is for staff";
+
+  // 不予许可: refundable once decided, with a voucher no other case holds.
+  const std::string denied = Received(a, me, "refund-2", true);
+  a.cases.Act(a.clerk, denied, Assess());
+  a.cases.Act(a.clerk, denied, Pay(1, "80", "37010125-RF00000002"));
+  a.cases.Act(a.handler, denied, Do("claim"));
+  a.cases.Act(a.handler, denied, Do("complete_step", "不符合条件"));
+  a.cases.Act(a.approver, denied, Do("claim"));
+  a.cases.Act(a.approver, denied, Do("decide", "不符合法定条件", "deny"));
+  try {
+    a.cases.Act(a.clerk, denied, Refund(1, "80", "TF-2026-0001", "不予许可"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_NE(e.message().find(no), std::string::npos) << "names the case that holds the voucher: " << e.message();
+  }
+  c = a.cases.Act(a.handler, denied, Refund(1, "80", "TF-2026-0003", "不予许可"));
+  EXPECT_TRUE(c.fees[0].Refunded());
+  // A granted case: never.
+  const std::string granted = Received(a, me, "refund-3", true);
+  a.cases.Act(a.clerk, granted, Assess());
+  a.cases.Act(a.clerk, granted, Pay(1, "80", "37010125-RF00000003"));
+  a.cases.Act(a.handler, granted, Do("claim"));
+  a.cases.Act(a.handler, granted, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, granted, Do("claim"));
+  a.cases.Act(a.approver, granted, Do("decide", "同意", "approve"));
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, granted, Refund(1, "80", "TF-2026-0004")); }), ErrorCode::kConflict);
+  EXPECT_EQ(n_->Count("case_fees", "refund_no <> ''"), 2);
 }
 
 TEST_P(FeesDrafts, ZeroAssessedFeesNeedNoPayment) {
