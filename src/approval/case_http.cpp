@@ -291,11 +291,19 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       for (const auto& f : view["case"]["fees"]) {
         if (f["paid"].get<bool>()) paid.push_back(f);
       }
+      // Ended without the licence (withdrawn, 不予许可): nothing more to pay, and what was paid
+      // is to be refunded (退费, shown once the department records it).
+      const bool ended = approval::Refundable(c);
+      const bool to_refund = ended && std::any_of(c.fees.begin(), c.fees.end(), [](const approval::CaseFee& f) {
+                               return f.Paid() && !f.Refunded() && f.paid_fen > 0;
+                             });
       view["fee_panel"] = {{"catalogue", item ? approval::ItemJson(*item)["fees"] : nlohmann::json::array()},
                            {"place", item ? item->place : ""},
                            {"payments", paid},
                            {"has_payments", !paid.empty()},
-                           {"unpaid", c.fees.empty() ? false : view["case"]["fees_due_fen"].get<std::int64_t>() > 0}};
+                           {"ended", ended},
+                           {"to_refund", to_refund},
+                           {"unpaid", !ended && !c.fees.empty() && view["case"]["fees_due_fen"].get<std::int64_t>() > 0}};
     }
     view["documents"] = DocumentsView(app, c.case_no, "/account/cases/");
     view["has_documents"] = !view["documents"].empty();
@@ -717,14 +725,16 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                            {"providers", providers},
                            {"can_assess", open && fee_role && !any_paid && !item.fees.empty()},
                            {"can_pay", open && fee_role && !unpaid.empty()},
+                           {"ended", approval::Refundable(c)},
                            {"refundable", refundable},
                            {"can_refund", fee_role && !refundable.empty()},
                            {"refund_reason", sent == "refund" ? view["form"].value("opinion", "")
                                              : c.state == CaseState::kWithdrawn ? "申请人撤回申请，本件终止办理"
                                                                                 : "不予许可"},
                            {"refund_why", c.state == CaseState::kWithdrawn ? "已由申请人撤回、终止办理" : "作出了不予许可决定"}};
-      if (c.state == CaseState::kDecided && !unpaid.empty()) view["fees_block_conclusion"] = true;
-      if (c.state == CaseState::kDecided && c.fees.empty()) view["fees_block_conclusion"] = true;
+      if (c.state == CaseState::kDecided && c.decision == "approve" && (c.fees.empty() || !unpaid.empty())) {
+        view["fees_block_conclusion"] = true;
+      }
     }
     return app.renderer->Page(req, "internal/case", "办件 " + c.case_no, view, status);
   };

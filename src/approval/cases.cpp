@@ -1187,7 +1187,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   } else if (a.action == "conclude") {
     if (c.state != CaseState::kDecided) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kApprover, identity::Role::kWindowClerk});
-    RequireFeesSettled(item, c.fees);
+    // Fees are for the licence: a 不予许可 concludes without them (what was paid is refunded).
+    if (c.decision == "approve") RequireFeesSettled(item, c.fees);
   } else if (a.action == "assess_fees" || a.action == "record_payment") {
     if (c.state != CaseState::kAccepted && c.state != CaseState::kInProgress && c.state != CaseState::kSuspended &&
         c.state != CaseState::kDecided) {

@@ -72,7 +72,8 @@ std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const st
 std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount,
                          const std::string& refund_no, const std::string& reason);
 
-/// Conclusion (办结) of a case whose item has fees needs every fee assessed and paid; throws
+/// Conclusion (办结) of a granted case whose item has fees needs every fee assessed and paid (a
+/// 不予许可 concludes without; Act checks the decision); throws
 /// kConflict naming what is missing. Free items pass.
 void RequireFeesSettled(const Item& item, const std::vector<CaseFee>& fees);
 

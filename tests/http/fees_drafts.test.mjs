@@ -168,6 +168,61 @@ for (const backend of backends()) {
       assert.equal((await firm.get(`/account/cases/${caseNo}`)).status, 404, 'another applicant');
     });
 
+    it('退费: after the applicant withdraws, the window refunds a paid fee in full against a voucher (form and API)', async () => {
+      const caseNo = await apply(PAID, [1, 2]);
+      assert.equal((await clerk.act(caseNo, { action: 'accept' })).status, 200);
+      assert.equal((await clerk.act(caseNo, { action: 'assess_fees' })).status, 200);
+      const receipt = `P${Date.now()}`;
+      assert.equal((await clerk.act(caseNo, { action: 'record_payment', fee_no: 1, amount: '80', receipt_no: receipt })).status, 200);
+      const voucher = `TF-${Date.now()}`;
+      let res = await clerk.act(caseNo, { action: 'refund', fee_no: 1, amount: '80', refund_no: voucher, opinion: '撤回' });
+      assert.equal(res.status, 409, 'not while the case runs');
+      let page = await (await clerk.get(`/cases/${caseNo}`)).text();
+      assert.doesNotMatch(page, /name="refund_no"/);
+      // The applicant withdraws; the case ends inside.
+      res = await citizen.api('POST', `/api/v1/applications/${caseNo}/withdrawal`, { reason: '不再经营' });
+      assert.equal(res.status, 202, await res.clone().text());
+      await waitFor(async () => (await caseOf(caseNo)).state === 'withdrawn', 'the withdrawal inside');
+      page = await (await clerk.get(`/cases/${caseNo}`)).text();
+      assert.match(page, /退还已缴费用/);
+      assert.match(page, /value="申请人撤回申请，本件终止办理"/);
+      // A bad form: every problem shown beside the fee panel, what was typed kept, nothing stored.
+      let form = await clerk.post(`/cases/${caseNo}/actions`, { form: { _csrf: csrfFrom(page), action: 'refund', fee_no: '1', amount: '8', refund_no: '退', opinion: '' } });
+      assert.equal(form.status, 400);
+      let html = await form.text();
+      assert.match(html, /应全额退还实缴的 80\.00 元/);
+      assert.match(html, /退费凭证号应为 6 到 32 位/);
+      assert.match(html, /请写明退费原因/);
+      assert.match(html, /id="refund-amount"[^>]*value="8"/);
+      assert.ok((await caseOf(caseNo)).fees.every((f) => !f.refunded), 'nothing refunded');
+      // Without the CSRF token: refused.
+      form = await clerk.post(`/cases/${caseNo}/actions`, { form: { action: 'refund', fee_no: '1', amount: '80', refund_no: voucher, opinion: '撤回' } });
+      assert.equal(form.status, 403);
+      assert.equal((await approver.act(caseNo, { action: 'refund', fee_no: 1, amount: '80', refund_no: voucher, opinion: '撤回' })).status, 403);
+      assert.equal((await otherClerk.act(caseNo, { action: 'refund', fee_no: 1, amount: '80', refund_no: voucher, opinion: '撤回' })).status, 403);
+      // The page form, as the window does it.
+      form = await clerk.post(`/cases/${caseNo}/actions`, { form: { _csrf: csrfFrom(page), action: 'refund', fee_no: '1', amount: '80.00', refund_no: voucher, opinion: '申请人撤回申请，本件终止办理' } });
+      assert.equal(form.status, 303);
+      const c = await caseOf(caseNo);
+      assert.equal(c.fees[0].refunded, true);
+      assert.equal(c.fees[0].refund_no, voucher);
+      assert.equal(c.fees[0].refunded_amount, '80.00 元');
+      assert.equal(c.state, 'withdrawn');
+      // Twice, or the unpaid fee: 409 through the API.
+      assert.equal((await clerk.act(caseNo, { action: 'refund', fee_no: 1, amount: '80', refund_no: `${voucher}-2`, opinion: '撤回' })).status, 409);
+      assert.equal((await clerk.act(caseNo, { action: 'refund', fee_no: 2, amount: '10.50', refund_no: `${voucher}-3`, opinion: '撤回' })).status, 409);
+      page = await (await clerk.get(`/cases/${caseNo}`)).text();
+      assert.match(page, /已退费/);
+      assert.doesNotMatch(page, /name="refund_no"/, 'nothing left to refund');
+      // The applicant sees it.
+      await waitFor(async () => (await (await citizen.get(`/api/v1/applications/${caseNo}`)).json()).fees?.[0]?.refunded === true, 'the refund outside');
+      html = await (await citizen.get(`/account/cases/${caseNo}`)).text();
+      assert.ok(html.includes(`退费凭证号 <strong>${voucher}</strong>`), 'the voucher on the applicant\'s page');
+      const mine = await (await citizen.get(`/api/v1/applications/${caseNo}`)).json();
+      assert.equal(mine.fees[0].refunded_by, undefined, 'staff names stay inside');
+      assert.ok(mine.events.some((e) => e.action === 'refund' && e.opinion.includes(voucher)));
+    });
+
     it('a free item needs no fees and shows no fee panel', async () => {
       const caseNo = await apply(FREE, [1, 2, 3, 4, 5]);
       assert.equal((await clerk.act(caseNo, { action: 'accept' })).status, 200);

@@ -293,6 +293,10 @@ TEST_P(FeesDrafts, PaidFeesAreRefundedOnlyAfterWithdrawalOrDenial) {
     EXPECT_EQ(e.code(), ErrorCode::kConflict);
     EXPECT_NE(e.message().find(no), std::string::npos) << "names the case that holds the voucher: " << e.message();
   }
+  // A 不予许可 concludes with a fee unpaid (fees are for the licence), and stays refundable.
+  c = a.cases.Act(a.clerk, denied, Do("conclude"));
+  EXPECT_EQ(c.state, CaseState::kConcluded);
+  EXPECT_FALSE(c.fees[1].Paid());
   c = a.cases.Act(a.handler, denied, Refund(1, "80", "TF-2026-0003", "不予许可"));
   EXPECT_TRUE(c.fees[0].Refunded());
   // A granted case: never.
