@@ -61,7 +61,10 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
       complaints::Settings{c.complaints_unit, c.complaints_acceptance_days, c.complaints_reply_days});
   app->complaints->RegisterPacketHandlers();
   if (c.zone != core::Zone::kExternal) app->complaints->WatchWith(app->deadlines.get());
+  app->inbox = std::make_unique<supervision::Inbox>(*app->db, *app->clock, *app->audit);
   app->renderer = std::make_unique<http::Renderer>(c);
+  app->renderer->SetUnreadMessages(
+      [inbox = app->inbox.get()](const http::Request& req) { return inbox->UnreadCount(req.principal); });
   app->metrics = std::make_unique<http::Metrics>();
   return app;
 }

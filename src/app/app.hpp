@@ -20,6 +20,7 @@
 #include "http/router.hpp"
 #include "identity/service.hpp"
 #include "supervision/evaluation.hpp"
+#include "supervision/messages.hpp"
 #include "supervision/supervision.hpp"
 
 namespace yiwang::app {
@@ -41,6 +42,7 @@ struct App {
   std::unique_ptr<supervision::SmsGateway> applicant_sms;  // messages to applicants (internal zone)
   std::unique_ptr<supervision::Monitor> monitor;
   std::unique_ptr<supervision::Evaluation> evaluation;
+  std::unique_ptr<supervision::Inbox> inbox;  // 站内消息 of staff
   std::unique_ptr<approval::DraftService> drafts;
   std::unique_ptr<complaints::ComplaintService> complaints;
   std::unique_ptr<http::Renderer> renderer;

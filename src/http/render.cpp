@@ -1,6 +1,7 @@
 #include "http/render.hpp"
 
 #include <kainjow/mustache.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -114,6 +115,15 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
       add("/supervision/notices", "督办单");
     }
     add("/messages", "消息");
+    if (unread_messages_) {
+      // The badge must not turn a page (an error page, say) into a failure of its own.
+      try {
+        const std::int64_t n = unread_messages_(req);
+        if (n > 0) nav.back()["count"] = n > 99 ? std::string("99+") : std::to_string(n);
+      } catch (const std::exception& e) {
+        spdlog::warn("[{}] unread message count: {}", req.request_id, e.what());
+      }
+    }
     if (p.Has(identity::Role::kSysAdmin)) add("/admin/sms", "短信发件箱");
     if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志");
     add("/account", "账户安全");

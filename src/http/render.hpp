@@ -1,6 +1,8 @@
 #pragma once
 // Server-rendered pages: kainjow mustache (auto-escapes {{x}}), one layout per zone. Handlers
 // pass a JSON view (the same object the API returns where there is one), never rows.
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,12 +24,17 @@ class Renderer {
   Response Page(const Request& req, const std::string& name, const std::string& title, nlohmann::json view,
                 int status = 200) const;
 
+  /// The number of unread 站内消息 shown beside 消息 in the internal navigation (asked once per
+  /// page of a logged-in staff member; the app wires it to supervision::Inbox::UnreadCount).
+  void SetUnreadMessages(std::function<std::int64_t(const Request&)> count) { unread_messages_ = std::move(count); }
+
   /// Flash message for the next page (after a redirect), carried in a short-lived cookie.
   static void Flash(Response& res, const std::string& message, bool secure);
 
  private:
   nlohmann::json LayoutView(const Request& req, const std::string& title) const;
   const core::Config& config_;
+  std::function<std::int64_t(const Request&)> unread_messages_;
 };
 
 /// Static assets embedded in the binary under /static/.

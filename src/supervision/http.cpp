@@ -2,13 +2,14 @@
 // from the stats API), alerts with their 督办单, the department's notices, the rules, the
 // staff member's messages and (for the administrator) the SMS outbox; the supervision API.
 #include <algorithm>
+#include <cstdlib>
 
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "core/error.hpp"
 #include "db/row.hpp"
 #include "http/forms.hpp"
-#include "identity/store.hpp"
+#include "supervision/messages.hpp"
 #include "supervision/supervision.hpp"
 
 namespace yiwang::modules {
@@ -186,24 +187,63 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     http::Renderer::Flash(res, "规则已更新", secure);
     return res;
   });
+  // ---- 站内消息: the person's own read state (a unit's message is read by each person alone)
+  auto messages_url = [](bool unread_only, std::int64_t page) {
+    std::string q = unread_only ? "?show=unread" : "";
+    if (page > 1) q += (q.empty() ? "?page=" : "&page=") + std::to_string(page);
+    return "/messages" + q;
+  };
   r.Add("GET", "/messages", Access::kStaff, [&app](Request& req) {
-    db::Conn c(*app.db);
-    long long me = req.principal.id;
-    // Addressed to me, or to my department (or one of its offices) when nobody held the task.
-    std::string in;
-    for (auto u : identity::store::DepartmentSubtree(c.sql(), req.principal.unit_id)) {
-      in += (in.empty() ? "" : ",") + std::to_string(u);
-    }
+    const bool unread_only = req.Query("show") == "unread";
+    const int per_page = 20;
+    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 100000));
+    const supervision::MessagePage mp = app.inbox->List(ContextOf(req), unread_only, page, per_page);
     nlohmann::json rows = nlohmann::json::array();
-    soci::rowset<soci::row> rs =
-        (c.sql().prepare << "SELECT id, title, body, link, created_at, read_at FROM messages WHERE recipient_id = :m OR "
-                            "(recipient_id = 0 AND unit_id IN (" << in << ")) ORDER BY id DESC LIMIT 100",
-         soci::use(me));
-    for (const soci::row& x : rs) {
-      rows.push_back({{"title", db::RowStr(x, "title")}, {"body", db::RowStr(x, "body")}, {"link", db::RowStr(x, "link")},
-                      {"time", core::FormatLocal(db::RowInt(x, "created_at"))}});
+    for (const auto& m : mp.rows) {
+      const bool unread = m.read_at == 0;
+      rows.push_back({{"id", m.id}, {"title", m.title}, {"body", m.body}, {"time", core::FormatLocal(m.created_at)},
+                      {"unread", unread}, {"to_unit", m.to_unit},
+                      // A link is offered only to a workbench page (a message never sends anyone off-site).
+                      {"link", supervision::IsWorkbenchPath(m.link) ? m.link : ""}});
     }
-    return app.renderer->Page(req, "internal/messages", "站内消息", {{"messages", rows}, {"empty", rows.empty()}});
+    const bool beyond = rows.empty() && mp.total > 0;
+    return app.renderer->Page(
+        req, "internal/messages", "站内消息",
+        {{"messages", rows},
+         {"empty", rows.empty()},
+         {"show_unread", unread_only},
+         {"show_all", !unread_only},
+         {"page", page},
+         {"all_count", mp.all},
+         {"unread_count", mp.unread},
+         {"has_unread", mp.unread > 0},
+         {"newest_id", mp.newest_id},
+         // Past the last page of a filter: say so (and lead back) instead of "no messages" and "第 9 / 3 页".
+         {"beyond", beyond},
+         {"pager", beyond ? nlohmann::json() : http::PagerView(req, mp.total, page, per_page)}});
+  });
+  // Marks one message read; with open=1 goes on to the page it points to. Someone else's
+  // message is 404, as if it did not exist.
+  r.Add("POST", "/messages/:id/read", Access::kStaff, [&app, secure, messages_url](Request& req) {
+    const supervision::Message m = app.inbox->MarkRead(ContextOf(req), IdParam(req, "id"));
+    const bool unread_only = req.Field("show") == "unread";
+    const std::int64_t page = std::clamp<std::int64_t>(std::strtoll(req.Field("page").c_str(), nullptr, 10), 1, 100000);
+    if (req.Field("open") == "1") {
+      if (supervision::IsWorkbenchPath(m.link)) return Response::Redirect(m.link);
+      Response res = Response::Redirect(messages_url(unread_only, page));
+      http::Renderer::Flash(res, m.link.empty() ? "消息已标为已读" : "消息已标为已读；其中的链接不是本系统的页面，未打开", secure);
+      return res;
+    }
+    Response res = Response::Redirect(messages_url(unread_only, page));
+    http::Renderer::Flash(res, "消息已标为已读", secure);
+    return res;
+  });
+  r.Add("POST", "/messages/read-all", Access::kStaff, [&app, secure](Request& req) {
+    const std::int64_t up_to = std::max<long long>(0, std::strtoll(req.Field("up_to").c_str(), nullptr, 10));
+    const std::int64_t n = app.inbox->MarkAllRead(ContextOf(req), up_to);
+    Response res = Response::Redirect("/messages");
+    http::Renderer::Flash(res, n > 0 ? std::to_string(n) + " 条消息已标为已读" : "没有未读消息", secure);
+    return res;
   });
   r.Add("GET", "/admin/sms", Access::kStaff, [&app](Request& req) {
     identity::RequireRole(req.principal, {identity::Role::kSysAdmin});
