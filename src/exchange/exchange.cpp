@@ -240,7 +240,7 @@ void Exchange::Reject(const std::string& from, const std::string& raw, const std
   });
 }
 
-Exchange::ApplyOutcome Exchange::Apply(const Packet& p) {
+Exchange::ApplyOutcome Exchange::Apply(const Packet& p, const std::function<void(db::Tx&)>& also) {
   if (p.seq != NextExpected(p.from)) {
     return p.seq < NextExpected(p.from) ? ApplyOutcome::kDuplicate : ApplyOutcome::kNotYet;
   }
@@ -261,6 +261,7 @@ Exchange::ApplyOutcome Exchange::Apply(const Packet& p) {
         tx.sql() << "INSERT INTO exchange_inbox (from_zone, seq, kind, hash, applied_at) VALUES (:f, :s, :k, :h, :a)",
             soci::use(p.from), soci::use(seq), soci::use(p.kind), soci::use(p.sm3), soci::use(now);
         audit_.Append(tx, SystemActor(p.to), {"exchange.apply", p.kind, p.from + "#" + std::to_string(p.seq), "success", ""});
+        if (also) also(tx);
         return true;
       });
       return applied ? ApplyOutcome::kApplied : ApplyOutcome::kDuplicate;
@@ -296,16 +297,18 @@ void Exchange::DeliverInProcess(PumpStats& stats) {
     }
     for (const std::string& body : bodies) {
       Packet p = ParseAndVerify(body);
-      ApplyOutcome outcome = Apply(p);
+      auto ack = [&](db::Tx& tx) {
+        long long now = clock_.NowMs(), seq = p.seq;
+        tx.sql() << "UPDATE exchange_outbox SET sent_at = :n, acked_at = :n2 WHERE to_zone = :z AND seq = :s",
+            soci::use(now), soci::use(now), soci::use(p.to), soci::use(seq);
+      };
+      // Applied: acknowledged in the same transaction (one commit, and never applied but unacked).
+      ApplyOutcome outcome = Apply(p, ack);
       if (outcome == ApplyOutcome::kNotYet) break;
       if (outcome == ApplyOutcome::kApplied) ++stats.applied;
       if (outcome == ApplyOutcome::kDuplicate) ++stats.duplicates;
       if (outcome == ApplyOutcome::kRejected) ++stats.rejected;
-      db::WithTx(db_, [&](db::Tx& tx) {
-        long long now = clock_.NowMs(), seq = p.seq;
-        tx.sql() << "UPDATE exchange_outbox SET sent_at = :n, acked_at = :n2 WHERE to_zone = :z AND seq = :s",
-            soci::use(now), soci::use(now), soci::use(p.to), soci::use(seq);
-      });
+      if (outcome != ApplyOutcome::kApplied) db::WithTx(db_, ack);
       ++stats.acked;
     }
   }

@@ -122,7 +122,9 @@ class Exchange {
 
  private:
   enum class ApplyOutcome { kApplied, kDuplicate, kRejected, kNotYet };
-  ApplyOutcome Apply(const Packet& p);
+  /// `also`, when given, runs in the transaction that applies the packet (not for a duplicate or a
+  /// rejected one): the in-process delivery marks the packet acknowledged there, atomically.
+  ApplyOutcome Apply(const Packet& p, const std::function<void(db::Tx&)>& also = nullptr);
   void Reject(const std::string& from, const std::string& raw, const std::string& reason);
   void DeliverInProcess(PumpStats& stats);
   void DeliverToSpool(PumpStats& stats);
