@@ -204,12 +204,26 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         }
       }
     }
+    // Each material's problem beside its own field (an item may have any number of materials).
+    if (view.contains("error") && view["error"].contains("fields")) {
+      for (auto& m : it["materials"]) {
+        const std::string key = m["field"].get<std::string>();
+        if (view["error"]["fields"].contains(key)) m["problem"] = view["error"]["fields"][key];
+      }
+    }
     view["item"] = it;
     if (!view.contains("values")) {
       view["values"] = {{"contact_name", req.principal.name}, {"contact_mobile", ""}, {"description", ""}};
     }
     view["idempotency_key"] = core::RandomToken(16);
     view["max_mb"] = app.config.upload_max_bytes / (1024 * 1024);
+    view["max_bytes"] = app.config.upload_max_bytes;
+    // One submission travels as one request: all its files together within the request limit
+    // (less room for the form's other fields). A larger request is cut off by the server without
+    // an answer, so the page says the limit and its script checks the files before sending.
+    const std::int64_t total = std::max<std::int64_t>(app.config.max_body_bytes - 512 * 1024, 1024 * 1024);
+    view["total_max_bytes"] = total;
+    view["total_max_mb"] = total / (1024 * 1024);
     return app.renderer->Page(req, "external/apply", "在线申报：" + item.name, view, status);
   };
   /// A draft of this item owned by the logged-in applicant (another's, or another item's: 404).

@@ -39,6 +39,53 @@
         if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();
       });
     });
+    // Application materials: the sizes checked before sending. The server checks every file
+    // again (and its type by content); a request larger than its limit is cut off without an
+    // answer, which a browser shows as a failed connection, so this says it first, in words.
+    document.querySelectorAll('form[data-upload-max]').forEach(function (form) {
+      var max = Number(form.getAttribute('data-upload-max'));
+      var totalMax = Number(form.getAttribute('data-upload-total-max'));
+      var problem = document.getElementById('upload-problem');
+      var mb = function (n) { return (n / 1048576).toFixed(1) + ' MB'; };
+      var inputs = form.querySelectorAll('input[type="file"]');
+      function check(input) {
+        var note = input.parentNode.querySelector('.upload-size-error');
+        var file = input.files && input.files[0];
+        var text = file && file.size > max
+          ? '“' + file.name + '”有 ' + mb(file.size) + '，超过每份 ' + form.getAttribute('data-upload-max-mb') + ' MB 的限制，请压缩或分页扫描后重新选择'
+          : '';
+        if (!text && note) note.remove();
+        if (text) {
+          if (!note) {
+            note = document.createElement('p');
+            note.className = 'field-error upload-size-error';
+            input.insertAdjacentElement('afterend', note);
+          }
+          note.textContent = text;
+        }
+        return !text;
+      }
+      inputs.forEach(function (input) { input.addEventListener('change', function () { check(input); }); });
+      form.addEventListener('submit', function (e) {
+        var ok = true, total = 0, first = null;
+        inputs.forEach(function (input) {
+          if (!check(input)) { ok = false; first = first || input; }
+          if (input.files && input.files[0]) total += input.files[0].size;
+        });
+        var message = '';
+        if (!ok) message = '有材料超过每份 ' + form.getAttribute('data-upload-max-mb') + ' MB 的限制，请按提示重新选择。';
+        else if (total > totalMax) {
+          message = '本次选择的材料合计 ' + mb(total) + '，超过一次提交合计 ' + form.getAttribute('data-upload-total-max-mb') +
+            ' MB 的限制。可先“保存草稿”上传一部分材料，再继续填写上传其余材料后提交。';
+          first = inputs[0];
+        }
+        if (problem) { problem.hidden = !message; problem.textContent = message; }
+        if (message) {
+          e.preventDefault();
+          if (problem) { problem.setAttribute('tabindex', '-1'); problem.scrollIntoView({ block: 'center' }); problem.focus({ preventScroll: true }); }
+        }
+      });
+    });
     // Registration: show the legal representative field for enterprises only.
     var kinds = document.querySelectorAll('input[name="kind"]');
     var rep = document.querySelector('.enterprise-only');
