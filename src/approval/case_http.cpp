@@ -72,6 +72,26 @@ Response AttachmentResponse(app::App& app, const approval::Case& c, const std::s
   throw Error(ErrorCode::kNotFound, "该办件没有这个附件");
 }
 
+/// The upload limits for a page with file fields (stated on the page, checked by its script
+/// before sending): each file, and all files of one request — a request over max_body_bytes is
+/// cut off by the server without an answer, so the files get that less room for the other fields.
+nlohmann::json UploadLimitsView(const core::Config& config) {
+  const std::int64_t total = std::max<std::int64_t>(config.max_body_bytes - 512 * 1024, 1024 * 1024);
+  return {{"max_bytes", config.upload_max_bytes},
+          {"max_mb", config.upload_max_bytes / (1024 * 1024)},
+          {"total_max_bytes", total},
+          {"total_max_mb", total / (1024 * 1024)}};
+}
+
+/// Each material's problem of a refused form (fields material_<no>) beside its own field.
+void MaterialProblems(nlohmann::json& materials, const nlohmann::json& view) {
+  if (!view.contains("error") || !view["error"].contains("fields")) return;
+  for (auto& m : materials) {
+    const std::string key = m["field"].get<std::string>();
+    if (view["error"]["fields"].contains(key)) m["problem"] = view["error"]["fields"][key];
+  }
+}
+
 nlohmann::json ItemForApply(const approval::Item& item) {
   nlohmann::json j = approval::ItemJson(item);
   for (auto& m : j["materials"]) m["field"] = "material_" + std::to_string(m["no"].get<int>());
@@ -204,26 +224,13 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         }
       }
     }
-    // Each material's problem beside its own field (an item may have any number of materials).
-    if (view.contains("error") && view["error"].contains("fields")) {
-      for (auto& m : it["materials"]) {
-        const std::string key = m["field"].get<std::string>();
-        if (view["error"]["fields"].contains(key)) m["problem"] = view["error"]["fields"][key];
-      }
-    }
+    MaterialProblems(it["materials"], view);  // an item may have any number of materials
     view["item"] = it;
     if (!view.contains("values")) {
       view["values"] = {{"contact_name", req.principal.name}, {"contact_mobile", ""}, {"description", ""}};
     }
     view["idempotency_key"] = core::RandomToken(16);
-    view["max_mb"] = app.config.upload_max_bytes / (1024 * 1024);
-    view["max_bytes"] = app.config.upload_max_bytes;
-    // One submission travels as one request: all its files together within the request limit
-    // (less room for the form's other fields). A larger request is cut off by the server without
-    // an answer, so the page says the limit and its script checks the files before sending.
-    const std::int64_t total = std::max<std::int64_t>(app.config.max_body_bytes - 512 * 1024, 1024 * 1024);
-    view["total_max_bytes"] = total;
-    view["total_max_mb"] = total / (1024 * 1024);
+    view["limits"] = UploadLimitsView(app.config);
     return app.renderer->Page(req, "external/apply", "在线申报：" + item.name, view, status);
   };
   /// A draft of this item owned by the logged-in applicant (another's, or another item's: 404).
@@ -299,6 +306,13 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       item = app.cases->ItemOf(c);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kNotFound) throw;
+    }
+    // 补正: every material of the item by name (the notice says which), each with its own field.
+    if (c.state == approval::CaseState::kCorrection && item) {
+      nlohmann::json materials = ItemForApply(*item)["materials"];
+      MaterialProblems(materials, view);
+      view["correction_materials"] = materials;
+      view["limits"] = UploadLimitsView(app.config);
     }
     if (!c.fees.empty() || (item && !item->fees.empty())) {
       nlohmann::json paid = nlohmann::json::array();

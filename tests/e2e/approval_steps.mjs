@@ -108,8 +108,10 @@ export async function sendCorrections(cp, external, caseNo, dir, timeoutMs) {
   }, 'the correction notice', timeoutMs);
   assert.match(await cp.textContent('main'), /营业执照复印件不清晰/);
   assert.match(await cp.textContent('main'), /补正期限：请于 \d{4}-\d{2}-\d{2} 前提交全部补正材料/);
-  await cp.setInputFiles('#m2', join(dir, 'm6.pdf'));
-  await Promise.all([cp.waitForURL(`**/account/cases/${caseNo}`), cp.click('text=提交补正材料')]);
+  // Each of the item's materials by name: the one asked for is 2. 营业执照复印件.
+  assert.match(await cp.textContent('label[for="c-material_2"]'), /^2\. 营业执照复印件/);
+  await cp.setInputFiles('#c-material_2', join(dir, 'm6.pdf'));
+  await Promise.all([cp.waitForURL(`**/account/cases/${caseNo}`), cp.click('button:has-text("提交补正材料")')]);
 }
 
 /** The clerk waits for the corrections and accepts. */

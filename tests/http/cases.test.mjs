@@ -173,6 +173,47 @@ for (const backend of backends()) {
       assert.equal(pub.correction_due, c.correction_due, 'the applicant is told the same date');
     });
 
+    it('the corrections form lists every material of the item by name; a wrong file is named beside its field', async () => {
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      for (let i = 0; i < 200 && (await clerk.get(`/api/v1/cases/${caseNo}`)).status !== 200; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.equal((await clerk.post(`/api/v1/cases/${caseNo}/actions`, {
+        json: { action: 'request_correction', missing: ['请补充授权委托书及受托人身份证明'] }, headers: { 'x-csrf-token': clerkCsrf },
+      })).status, 200);
+      assert.ok(await waitState(caseNo, code, 'correction'));
+      const html = await (await citizen.get(`/account/cases/${caseNo}`)).text();
+      // All six materials of 食品经营许可（新办）, the sixth included (the form had four fixed slots before).
+      for (let n = 1; n <= 6; n++) assert.match(html, new RegExp(`<label for="c-material_${n}">${n}\\. `));
+      assert.match(html, /<label for="c-material_6">6\. 授权委托书/);
+      assert.match(html, /data-upload-max="\d+"/);
+      // A file that is not a PDF, JPG, PNG or OFD by content: refused beside its own field, nothing kept.
+      let form = new FormData();
+      form.append('_csrf', csrfFrom(html));
+      form.append('material_6', new Blob(['just some text, not a document']), '委托书.pdf');
+      let r = await fetch(`${node.external}/account/cases/${caseNo}/corrections`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.ok(r.status === 400 || r.status === 415, String(r.status));
+      const page = await r.text();
+      assert.match(page, /<input id="c-material_6"[^>]*>\s*<p class="field-error">/);
+      assert.doesNotMatch(page, /<input id="c-material_1"[^>]*>\s*<p class="field-error">/);
+      let inside = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.equal(inside.state, 'correction');
+      assert.ok(!inside.materials.some((m) => m.correction), 'no correction material kept');
+      // The sixth material, sent: it reaches the department as a correction.
+      form = new FormData();
+      form.append('_csrf', csrfFrom(html));
+      form.append('material_6', new Blob([pdf('authorisation')]), '委托书.pdf');
+      r = await fetch(`${node.external}/account/cases/${caseNo}/corrections`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 303);
+      for (let i = 0; i < 200; i++) {
+        inside = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+        if (inside.state === 'received') break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.equal(inside.state, 'received', 'complete corrections restart the acceptance clock inside');
+      assert.ok(inside.materials.some((m) => m.material_no === 6 && m.correction && m.filename === '委托书.pdf'));
+    });
+
     it('the clerk of the department accepts; another unit\'s clerk gets 403; the public status follows', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       let seen = false;
