@@ -279,13 +279,18 @@ TEST_P(FeesDrafts, PaidFeesAreRefundedOnlyAfterWithdrawalOrDenial) {
   EXPECT_FALSE(j["fees"][0].contains("refunded_by")) << "who refunded is for staff";
 
   // 不予许可: refundable once decided, with a voucher no other case holds.
-  const std::string denied = Received(a, me, "refund-2", true);
-  a.cases.Act(a.clerk, denied, Assess());
-  a.cases.Act(a.clerk, denied, Pay(1, "80", "37010125-RF00000002"));
-  a.cases.Act(a.handler, denied, Do("claim"));
-  a.cases.Act(a.handler, denied, Do("complete_step", "不符合条件"));
-  a.cases.Act(a.approver, denied, Do("claim"));
-  a.cases.Act(a.approver, denied, Do("decide", "不符合法定条件", "deny"));
+  // A case of the fee item with its first fee paid, run to the decision.
+  auto decided = [&](const std::string& key, const std::string& receipt, const std::string& decision) {
+    const std::string no = Received(a, me, key, true);
+    a.cases.Act(a.clerk, no, Assess());
+    a.cases.Act(a.clerk, no, Pay(1, "80", receipt));
+    a.cases.Act(a.handler, no, Do("claim"));
+    a.cases.Act(a.handler, no, Do("complete_step", "已审查"));
+    a.cases.Act(a.approver, no, Do("claim"));
+    a.cases.Act(a.approver, no, Do("decide", decision == "deny" ? "不符合法定条件" : "同意", decision));
+    return no;
+  };
+  const std::string denied = decided("refund-2", "37010125-RF00000002", "deny");
   try {
     a.cases.Act(a.clerk, denied, Refund(1, "80", "TF-2026-0001", "不予许可"));
     FAIL();
@@ -300,13 +305,7 @@ TEST_P(FeesDrafts, PaidFeesAreRefundedOnlyAfterWithdrawalOrDenial) {
   c = a.cases.Act(a.handler, denied, Refund(1, "80", "TF-2026-0003", "不予许可"));
   EXPECT_TRUE(c.fees[0].Refunded());
   // A granted case: never.
-  const std::string granted = Received(a, me, "refund-3", true);
-  a.cases.Act(a.clerk, granted, Assess());
-  a.cases.Act(a.clerk, granted, Pay(1, "80", "37010125-RF00000003"));
-  a.cases.Act(a.handler, granted, Do("claim"));
-  a.cases.Act(a.handler, granted, Do("complete_step", "符合条件"));
-  a.cases.Act(a.approver, granted, Do("claim"));
-  a.cases.Act(a.approver, granted, Do("decide", "同意", "approve"));
+  const std::string granted = decided("refund-3", "37010125-RF00000003", "approve");
   EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, granted, Refund(1, "80", "TF-2026-0004")); }), ErrorCode::kConflict);
   EXPECT_EQ(n_->Count("case_fees", "refund_no <> ''"), 2);
 }
