@@ -49,6 +49,14 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
   }
   add("/account", "账户安全", "修改密码、查看动态口令绑定");
   nlohmann::json todo = nlohmann::json::array();
+  if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) ||
+      p.Has(identity::Role::kApprover)) {
+    approval::QueueQuery mine;
+    mine.mine = true;
+    mine.per_page = 1;
+    const auto n = app.cases->Queue(ContextOf(req), mine).total;
+    if (n > 0) todo.push_back({{"href", "/cases?state=mine"}, {"label", "我的待办 " + std::to_string(n) + " 件"}});
+  }
   if (p.Has(identity::Role::kWindowClerk)) {
     approval::QueueQuery received;
     received.state = "received";

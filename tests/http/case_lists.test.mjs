@@ -115,6 +115,8 @@ for (const backend of backends()) {
       const withDue = dues.filter(Boolean);
       assert.deepEqual(withDue, [...withDue].sort());
       assert.deepEqual(dues.slice(withDue.length).filter(Boolean), [], 'the cases without a running deadline come last');
+      // The workbench's home page counts them.
+      assert.match(await (await clerk.get('/')).text(), new RegExp(`href="/cases\\?state=mine">我的待办 ${mine.total} 件<`));
       const first = await list(clerk, { queue: 'mine', per_page: 1 });
       assert.equal(first.total, mine.total);
       assert.deepEqual(first.cases.map((c) => c.case_no), [mine.cases[0].case_no]);
