@@ -637,7 +637,14 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     query.q = req.Query("q");
     query.page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
     query.per_page = 20;
-    const approval::CasePage list = app.cases->Queue(ContextOf(req), query);
+    approval::CasePage list;
+    std::string q_error;
+    try {
+      list = app.cases->Queue(ContextOf(req), query);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInvalidInput || !e.fields().count("q")) throw;
+      q_error = e.fields().at("q");  // the search box says what is wrong; the list is empty
+    }
     nlohmann::json rows = nlohmann::json::array();
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
     for (const auto& c : list.cases) {
@@ -658,6 +665,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                                {"state", state},
                                {"state_" + state, true},
                                {"q", q},
+                               {"q_error", q_error},
                                {"q_param", q.empty() ? "" : "&q=" + http::UrlEncode(q)},
                                {"total", list.total},
                                {"pager", http::PagerView(req, list.total, query.page, query.per_page)},
@@ -751,10 +759,11 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                            {"rows", rows},
                            {"unpaid", unpaid},
                            {"providers", providers},
-                           {"can_assess", open && fee_role && !any_paid && !item.fees.empty()},
-                           {"can_pay", open && fee_role && !unpaid.empty()},
+                           {"can_assess", open && !approval::Refundable(c) && fee_role && !any_paid && !item.fees.empty()},
+                           {"can_pay", open && !approval::Refundable(c) && fee_role && !unpaid.empty()},
                            {"ended", approval::Refundable(c)},
                            {"refundable", refundable},
+                           {"has_refundable", !refundable.empty()},
                            {"can_refund", fee_role && !refundable.empty()},
                            {"refund_reason", sent == "refund" ? view["form"].value("opinion", "")
                                              : c.state == CaseState::kWithdrawn ? "申请人撤回申请，本件终止办理"

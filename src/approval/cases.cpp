@@ -553,10 +553,15 @@ CaseSearch CaseSearchOf(const std::string& text) {
   if (!core::Utf8Valid(out.exact) || core::Utf8Length(out.exact) > 50) {
     throw Error(ErrorCode::kInvalidInput, "搜索内容不超过 50 个字", {{"q", "请输入办件编号、证件号码或名称的一部分（不超过 50 个字）"}});
   }
+  // Case numbers, ID numbers (…X) and credit codes are stored upper-case.
+  std::transform(out.exact.begin(), out.exact.end(), out.exact.begin(),
+                 [](unsigned char ch) { return ch < 0x80 ? static_cast<char>(std::toupper(ch)) : static_cast<char>(ch); });
+  const std::string typed = Trim(text);
   out.case_no = out.exact.size() == 16 && out.exact.rfind("DH", 0) == 0 &&
                 std::all_of(out.exact.begin() + 2, out.exact.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
   out.like = "%";
-  for (char ch : out.exact) {
+  for (unsigned char ch : typed) {
+    if (ch < 0x80) ch = static_cast<unsigned char>(std::tolower(ch));
     if (ch == '%' || ch == '_' || ch == '\\') out.like += '\\';
     out.like += ch;
   }
@@ -565,8 +570,8 @@ CaseSearch CaseSearchOf(const std::string& text) {
 }
 
 constexpr const char* kSearchWhere =
-    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name LIKE :l1 ESCAPE '\\' OR contact_name LIKE :l2 "
-    "ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR LOWER(applicant_name) LIKE :l1 ESCAPE '\\' OR "
+    "LOWER(contact_name) LIKE :l2 ESCAPE '\\' OR LOWER(item_name) LIKE :l3 ESCAPE '\\')";
 
 const char* CaseSearch::where() const { return !any() ? "" : case_no ? " AND case_no = :q1" : kSearchWhere; }
 
@@ -885,16 +890,16 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   std::string in;
   for (auto u : HandledUnits(c.sql(), ctx.principal.unit_id)) in += (in.empty() ? "" : ",") + std::to_string(u);
   // Only cases received inside: in a single-node district the external zone's just-sent ones
-  // (state submitted, received_at 0) share the table. Every state named here implies receipt, and
-  // the condition is on the column that lets the planner use the index it needs: (state,
-  // department) for one state, (department, receipt) for all.
+  // share the table (state submitted: received_at 0, or corrections on their way in). Every state
+  // named here implies receipt, and the conditions are on columns that let the planner use the
+  // index it needs: (state, department) for one state, (department, receipt, state) for all.
   CasePage out;
   if (state == CaseStateKey(CaseState::kSubmitted)) return out;
   std::string where = " WHERE dept_unit_id IN (" + in + ")";
   if (!state.empty()) {
     where += " AND state = '" + state + "'";
   } else if (!query.mine) {
-    where += " AND received_at > 0";
+    where += " AND received_at > 0 AND state <> 'submitted'";
   }
   if (query.mine) {
     // My work: assigned to me, or waiting unclaimed at a step whose role I hold (the window's:
@@ -980,7 +985,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   return out;
 }
 
-Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no) {
+Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no, bool* own_unit) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
   db::Conn c(db_);
   auto found = FindCase(c.sql(), case_no);
@@ -990,6 +995,7 @@ Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case
   const bool allowed = std::find(handled.begin(), handled.end(), found->dept_unit_id) != handled.end();
   const bool global = ctx.principal.Has(identity::Role::kSupervisor) || ctx.principal.Has(identity::Role::kAuditor);
   if (!allowed && !global) throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理");
+  if (own_unit) *own_unit = allowed;
   return *found;
 }
 
@@ -1115,7 +1121,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
   }
   if (ctx.principal.kind != "staff" && ctx.principal.kind != "system") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
-  Case c = ForStaff(ctx, case_no);
+  bool own_unit = false;
+  Case c = ForStaff(ctx, case_no, &own_unit);
+  // 监察、审计 read every department's cases; acting is for the case's own department.
+  if (!own_unit) throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，只能查看，不能办理");
   const Item item = ItemOf(c);
   const std::string text = Trim(a.opinion);
   const std::int64_t now = clock_.NowMs();
@@ -1194,6 +1203,9 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
         c.state != CaseState::kDecided) {
       throw wrong_state();
     }
+    if (Refundable(c)) {  // 不予许可: the fees are for the licence; what was paid is refunded
+      throw Error(ErrorCode::kConflict, "本件已作出不予许可决定，不再核定或收取费用；已缴的费用请登记退费");
+    }
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk, identity::Role::kHandler});
     if (a.action == "assess_fees") {
       new_fees = AssessFees(item, c.fees, a.fees, ctx.principal.name, now);
@@ -1219,7 +1231,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     new_fees = c.fees;
     CaseFee& fee = new_fees[RefundTarget(c.fees, a.fee_no, a.amount, a.refund_no, a.opinion)];
     fee.refunded_fen = fee.paid_fen;
-    fee.refund_no = Trim(a.refund_no);
+    fee.refund_no = VoucherNumber(a.refund_no);
     fee.refund_reason = text;
     fee.refunded_at = now;
     fee.refunded_by = ctx.principal.name;
@@ -1360,7 +1372,16 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
                                               (holder == c.case_no ? "" : "（办件 " + holder + "）") + "，请核对凭证",
                     {{"refund_no", "该凭证号已登记过，同一凭证不能重复使用"}});
       }
-      if (!StoreRefund(tx.sql(), c.id, paid_fee)) throw Error(ErrorCode::kConflict, "该项费用刚由他人登记了退费，请刷新后核对");
+      bool stored = false;
+      try {
+        stored = StoreRefund(tx.sql(), c.id, paid_fee);
+      } catch (const soci::soci_error& e) {
+        // Another case recorded the same voucher at the same moment: the unique index decides.
+        if (!db::IsUniqueViolation(e)) throw;
+        throw Error(ErrorCode::kConflict, "退费凭证号 " + paid_fee.refund_no + " 刚被另一办件登记，请核对凭证",
+                    {{"refund_no", "该凭证号已登记过，同一凭证不能重复使用"}});
+      }
+      if (!stored) throw Error(ErrorCode::kConflict, "该项费用刚由他人登记了退费，请刷新后核对");
       c.fees = new_fees;
       event_opinion = RefundText(paid_fee);
     }
@@ -1448,9 +1469,15 @@ std::string ApplicantMessage(const Case& c, const std::string& action, const std
   }
   if (action == "withdraw") return head + "已按您的申请撤回，终止办理。如需办理，请重新申请。";
   if (action == "refund") {
-    std::int64_t fen = 0;
-    for (const CaseFee& f : c.fees) fen += f.refunded_fen;
-    return head + "已退还您缴纳的费用，累计 " + FormatFen(fen) + "，退费凭证见办件页。" + look;
+    const CaseFee* last = nullptr;  // the refund just recorded: the latest
+    bool more = false;
+    for (const CaseFee& f : c.fees) {
+      if (f.Refunded() && (!last || f.refunded_at >= last->refunded_at)) last = &f;
+      if (f.Paid() && !f.Refunded() && f.paid_fen > 0) more = true;
+    }
+    if (!last) return "";
+    return head + "已退还您缴纳的" + last->name + " " + FormatFen(last->refunded_fen) + "（退费凭证号 " + last->refund_no +
+           "）" + (more ? "，其余已缴费用将另行退还" : "") + "。" + look;
   }
   if (action == "withdraw_refused") return head + "撤回申请未能办理：审批决定已经作出。" + look;
   return "";
@@ -1538,10 +1565,11 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"decision", c.decision},
                       {"decision_label", c.decision == "approve" ? "准予许可" : c.decision == "deny" ? "不予许可" : ""},
                       {"events", events}};
-  std::int64_t due = 0, paid = 0;
+  std::int64_t due = 0, paid = 0, refunded = 0;
   for (const CaseFee& f : c.fees) {
     if (!f.Settled()) due += f.assessed_fen;
     paid += f.paid_fen;
+    refunded += f.refunded_fen;
   }
   j["fees"] = FeesView(c.fees, staff_view, payments);
   j["fees_assessed"] = !c.fees.empty();
@@ -1550,6 +1578,9 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
   j["fees_paid_fen"] = paid;
   j["fees_paid"] = FormatFen(paid);
   j["fees_settled"] = !c.fees.empty() && due == 0;
+  j["fees_refunded_fen"] = refunded;
+  j["fees_refunded"] = FormatFen(refunded);
+  j["fees_any_refunded"] = refunded > 0;
   if (staff_view) {
     j["applicant_name"] = c.applicant_name;
     j["applicant_kind"] = c.applicant_kind;

@@ -227,7 +227,9 @@ class CaseService {
   // ---- internal zone (staff)
   /// Cases of the units the staff member handles, one page (see QueueQuery for the order).
   CasePage Queue(const identity::Context& ctx, const QueueQuery& q);
-  Case ForStaff(const identity::Context& ctx, const std::string& case_no);
+  /// own_unit (when given): whether the case is of a unit the staff member handles, not only
+  /// readable through a global role (监察、审计).
+  Case ForStaff(const identity::Context& ctx, const std::string& case_no, bool* own_unit = nullptr);
   /// The acceptance deadline (with explanation) and, when the office stayed silent past it,
   /// the deemed acceptance date (第三十二条).
   Deadline AcceptanceDeadlineOf(const Case& c);

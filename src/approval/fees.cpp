@@ -150,13 +150,9 @@ std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std
   } else if (fen != f.paid_fen) {
     fields["amount"] = "“" + f.name + "”应全额退还实缴的 " + FormatFen(f.paid_fen) + "，而不是 " + FormatFen(fen);
   }
-  const std::string no = Trim(refund_no);
-  const bool no_ok = no.size() >= 6 && no.size() <= 32 && std::all_of(no.begin(), no.end(), [](char ch) {
-                       return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '-';
-                     });
-  if (no.empty()) {
+  if (Trim(refund_no).empty()) {
     fields["refund_no"] = "请填写退费凭证号";
-  } else if (!no_ok) {
+  } else if (VoucherNumber(refund_no).empty()) {
     fields["refund_no"] = "退费凭证号应为 6 到 32 位数字、字母或连字符“-”";
   }
   const std::string why = Trim(reason);
@@ -293,15 +289,14 @@ std::string ReceiptHolder(soci::session& sql, const std::string& receipt_no) {
 
 bool StoreRefund(soci::session& sql, std::int64_t case_id, const CaseFee& fee) {
   long long id = case_id, refunded = fee.refunded_fen, refunded_at = fee.refunded_at;
-  sql << "UPDATE case_fees SET refunded_fen = :f, refund_no = :n, refund_reason = :r, refunded_at = :a, refunded_by = :b "
-         "WHERE case_id = :c AND fee_no = :no AND receipt_no <> '' AND refund_no = ''",
-      soci::use(refunded), soci::use(fee.refund_no), soci::use(fee.refund_reason), soci::use(refunded_at),
-      soci::use(fee.refunded_by), soci::use(id), soci::use(fee.fee_no);
-  // Read back: under concurrent refunds of the same fee only one voucher lands.
-  std::string stored;
-  sql << "SELECT refund_no FROM case_fees WHERE case_id = :c AND fee_no = :no", soci::use(id), soci::use(fee.fee_no),
-      soci::into(stored);
-  return stored == fee.refund_no;
+  // Only a paid fee not refunded yet: of two refunds at once, one row changes.
+  soci::statement st = (sql.prepare << "UPDATE case_fees SET refunded_fen = :f, refund_no = :n, refund_reason = :r, "
+                                       "refunded_at = :a, refunded_by = :b WHERE case_id = :c AND fee_no = :no AND "
+                                       "receipt_no <> '' AND refund_no = ''",
+                        soci::use(refunded), soci::use(fee.refund_no), soci::use(fee.refund_reason),
+                        soci::use(refunded_at), soci::use(fee.refunded_by), soci::use(id), soci::use(fee.fee_no));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
 }
 
 std::string RefundHolder(soci::session& sql, const std::string& refund_no) {

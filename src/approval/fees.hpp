@@ -66,7 +66,7 @@ std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const st
 
 /// The fee a refund is for (fee_no 0 = the only paid, unrefunded one) after checking that it is
 /// paid and not refunded yet, that the amount entered (元) equals the amount paid (a refund is
-/// in full), that the voucher number (退费凭证号: 6–32 letters, digits or "-") and the reason (at
+/// in full), that the voucher number (退费凭证号: VoucherNumber's rule) and the reason (at
 /// most 200 characters) are given. Returns its index in `fees`. Throws kConflict /
 /// kInvalidInput with fields fee_no, amount, refund_no, opinion — every field's problem at once.
 std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount,

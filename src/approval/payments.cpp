@@ -7,16 +7,21 @@
 
 namespace yiwang::approval {
 
-PaymentConfirmation CounterPayment::Confirm(const PaymentRequest& request) const {
-  std::string r = request.receipt_no;
+std::string VoucherNumber(const std::string& raw) {
+  std::string r = raw;
   const auto b = r.find_first_not_of(" \t\r\n");
   r = b == std::string::npos ? "" : r.substr(b, r.find_last_not_of(" \t\r\n") - b + 1);
   std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const bool chars_ok = std::all_of(r.begin(), r.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
-  if (r.empty()) {
+  return r.size() >= 6 && r.size() <= 32 && chars_ok && r.front() != '-' ? r : "";
+}
+
+PaymentConfirmation CounterPayment::Confirm(const PaymentRequest& request) const {
+  const std::string r = VoucherNumber(request.receipt_no);
+  if (request.receipt_no.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw Error(ErrorCode::kInvalidInput, "请填写缴费票据号", {{"receipt_no", "请填写缴费票据号"}});
   }
-  if (r.size() < 6 || r.size() > 32 || !chars_ok || r.front() == '-') {
+  if (r.empty()) {
     throw Error(ErrorCode::kInvalidInput, "票据号格式不正确：应为 6 到 32 位数字、字母或连字符“-”",
                 {{"receipt_no", "票据号应为 6 到 32 位数字、字母或连字符“-”，如 37010125-0000123456"}});
   }

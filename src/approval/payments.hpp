@@ -41,6 +41,10 @@ class PaymentProvider {
 };
 
 /// 柜台缴费: the receipt number is typed by the clerk from the paper or electronic receipt.
+/// A receipt's or voucher's number as stored (surrounding spaces removed, letters upper-cased),
+/// or "" when it is not 6 to 32 digits, Latin letters or '-' starting with a digit or letter.
+std::string VoucherNumber(const std::string& raw);
+
 /// Accepted form: 6 to 32 characters of digits, Latin letters and '-', starting with a digit
 /// or letter (a 非税收入票据 code and number such as 37010125-0000123456); letters are upper-cased,
 /// surrounding spaces removed.

@@ -270,6 +270,9 @@ Exchange::ApplyOutcome Exchange::Apply(const Packet& p, const std::function<void
     } catch (const soci::soci_error& e) {
       // Another node applied the same packet at the same moment: the inbox key decides.
       if (NextExpected(p.from) > p.seq) return ApplyOutcome::kDuplicate;
+      // A lock timeout or deadlock says nothing about the packet: the next round applies it
+      // again (rejecting it would lose it).
+      if (db::IsBusyError(e)) throw;
       failure = e.what();
     }
   }

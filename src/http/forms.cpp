@@ -41,6 +41,11 @@ nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int p
     return req.path + q;
   };
   nlohmann::json v = {{"total", total}, {"page", page}, {"pages", pages}, {"many", pages > 1}};
+  // A page past the last (an old link, a typed number): the list says so and links to page 1.
+  if (total > 0 && page > pages) {
+    v["beyond"] = true;
+    v["first"] = link(1);
+  }
   if (page > 1) v["prev"] = link(page - 1);
   if (page < pages) v["next"] = link(page + 1);
   return v;

@@ -11,7 +11,8 @@ namespace yiwang::http {
 nlohmann::json ErrorView(const Error& e);
 /// Whether an error should be shown on the form (as opposed to an error page).
 bool IsFormError(const Error& e);
-/// Pagination view: pages, prev/next links keeping the other query parameters.
+/// Pagination view: pages, prev/next links keeping the other query parameters; beyond and the
+/// link to the first page when the page asked for is past the last.
 nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int per_page);
 /// A same-site path to go back to after login ("/" when the given one is not local).
 std::string SafeNext(const std::string& next);

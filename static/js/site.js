@@ -76,7 +76,8 @@
         if (!ok) message = '有材料超过每份 ' + form.getAttribute('data-upload-max-mb') + ' MB 的限制，请按提示重新选择。';
         else if (total > totalMax) {
           message = '本次选择的材料合计 ' + mb(total) + '，超过一次提交合计 ' + form.getAttribute('data-upload-total-max-mb') +
-            ' MB 的限制。可先“保存草稿”上传一部分材料，再继续填写上传其余材料后提交。';
+            ' MB 的限制。' + (form.getAttribute('data-upload-total-advice') ||
+            '可先“保存草稿”上传一部分材料，再继续填写上传其余材料后提交。');
           first = inputs[0];
         }
         if (problem) { problem.hidden = !message; problem.textContent = message; }

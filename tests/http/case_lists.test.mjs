@@ -71,6 +71,8 @@ for (const backend of backends()) {
       assert.equal(r.total, 1);
       r = await list(clerk, { q: ` ${one.case_no} ` });  // spaces around are ignored
       assert.equal(r.total, 1);
+      r = await list(clerk, { q: one.case_no.toLowerCase() });  // and the letters' case
+      assert.equal(r.total, 1);
       // The whole ID number (the API shows it masked); a part of it finds nothing.
       r = await list(clerk, { q: citizenId, per_page: 200 });
       assert.equal(r.total, all.filter((c) => c.applicant_name === '张晓明').length);
@@ -131,6 +133,16 @@ for (const backend of backends()) {
       html = await (await clerk.get(`/cases?state=all&q=${all.cases[0].case_no}`)).text();
       assert.match(html, /共 1 件/);
       assert.match(html, /name="q"[^>]*value="DH\d{14}"/);
+      // Past the last page: said so, with the way back.
+      html = await (await clerk.get('/cases?state=all&page=999')).text();
+      assert.match(html, new RegExp(`这一页没有办件（共 ${all.total} 件）`));
+      assert.match(html, /href="\/cases\?state=all&amp;page=1">回到第一页/);
+      // A search too long: said beside the box, the list empty, no error page.
+      const long = await clerk.get(`/cases?state=all&q=${encodeURIComponent('字'.repeat(51))}`);
+      assert.equal(long.status, 200);
+      html = await long.text();
+      assert.match(html, /请输入办件编号、证件号码或名称的一部分（不超过 50 个字）/);
+      assert.doesNotMatch(html, /href="\/cases\/DH\d{14}"/);
       html = await (await clerk.get(`/cases?state=received&q=${encodeURIComponent('<没有>')}`)).text();
       assert.match(html, /本部门没有与“&lt;没有&gt;”相符的/);
       assert.doesNotMatch(html, /<没有>/);
@@ -156,6 +168,8 @@ for (const backend of backends()) {
         html = await (await citizen.get('/account/cases?page=2')).text();
         assert.equal(rowsOf(html), Math.min(20, all - 20));
       }
+      html = await (await citizen.get('/account/cases?page=99')).text();
+      assert.match(html, /这一页没有办件。<a href="\/account\/cases\?page=1">回到第一页/);
       const r = await citizen.get('/account/cases?show=bogus');
       assert.equal(r.status, 400);
     });

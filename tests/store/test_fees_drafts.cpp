@@ -298,12 +298,25 @@ TEST_P(FeesDrafts, PaidFeesAreRefundedOnlyAfterWithdrawalOrDenial) {
     EXPECT_EQ(e.code(), ErrorCode::kConflict);
     EXPECT_NE(e.message().find(no), std::string::npos) << "names the case that holds the voucher: " << e.message();
   }
+  // After 不予许可 nothing more is assessed or taken (the fees are for the licence).
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, denied, Pay(2, "10", "37010125-RF00000009")); }), ErrorCode::kConflict);
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, denied, Assess()); }), ErrorCode::kConflict);
+  // A voucher is one number whatever the letters' case: "tf-2026-0001" is the voucher already used.
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, denied, Refund(1, "80", " tf-2026-0001 ", "不予许可")); }),
+            ErrorCode::kConflict);
+  EXPECT_TRUE(FieldsOf([&] { a.cases.Act(a.clerk, denied, Refund(1, "80", "-TF2026003", "不予许可")); }).count("refund_no"))
+      << "a voucher number starts with a letter or digit";
+  // A supervisor may read every department's cases but not act on them, fee role or not.
+  const auto watcher = a.Staff("watcher", a.zrj, {"supervisor", "window_clerk"});
+  EXPECT_EQ(a.cases.ForStaff(watcher, denied).case_no, denied);
+  EXPECT_EQ(CodeOf([&] { a.cases.Act(watcher, denied, Refund(1, "80", "TF-2026-0009", "不予许可")); }), ErrorCode::kForbidden);
   // A 不予许可 concludes with a fee unpaid (fees are for the licence), and stays refundable.
   c = a.cases.Act(a.clerk, denied, Do("conclude"));
   EXPECT_EQ(c.state, CaseState::kConcluded);
   EXPECT_FALSE(c.fees[1].Paid());
-  c = a.cases.Act(a.handler, denied, Refund(1, "80", "TF-2026-0003", "不予许可"));
+  c = a.cases.Act(a.handler, denied, Refund(1, "80", "tf-2026-0003", "不予许可"));
   EXPECT_TRUE(c.fees[0].Refunded());
+  EXPECT_EQ(c.fees[0].refund_no, "TF-2026-0003") << "stored upper-case, as receipts are";
   // A granted case: never.
   const std::string granted = decided("refund-3", "37010125-RF00000003", "approve");
   EXPECT_EQ(CodeOf([&] { a.cases.Act(a.clerk, granted, Refund(1, "80", "TF-2026-0004")); }), ErrorCode::kConflict);
