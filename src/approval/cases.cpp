@@ -543,7 +543,7 @@ struct CaseSearch {
   std::string exact, like;
   bool case_no = false;  // the text is a case number: looked up by its unique index alone
   bool any() const { return !exact.empty(); }
-  const char* where() const;
+  const char* where(bool sqlite) const;
 };
 
 CaseSearch CaseSearchOf(const std::string& text) {
@@ -569,11 +569,20 @@ CaseSearch CaseSearchOf(const std::string& text) {
   return out;
 }
 
-constexpr const char* kSearchWhere =
-    " AND (case_no = :q1 OR applicant_id_number = :q2 OR LOWER(applicant_name) LIKE :l1 ESCAPE '\\' OR "
-    "LOWER(contact_name) LIKE :l2 ESCAPE '\\' OR LOWER(item_name) LIKE :l3 ESCAPE '\\')";
+// SQLite's LIKE already ignores ASCII letters' case; PostgreSQL's ILIKE ignores case (and is
+// cheaper than LOWER() on every row). The pattern is lower-case.
+constexpr const char* kSearchWhereSqlite =
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name LIKE :l1 ESCAPE '\\' OR contact_name LIKE :l2 "
+    "ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
+constexpr const char* kSearchWherePostgres =
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name ILIKE :l1 ESCAPE '\\' OR contact_name ILIKE :l2 "
+    "ESCAPE '\\' OR item_name ILIKE :l3 ESCAPE '\\')";
 
-const char* CaseSearch::where() const { return !any() ? "" : case_no ? " AND case_no = :q1" : kSearchWhere; }
+const char* CaseSearch::where(bool sqlite) const {
+  if (!any()) return "";
+  if (case_no) return " AND case_no = :q1";
+  return sqlite ? kSearchWhereSqlite : kSearchWherePostgres;
+}
 
 void BindSearch(soci::details::prepare_temp_type& st, const CaseSearch& q) {
   if (!q.any()) return;
@@ -910,7 +919,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
                                << " AND state IN ('received', 'accepted', 'in_progress', 'suspended', 'decided') AND "
                                   "(assignee_id = :me OR (COALESCE(assignee_id, 0) = 0 AND state IN ('received', "
                                   "'accepted', 'in_progress', 'decided')))"
-                               << search.where(),
+                               << search.where(db_.is_sqlite()),
                soci::use(me));
     BindSearch(st, search);
     std::map<std::string, Item> items;
@@ -952,7 +961,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   const auto order = kOrder.find(state);
   long long total = 0;
   {
-    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << search.where());
+    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << search.where(db_.is_sqlite()));
     BindSearch(st, search);
     st, soci::into(total);
     soci::statement(st).execute(true);
@@ -962,7 +971,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   // receipt), not 100,000 rows into the sorter), then those rows.
   std::vector<long long> ids;
   {
-    auto st = (c.sql().prepare << "SELECT id FROM cases" << where << search.where() << " ORDER BY "
+    auto st = (c.sql().prepare << "SELECT id FROM cases" << where << search.where(db_.is_sqlite()) << " ORDER BY "
                                << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")
                                << " LIMIT :l OFFSET :o");
     BindSearch(st, search);

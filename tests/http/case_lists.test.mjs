@@ -4,17 +4,20 @@
 // The demo district's 80 cases are the data.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { startNode, backends, Client } from '../lib/server.mjs';
 
 for (const backend of backends()) {
   describe(`case lists on ${backend}`, () => {
-    let node, citizen, citizenId, clerk, otherClerk;
+    let node, citizen, citizenId, citizenCsrf, clerk, otherClerk;
     before(async () => {
       node = await startNode({ backend, demoCases: true });
       const c = node.accounts.find((a) => a.zone === 'external' && a.unit === '个人');
       citizen = new Client(node.external);
       citizenId = c.login;
-      assert.equal((await citizen.post('/api/v1/session', { json: { login: c.login, password: c.password } })).status, 200);
+      const session = await citizen.post('/api/v1/session', { json: { login: c.login, password: c.password } });
+      assert.equal(session.status, 200);
+      citizenCsrf = (await session.json()).csrf_token;
       clerk = new Client(node.internal);
       assert.equal((await clerk.post('/api/v1/session', { json: { username: 'scjclerk', password: node.account('scjclerk').password } })).status, 200);
       otherClerk = new Client(node.internal);
@@ -101,6 +104,23 @@ for (const backend of backends()) {
       assert.equal((await list(clerk, { q: '字'.repeat(50) })).total, 0);
       // An unknown state is an error too.
       assert.equal((await clerk.get('/api/v1/cases?state=nonsense')).status, 400);
+    });
+
+    it('a Latin name is found whatever the letters\' case, on both databases', async () => {
+      const csrf = citizenCsrf;
+      const materials = [1, 2, 3, 4, 5].map((n) => ({ material_no: n, filename: `m${n}.pdf`, content_base64: Buffer.from(`%PDF-1.7\n% ${n}-${randomBytes(4).toString('hex')}\n%%EOF\n`).toString('base64') }));
+      const res = await citizen.post('/api/v1/applications', {
+        json: { item_code: 'DH-SCJ-001', contact_name: 'Li Lei', contact_mobile: '13800000001', materials },
+        headers: { 'x-csrf-token': csrf, 'idempotency-key': randomBytes(8).toString('hex') },
+      });
+      assert.equal(res.status, 201, await res.clone().text());
+      const { case_no: caseNo } = await res.json();
+      for (let i = 0; i < 200 && (await clerk.get(`/api/v1/cases/${caseNo}`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+      for (const q of ['Li Lei', 'li lei', 'LI LEI', 'i l']) {
+        const r = await list(clerk, { q });
+        assert.ok(r.cases.some((c) => c.case_no === caseNo), `found by "${q}"`);
+      }
+      assert.equal((await list(clerk, { q: 'lilei' })).total, 0);
     });
 
     it("'mine' lists only the clerk's work, most urgent first, in pages", async () => {
