@@ -959,25 +959,35 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
       {"concluded", "concluded_at DESC, id DESC"},
   };
   const auto order = kOrder.find(state);
-  long long total = 0;
-  {
-    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << search.where(db_.is_sqlite()));
-    BindSearch(st, search);
-    st, soci::into(total);
-    soci::statement(st).execute(true);
-  }
-  out.total = total;
-  // The page's ids first (for a whole department this reads only the index on (department,
-  // receipt), not 100,000 rows into the sorter), then those rows.
+  // The page's ids first, then those rows: for a whole department the ids come from the index
+  // on (department, receipt, state) alone, not 100,000 rows into the sorter. A search reads the
+  // department's rows anyway: its total comes with the ids in the same pass (a window count over
+  // every match, before LIMIT), not from a second scan.
   std::vector<long long> ids;
+  bool counted = false;
   {
-    auto st = (c.sql().prepare << "SELECT id FROM cases" << where << search.where(db_.is_sqlite()) << " ORDER BY "
+    auto st = (c.sql().prepare << "SELECT id" << (search.any() ? ", COUNT(*) OVER () AS total" : "") << " FROM cases"
+                               << where << search.where(db_.is_sqlite()) << " ORDER BY "
                                << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")
                                << " LIMIT :l OFFSET :o");
     BindSearch(st, search);
     st, soci::use(limit), soci::use(offset);
     soci::rowset<soci::row> rows(st);
-    for (const soci::row& r : rows) ids.push_back(db::RowInt(r, "id"));
+    for (const soci::row& r : rows) {
+      ids.push_back(db::RowInt(r, "id"));
+      if (search.any()) {
+        out.total = db::RowInt(r, "total");
+        counted = true;
+      }
+    }
+  }
+  if (!counted && (!search.any() || offset > 0)) {  // (a search with no match at all: 0)
+    long long total = 0;
+    auto st = (c.sql().prepare << "SELECT COUNT(*) FROM cases" << where << search.where(db_.is_sqlite()));
+    BindSearch(st, search);
+    st, soci::into(total);
+    soci::statement(st).execute(true);
+    out.total = total;
   }
   if (ids.empty()) return out;
   std::string list;
