@@ -190,6 +190,29 @@ for (const backend of backends()) {
       }
       html = await (await citizen.get('/account/cases?page=99')).text();
       assert.match(html, /这一页没有办件。<a href="\/account\/cases\?page=1">回到第一页/);
+      // The same over the API, with every group's count.
+      let api = await (await citizen.get('/api/v1/applications?per_page=200')).json();
+      assert.deepEqual(api.counts, { all, correction, open, concluded, ended });
+      assert.equal(api.total, all);
+      assert.equal(api.cases.length, all);
+      assert.ok(api.cases.every((c) => c.applicant_name && !('events' in c)));
+      const submitted = api.cases.map((c) => c.submitted_at);
+      assert.deepEqual(submitted, [...submitted].sort().reverse(), 'newest first');
+      api = await (await citizen.get('/api/v1/applications?show=concluded&per_page=5&page=2')).json();
+      assert.equal(api.total, concluded);
+      assert.equal(api.cases.length, Math.max(0, Math.min(5, concluded - 5)));
+      assert.ok(api.cases.every((c) => c.state === 'concluded'));
+      assert.equal((await citizen.get('/api/v1/applications?show=bogus')).status, 400);
+      // Another applicant's list holds only their own cases.
+      const f = node.accounts.find((a) => a.zone === 'external' && a.unit === '法人');
+      const firm = new Client(node.external);
+      assert.equal((await firm.post('/api/v1/session', { json: { login: f.login, password: f.password } })).status, 200);
+      const theirs = await (await firm.get('/api/v1/applications?per_page=200')).json();
+      const mine = new Set((await (await citizen.get('/api/v1/applications?per_page=200')).json()).cases.map((c) => c.case_no));
+      assert.ok(theirs.cases.every((c) => !mine.has(c.case_no)));
+      assert.equal((await fetch(`${node.external}/api/v1/applications`)).status, 401, 'not logged in');
+      // Staff of the internal zone have no such list there (another zone, another route table).
+      assert.equal((await clerk.get('/api/v1/applications')).status, 404);
       const r = await citizen.get('/account/cases?show=bogus');
       assert.equal(r.status, 400);
     });
