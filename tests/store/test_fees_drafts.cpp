@@ -420,6 +420,24 @@ TEST_P(FeesDrafts, FeesAndDeadlinesReachThePortalAcrossTwoNodes) {
   ASSERT_EQ(here.size(), 4u);
   for (std::size_t i = 0; i < here.size(); ++i)
     EXPECT_EQ(approval::ExplainDeadline(there[i]), approval::ExplainDeadline(here[i]));
+  // The applicant withdraws outside; inside the case ends and the paid fee is refunded; the
+  // portal's copy shows both (the refund crosses as feedback like every public step).
+  out.cases.Withdraw(me, s.case_no, "不再经营");
+  ferry();
+  ASSERT_EQ(in.cases.ForStaff(in.clerk, s.case_no).state, CaseState::kWithdrawn);
+  approval::CaseAction refund = Do("refund", "申请人撤回申请");
+  refund.fee_no = 1;
+  refund.amount = "80";
+  refund.refund_no = "TF-20260304-01";
+  in.cases.Act(in.clerk, s.case_no, refund);
+  ferry();
+  mine = out.cases.ForApplicant(me, s.case_no);
+  EXPECT_EQ(mine.state, CaseState::kWithdrawn);
+  ASSERT_EQ(mine.fees.size(), 2u);
+  EXPECT_EQ(mine.fees[0].refund_no, "TF-20260304-01");
+  EXPECT_EQ(mine.fees[0].refunded_fen, 8000);
+  EXPECT_FALSE(mine.fees[1].Refunded());
+  EXPECT_EQ(mine.events.back().action, "refund");
   EXPECT_EQ(outside.Count("exchange_errors"), 0);
   EXPECT_EQ(inside.Count("exchange_errors"), 0);
   fs::remove_all(spool);
