@@ -857,6 +857,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       // back as it was sent (the fee forms refill from their rows).
       nlohmann::json form = {{"action", action},      {"opinion", req.Field("opinion")}, {"missing", req.Field("missing")},
                              {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"},
+                             {"approve", req.Field("decision") == "approve"},
                              {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")}};
       return case_page(req,
                        {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},

@@ -1179,6 +1179,15 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     if (a.action == "refuse" && text.empty()) {
       throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
     }
+    // A list of what is missing sent with another decision: the clerk meant 补正 and chose
+    // otherwise (the page shows every field at once). Nothing is decided on a contradiction.
+    if (a.action != "request_correction" &&
+        std::any_of(a.missing.begin(), a.missing.end(), [](const std::string& m) { return !Trim(m).empty(); })) {
+      const std::string chosen = a.action == "accept" ? "予以受理" : "不予受理";
+      throw Error(ErrorCode::kInvalidInput,
+                  "您填写了需补正的内容，但选择的是“" + chosen + "”。要一次性告知补正，请选择“一次性告知补正”；否则请清空需补正的内容",
+                  {{"missing", "选择“" + chosen + "”时不填写需补正的内容"}});
+    }
     if (a.action == "request_correction") {
       if (c.corrections_requested > 0) {
         throw Error(ErrorCode::kConflict, "已一次性告知过补正内容，不得再次要求补正（行政许可法第三十二条）");

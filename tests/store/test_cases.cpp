@@ -119,6 +119,16 @@ TEST_P(Cases, WrongUnitWrongRoleWrongStateAreRefused) {
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, "accept", "", {}), Error);  // not a window clerk
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "refuse", "  ", {}), Error);  // reasons required
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "approve", "", {}), Error);
+  // A list of missing materials with another decision is a contradiction, not an acceptance.
+  for (const char* action : {"accept", "refuse"}) {
+    try {
+      a.cases.Act(a.clerk, s.case_no, action, "理由", {"营业执照复印件不清晰"});
+      FAIL() << action;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+      EXPECT_TRUE(e.fields().count("missing")) << e.message();
+    }
+  }
   EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).state, CaseState::kReceived);
   a.cases.Act(a.clerk, s.case_no, "refuse", "申请事项不属于本部门职权范围", {});
   try {
