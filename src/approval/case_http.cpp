@@ -226,8 +226,11 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     }
     MaterialProblems(it["materials"], view);  // an item may have any number of materials
     view["item"] = it;
-    if (!view.contains("values")) {
-      view["values"] = {{"contact_name", req.principal.name}, {"contact_mobile", ""}, {"description", ""}};
+    if (!view.contains("values")) {  // a new application: the account's own name and mobile to start from
+      const auto account = app.identity->FindPublic(req.principal.id);
+      view["values"] = {{"contact_name", req.principal.name},
+                        {"contact_mobile", account ? account->mobile : ""},
+                        {"description", ""}};
     }
     view["idempotency_key"] = core::RandomToken(16);
     view["limits"] = UploadLimitsView(app.config);

@@ -344,12 +344,27 @@ Submitted CaseService::Submit(const identity::Context& ctx, const Application& i
   std::map<std::string, std::string> fields;
   const std::string contact = Trim(in.contact_name), mobile = Trim(in.contact_mobile);
   if (contact.empty() || contact.size() > 90) fields["contact_name"] = "请填写联系人姓名";
-  if (!identity::IsValidMobile(mobile)) fields["contact_mobile"] = "联系电话应为 11 位中国大陆手机号";
+  if (mobile.empty()) {
+    fields["contact_mobile"] = "请填写联系电话（11 位手机号，用于接收办理进度短信）";
+  } else if (!identity::IsValidMobile(mobile)) {
+    fields["contact_mobile"] = "联系电话应为 11 位中国大陆手机号";
+  }
   if (in.description.size() > 6000) fields["description"] = "申请说明不超过 2000 字";
-  if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "申请信息有误，请修正后再提交", fields);
 
   // Files checked and written, and the packet's copy of them made, before the write transaction.
-  const StagedUploads staged = StageUploads(item, in.uploads, true, 0);
+  // Every problem of the form at once: the fields' and the materials'.
+  StagedUploads staged;
+  try {
+    staged = StageUploads(item, in.uploads, true, 0);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kInvalidInput) throw;
+    for (const auto& [k, v] : e.fields()) fields[k] = v;
+    if (e.fields().empty()) fields["materials"] = e.message();
+  }
+  if (!fields.empty()) {
+    const bool only_files = std::all_of(fields.begin(), fields.end(), [](const auto& f) { return f.first.rfind("material", 0) == 0; });
+    throw Error(ErrorCode::kInvalidInput, only_files ? "申请材料不符合要求，请修正后再提交" : "申请信息有误，请按提示修正后再提交", fields);
+  }
   const std::vector<CaseMaterial>& materials = staged.materials;
   const nlohmann::json materials_payload = MaterialsPayload(materials, in.uploads);
   Submitted out;

@@ -61,6 +61,22 @@ for (const backend of backends()) {
       assert.match(page, /材料1\.pdf/);
     });
 
+    it('an empty apply form names every problem at once: the contact fields and each missing material', async () => {
+      const page = await (await citizen.get(`/services/items/${ITEM}/apply`)).text();
+      assert.match(page, /id="contact_mobile" name="contact_mobile" value="1\d{10}"/, 'the account\'s mobile to start from');
+      const form = new FormData();
+      form.append('_csrf', csrfFrom(page));
+      form.append('idempotency_key', randomBytes(8).toString('hex'));
+      form.append('contact_name', '张晓明');
+      form.append('contact_mobile', '');
+      const r = await fetch(`${node.external}/services/items/${ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 400);
+      const html = await r.text();
+      assert.match(html, /请填写联系电话/);
+      for (let n = 1; n <= 5; n++) assert.match(html, new RegExp(`<input id="material_${n}"[^>]*>[\\s\\S]*?<p class="field-error">请上传必需材料`), `material ${n}`);
+      assert.doesNotMatch(html, /<input id="material_6"[^>]*>\s*(<p class="hint">[^<]*<\/p>\s*)*<p class="field-error">/, 'material 6 is optional');
+    });
+
     it('a multipart form without the CSRF token is refused and creates nothing', async () => {
       const before = await (await citizen.get('/account/cases')).text();
       const form = new FormData();
@@ -309,8 +325,8 @@ for (const backend of backends()) {
       assert.equal(deny.status, 400);
       const denyHtml = await deny.text();
       assert.match(denyHtml, /data-form-error/);
-      assert.match(denyHtml, /value="deny" checked/);
-      assert.doesNotMatch(denyHtml, /value="approve" checked/);
+      assert.match(denyHtml, /value="deny"[^>]*checked/);
+      assert.doesNotMatch(denyHtml, /value="approve"[^>]*checked/);
       const extend = await approver.page({ action: 'extend', days: '11', opinion: '需组织专家论证<b>' });
       assert.equal(extend.status, 400);
       const extendHtml = await extend.text();
