@@ -673,7 +673,11 @@ CasePage CaseService::MyCases(const identity::Context& ctx, const std::string& g
   return out;
 }
 
-Case CaseService::PublicStatus(const std::string& case_no, const std::string& query_code) {
+Case CaseService::PublicStatus(const std::string& typed_case_no, const std::string& query_code) {
+  // As people type it: spaces around, lower-case letters (case numbers are stored upper-case).
+  std::string case_no = Trim(typed_case_no);
+  std::transform(case_no.begin(), case_no.end(), case_no.begin(),
+                 [](unsigned char ch) { return ch < 0x80 ? static_cast<char>(std::toupper(ch)) : static_cast<char>(ch); });
   db::Conn c(db_);
   std::string hash;
   soci::indicator ind = soci::i_null;

@@ -11,6 +11,7 @@
 #include "approval/views.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/forms.hpp"
 
 namespace yiwang::modules {
@@ -22,7 +23,7 @@ using http::Response;
 
 approval::store::Query QueryFrom(const Request& req, bool published_only) {
   approval::store::Query q;
-  q.q = req.Query("q");
+  q.q = core::Trim(req.Query("q"));  // a query of spaces is no query: the whole list
   q.dept_unit_id = req.QueryInt("dept", 0);
   q.kind = req.Query("kind");
   q.status = req.Query("status");

@@ -54,6 +54,9 @@ TEST_P(Cases, SubmitReceiveAcceptWithDeadlines) {
   EXPECT_EQ(n_->Count("exchange_errors"), 0);
   // 全过程公开: status with the query code, not without it.
   EXPECT_EQ(a.cases.PublicStatus(s.case_no, s.query_code).state, CaseState::kAccepted);
+  std::string typed = " " + s.case_no + " ";  // as people type it
+  std::transform(typed.begin(), typed.end(), typed.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  EXPECT_EQ(a.cases.PublicStatus(typed, " " + s.query_code).case_no, s.case_no);
   EXPECT_THROW(a.cases.PublicStatus(s.case_no, "000000" == s.query_code ? "111111" : "000000"), Error);
 }
 
