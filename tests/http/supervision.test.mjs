@@ -324,15 +324,15 @@ for (const backend of backends()) {
       const a = await (await scj.get(`/cases/${cases.A.case_no}`)).text();
       const section = a.match(/<section class="panel" id="supervision">[\s\S]*?<\/section>/)?.[0] ?? '';
       assert.match(section, /<h2>电子监察<\/h2>/);
-      assert.match(section, new RegExp(`受理期限（行政许可法第三十二条）</td><td class="nowrap">2026-04-29</td><td class="nowrap">${ACCEPTANCE_DUE}</td><td><span class="badge red">红灯</span>`));
+      assert.match(section, new RegExp(`受理期限（行政许可法第三十二条）</td><td class="nowrap" data-label="起算">2026-04-29</td><td class="nowrap" data-label="届满">${ACCEPTANCE_DUE}</td><td data-label="状态"><span class="badge red">红灯</span>`));
       assert.match(section, /发出督办单（黄牌）督办〔2026〕\d{6}号/);
       assert.match(section, /答复督办单/);
       assert.match(section, /办结告警：超期属实/);
       assert.ok(section.includes(`href="/supervision/alerts/${alerts.A}"`));
       const c = await (await scj.get(`/cases/${cases.C.case_no}`)).text();
       const cs = c.match(/<section class="panel" id="supervision">[\s\S]*?<\/section>/)?.[0] ?? '';
-      assert.match(cs, /承诺办结期限（刘洋）<\/td><td class="nowrap">2026-04-29<\/td><td class="nowrap">2026-05-09<\/td><td><span class="badge red">红灯/);
-      assert.match(cs, /“审查”环节期限（刘洋）<\/td><td class="nowrap">2026-04-29<\/td><td class="nowrap">2026-04-30<\/td><td><span class="badge red">红灯/);
+      assert.match(cs, /承诺办结期限（刘洋）<\/td><td class="nowrap" data-label="起算">2026-04-29<\/td><td class="nowrap" data-label="届满">2026-05-09<\/td><td data-label="状态"><span class="badge red">红灯/);
+      assert.match(cs, /“审查”环节期限（刘洋）<\/td><td class="nowrap" data-label="起算">2026-04-29<\/td><td class="nowrap" data-label="届满">2026-04-30<\/td><td data-label="状态"><span class="badge red">红灯/);
       // The same timeline over the API; per unit.
       const t = await json(await scj.get(`/api/v1/supervision/cases/${cases.A.case_no}/timeline`));
       assert.deepEqual(t.events.map((e) => e.action), ['alert', 'notice', 'answer', 'close']);
@@ -518,7 +518,7 @@ for (const backend of backends()) {
       assert.deepEqual(e.map((a) => [a.rule, a.due_on]), [['STEP_OVERDUE', C_STEP_DUE]]);
       // D's page records the late step.
       const page = await (await sup.get(`/cases/${nos.D}`)).text();
-      assert.match(page, /“审查”环节期限（刘洋）<\/td><td class="nowrap">2026-04-29<\/td><td class="nowrap">2026-04-30<\/td><td><span class="badge ">超期完成<\/span> 2026-05-06/);
+      assert.match(page, /“审查”环节期限（刘洋）<\/td><td class="nowrap" data-label="起算">2026-04-29<\/td><td class="nowrap" data-label="届满">2026-04-30<\/td><td data-label="状态"><span class="badge ">超期完成<\/span> 2026-05-06/);
     });
 
     it('raises STEP_OVERDUE for the step that was completed late before the tick', async () => {
