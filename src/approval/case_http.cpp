@@ -303,6 +303,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, false, &app.cases->payments());
     view["deadlines_html"] = DeadlinesHtml(app, c);
+    // 第三十二条: the office stayed silent past the acceptance period; the applicant is told, too.
+    if (c.state == approval::CaseState::kReceived) {
+      if (const auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
+    }
     // 应缴费用: the assessment once made; before it, the item's catalogue fees as a guide.
     std::optional<approval::Item> item;
     try {

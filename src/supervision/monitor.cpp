@@ -340,7 +340,7 @@ TickResult Monitor::Tick(const std::string& node) {
       }
       const RuleInfo* info = rule(d.overdue_rule);
       if (!info) continue;
-      v.detail = d.open ? d.label + "已于 " + d.due_on + " 届满，仍未办结（" + d.subject + "）"
+      v.detail = d.open ? d.label + "已于 " + d.due_on + " 届满，仍未完成（" + d.subject + "）"
                         : d.label + "已于 " + d.due_on + " 届满，" + d.closed_on + " 才完成（超期完成，" + d.subject + "）";
       v.dedupe_key = d.kind;
       auto id = w.Alert(d.overdue_rule, *info, d.source, v, d.id, "red", d.due_on, today, now);

@@ -450,12 +450,15 @@ for (const backend of backends()) {
         for (let i = 0; i < 200 && (await clerk.get(`/api/v1/cases/${caseNo}`)).status !== 200; i++) {
           await new Promise((res) => setTimeout(res, 50));
         }
+        if (!missing) return { case_no: caseNo };
         const c = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'request_correction', missing }, headers: { 'x-csrf-token': clerkCsrf } });
         assert.equal(c.status, 200);
         return (await c.json());
       };
       const first = await ask(['营业执照复印件不清晰']);
       assert.equal(first.correction_due, '2026-03-23');  // 15 working days after Mon 03-02
+      const silent = await ask(null);  // received 03-02; the office says nothing
+      assert.doesNotMatch(await (await citizen.get(`/account/cases/${silent.case_no}`)).text(), /视为受理/, 'within the period');
       let queue = await (await clerk.get('/cases?state=correction')).text();
       assert.ok(rowOf(queue, first.case_no).includes('2026-03-23'));
       assert.doesNotMatch(rowOf(queue, first.case_no), /申请人逾期未补正/);
@@ -471,6 +474,13 @@ for (const backend of backends()) {
       assert.match(rowOf(queue, first.case_no), /申请人逾期未补正/);
       assert.doesNotMatch(rowOf(queue, second.case_no), /申请人逾期未补正/);
       assert.ok(rowOf(queue, second.case_no).includes('2026-04-15'));
+      // 第三十二条: the silent case counts as accepted on the day of receipt — the staff page and the
+      // applicant's page both say so; a case received today does not.
+      assert.match(await (await clerk.get(`/cases/${silent.case_no}`)).text(), /本件自收到申请之日（2026-03-02）起视为受理/);
+      const told = await (await citizen.get(`/account/cases/${silent.case_no}`)).text();
+      assert.match(told, /依《行政许可法》第三十二条，本件<strong>自收到申请之日（2026-03-02）起视为受理<\/strong>/);
+      const fresh = await ask(null);
+      assert.doesNotMatch(await (await citizen.get(`/account/cases/${fresh.case_no}`)).text(), /视为受理/);
     });
   });
 }

@@ -178,7 +178,7 @@ for (const backend of backends()) {
         assert.equal(a.card, 'yellow');
         assert.equal(a.card_label, '黄牌');
         assert.equal(a.href, `/cases/${cases[k].case_no}`);
-        assert.match(a.detail, new RegExp(`已于 ${ACCEPTANCE_DUE} 届满，仍未办结`));
+        assert.match(a.detail, new RegExp(`已于 ${ACCEPTANCE_DUE} 届满，仍未完成`));
         alerts[k] = a.id;
         const d = await alertDetail(sup, a.id);
         assert.equal(d.notice.card, 'yellow');
