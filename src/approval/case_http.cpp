@@ -92,6 +92,37 @@ void MaterialProblems(nlohmann::json& materials, const nlohmann::json& view) {
   }
 }
 
+/// What a staff member is told after an action on the page: what was done and where the case is now.
+std::string DoneText(app::App& app, const std::string& action, const approval::Case& c) {
+  auto step_name = [&]() -> std::string {
+    try {
+      const approval::Item item = app.cases->ItemOf(c);
+      if (c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size())) {
+        return item.steps[static_cast<std::size_t>(c.current_step - 1)].name;
+      }
+    } catch (const Error&) {
+    }
+    return "";
+  };
+  if (action == "accept") return "已受理，受理通知书已出具并告知申请人";
+  if (action == "refuse") return "已作出不予受理决定，已告知申请人";
+  if (action == "request_correction") return "已一次性告知补正，等待申请人补正材料";
+  if (action == "claim") return "已签收“" + step_name() + "”环节";
+  if (action == "complete_step") {
+    const std::string next = step_name();
+    return next.empty() ? "已完成本环节" : "已完成本环节，转入“" + next + "”环节，等待签收";
+  }
+  if (action == "decide") return "已作出" + std::string(c.decision == "approve" ? "准予许可" : "不予许可") + "决定，决定书已签章，已告知申请人";
+  if (action == "conclude") return "已办结，已告知申请人";
+  if (action == "suspend") return "已进入特别程序，办理期限暂停计算";
+  if (action == "resume") return "特别程序结束，恢复计时；承诺办结期限调整为 " + c.promised_due;
+  if (action == "extend") return "已延长办理期限 " + std::to_string(c.extension_days) + " 个工作日，办结期限调整为 " + c.statutory_due;
+  if (action == "assess_fees") return "已核定收费，已告知申请人";
+  if (action == "record_payment") return "已登记缴费";
+  if (action == "refund") return "已登记退费，已告知申请人";
+  return "已办理：" + approval::CaseStateLabel(c.state);
+}
+
 nlohmann::json ItemForApply(const approval::Item& item) {
   nlohmann::json j = approval::ItemJson(item);
   for (auto& m : j["materials"]) m["field"] = "material_" + std::to_string(m["no"].get<int>());
@@ -851,12 +882,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       }
       approval::Case c = app.cases->Act(ContextOf(req), req.Param("case_no"), a);
       Response res = Response::Redirect("/cases/" + http::UrlEncode(c.case_no) + (fee_action ? "#fees" : ""));
-      http::Renderer::Flash(res,
-                            action == "assess_fees"      ? "已核定收费，已告知申请人"
-                            : action == "record_payment" ? "已登记缴费"
-                            : action == "refund"         ? "已登记退费，已告知申请人"
-                                                         : "已办理：" + approval::CaseStateLabel(c.state),
-                            secure);
+      http::Renderer::Flash(res, DoneText(app, action, c), secure);
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;

@@ -149,6 +149,8 @@ export async function workSteps(people, internal, caseNo) {
           await p.setInputFiles('#step-files', { name: '现场核查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n% 现场核查\n%%EOF\n') });
         }
         await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('text=完成本环节，转下一环节')]);
+        // Told what was done and where the case went (not only "已办理：办理中").
+        assert.match(await p.textContent('main'), /已完成本环节，转入“[^”]+”环节，等待签收/);
         if (!attached) {
           assert.equal(await p.locator('.timeline a:has-text("现场核查记录.pdf")').count(), 1, 'the attachment is listed under its step');
           attached = true;
@@ -159,6 +161,7 @@ export async function workSteps(people, internal, caseNo) {
       if (await p.locator('input[name=decision]').count()) {
         await p.check('input[value=approve]');
         await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('button >> text=作出决定')]);
+        assert.match(await p.textContent('main'), /已作出准予许可决定，决定书已签章/);
         moved = true;
         break;
       }
