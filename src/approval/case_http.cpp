@@ -703,10 +703,27 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     }
     nlohmann::json rows = nlohmann::json::array();
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
+    std::map<std::string, std::vector<std::string>> step_names;  // by item version, for the rows' 当前环节
     for (const auto& c : list.cases) {
       nlohmann::json j = approval::CaseJson(c, true);
       j.erase("events");
       j.erase("materials");
+      if ((c.state == approval::CaseState::kAccepted || c.state == approval::CaseState::kInProgress ||
+           c.state == approval::CaseState::kSuspended) && c.current_step >= 1) {
+        const std::string key = c.item_code + "@" + std::to_string(c.item_version);
+        if (!step_names.count(key)) {
+          auto& names = step_names[key];
+          try {
+            for (const auto& s : app.cases->ItemOf(c).steps) names.push_back(s.name);
+          } catch (const Error&) {
+          }
+        }
+        const auto& names = step_names[key];
+        if (c.current_step <= static_cast<int>(names.size())) {
+          j["step_name"] = names[static_cast<std::size_t>(c.current_step - 1)];
+          j["step_waiting"] = c.assignee_id == 0;
+        }
+      }
       const std::string due = approval::RunningDue(c);
       j["due"] = due;
       const bool late = !due.empty() && due < today;
@@ -715,8 +732,10 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       rows.push_back(j);
     }
     const std::string q = core::Trim(query.q);
-    return app.renderer->Page(req, "internal/cases", "办件受理",
+    const bool window = req.principal.Has(identity::Role::kWindowClerk) || req.principal.Has(identity::Role::kSupervisor);
+    return app.renderer->Page(req, "internal/cases", window ? "办件受理" : "办件办理",
                               {{"cases", rows},
+                               {"window", window},
                                {"empty", rows.empty()},
                                {"state", state},
                                {"state_" + state, true},

@@ -103,7 +103,12 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
     add("/admin/units", "单位管理");
     add("/admin/users", "人员管理");
     if (p.Has(identity::Role::kSysAdmin) || p.Has(identity::Role::kSecAdmin)) add("/admin/accounts", "公众账户");
-    if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor)) add("/cases", "办件受理");
+    // The case list: the window's 办件受理; for the flow's roles (承办、审核、审批) their work list.
+    if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor)) {
+      add("/cases", "办件受理");
+    } else if (p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover)) {
+      add("/cases", "办件办理");
+    }
     add("/admin/items", "事项目录");
     add("/admin/calendar", "工作日历");
     // The supervision pages' tabs lead to the dashboard and rules: for the roles that may open them.

@@ -144,6 +144,18 @@ for (const backend of backends()) {
       assert.deepEqual(first.cases.map((c) => c.case_no), [mine.cases[0].case_no]);
     });
 
+    it('a handler has the case list in the menu as 办件办理, each case with the step it waits at', async () => {
+      const handler = new Client(node.internal);
+      assert.equal((await handler.post('/api/v1/session', { json: { username: 'handler', password: node.account('handler').password } })).status, 200);
+      const home = await (await handler.get('/')).text();
+      assert.match(home, /<a href="\/cases"[^>]*>办件办理<\/a>/);
+      const html = await (await handler.get('/cases?state=in_progress')).text();
+      assert.match(html, /<h1>办件办理<\/h1>/);
+      assert.doesNotMatch(html, /<h1>办件受理<\/h1>/);
+      const running = (await list(handler, { state: 'in_progress', per_page: 1 })).total;
+      if (running > 0) assert.match(html, /“[^”]+”环节/);
+    });
+
     it('the queue page shows the total, pages, the search and its empty state', async () => {
       const all = await list(clerk, { per_page: 200 });
       let html = await (await clerk.get('/cases?state=all')).text();
