@@ -93,6 +93,10 @@ nlohmann::json Renderer::LayoutView(const Request& req, const std::string& title
       if (std::string(n.href) == "/today") label = "今日" + config_.district_name.substr(0, config_.district_name.size() - 3);
       nav.push_back({{"href", n.href}, {"label", label}, {"active", active}});
     }
+    // A logged-in applicant's own cases, in the menu (not only behind their name).
+    if (req.principal.kind == "public") {
+      nav.push_back({{"href", "/account/cases"}, {"label", "我的办件"}, {"active", req.path.rfind("/account/cases", 0) == 0}});
+    }
   } else if (req.principal.kind == "staff") {
     auto add = [&](const char* href, const char* label) {
       bool active = std::string(href) == req.path || (std::string(href) != "/" && req.path.rfind(href, 0) == 0);

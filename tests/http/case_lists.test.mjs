@@ -183,6 +183,7 @@ for (const backend of backends()) {
 
     it("我的办件 shows the applicant's groups with counts that add up, in pages", async () => {
       let html = await (await citizen.get('/account/cases')).text();
+      assert.match(html, /<nav[\s\S]*<a href="\/account\/cases"[^>]*aria-current="page"[^>]*>我的办件<\/a>/, 'in the menu');
       const count = (label) => Number(html.match(new RegExp(`>${label} <span class="tab-count[^"]*">(\\d+)<`))[1]);
       const all = count('全部'), correction = count('待我补正'), open = count('办理中'), concluded = count('已办结'), ended = count('不予受理或已撤回');
       assert.ok(all > 0);
