@@ -1230,6 +1230,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     if (c.state != CaseState::kInProgress || !step) throw wrong_state();
     require_assignee();
     if (last_step) throw Error(ErrorCode::kConflict, "最后一个环节须作出审批决定（准予或不予许可）");
+    // Every step's opinion is on the record (审查意见、审核意见…): the next person reads it.
+    if (text.empty()) {
+      throw Error(ErrorCode::kInvalidInput, "请填写本环节意见", {{"opinion", "请填写本环节的审查或审核意见"}});
+    }
   } else if (a.action == "decide") {
     if (c.state != CaseState::kInProgress || !step || !last_step) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kApprover});

@@ -533,6 +533,14 @@ TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("complete_step")), Error);
   a.cases.Act(a.handler, s.case_no, Do("claim"));
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("claim")), Error);  // already signed
+  try {  // a step is completed with its opinion on the record
+    a.cases.Act(a.handler, s.case_no, Do("complete_step", "   "));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_TRUE(e.fields().count("opinion"));
+  }
+  EXPECT_EQ(a.cases.ForStaff(a.handler, s.case_no).current_step, 2);
   // A special procedure stops the clock (Art. 45): 03-03 and 03-04 are not counted.
   n_->clock.Set(core::ParseLocal("2026-03-03 09:00"));
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("suspend", "  ")), Error);  // the procedure must be named
