@@ -553,7 +553,7 @@ Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& 
 namespace {
 
 // The search box of a case list: at most 50 characters; matched as a whole case number, ID
-// number or credit code, or as part of a name (LIKE with its wildcards escaped).
+// number or credit code, or as part of a case number or a name (LIKE with its wildcards escaped).
 struct CaseSearch {
   std::string exact, like;
   bool case_no = false;  // the text is a case number: looked up by its unique index alone
@@ -586,12 +586,13 @@ CaseSearch CaseSearchOf(const std::string& text) {
 
 // SQLite's LIKE already ignores ASCII letters' case; PostgreSQL's ILIKE ignores case (and is
 // cheaper than LOWER() on every row). The pattern is lower-case.
+// Part of a case number (its date, its last digits) matches too.
 constexpr const char* kSearchWhereSqlite =
-    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name LIKE :l1 ESCAPE '\\' OR contact_name LIKE :l2 "
-    "ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR case_no LIKE :l0 ESCAPE '\\' OR applicant_name LIKE :l1 "
+    "ESCAPE '\\' OR contact_name LIKE :l2 ESCAPE '\\' OR item_name LIKE :l3 ESCAPE '\\')";
 constexpr const char* kSearchWherePostgres =
-    " AND (case_no = :q1 OR applicant_id_number = :q2 OR applicant_name ILIKE :l1 ESCAPE '\\' OR contact_name ILIKE :l2 "
-    "ESCAPE '\\' OR item_name ILIKE :l3 ESCAPE '\\')";
+    " AND (case_no = :q1 OR applicant_id_number = :q2 OR case_no ILIKE :l0 ESCAPE '\\' OR applicant_name ILIKE :l1 "
+    "ESCAPE '\\' OR contact_name ILIKE :l2 ESCAPE '\\' OR item_name ILIKE :l3 ESCAPE '\\')";
 
 const char* CaseSearch::where(bool sqlite) const {
   if (!any()) return "";
@@ -605,7 +606,7 @@ void BindSearch(soci::details::prepare_temp_type& st, const CaseSearch& q) {
     st, soci::use(q.exact);
     return;
   }
-  st, soci::use(q.exact), soci::use(q.exact), soci::use(q.like), soci::use(q.like), soci::use(q.like);
+  st, soci::use(q.exact), soci::use(q.exact), soci::use(q.like), soci::use(q.like), soci::use(q.like), soci::use(q.like);
 }
 
 // The applicant's groups on 我的办件 (SQL conditions over the constant state keys).

@@ -76,6 +76,12 @@ for (const backend of backends()) {
       assert.equal(r.total, 1);
       r = await list(clerk, { q: one.case_no.toLowerCase() });  // and the letters' case
       assert.equal(r.total, 1);
+      // Part of a case number: its last six digits, its date.
+      r = await list(clerk, { q: one.case_no.slice(-6), per_page: 200 });
+      assert.ok(r.cases.some((c) => c.case_no === one.case_no));
+      assert.ok(r.cases.every((c) => c.case_no.includes(one.case_no.slice(-6)) || [c.applicant_name, c.contact_name, c.item_name].some((n) => (n ?? '').includes(one.case_no.slice(-6)))));
+      r = await list(clerk, { q: one.case_no.slice(0, 10), per_page: 200 });
+      assert.equal(r.total, all.filter((c) => c.case_no.startsWith(one.case_no.slice(0, 10))).length);
       // The whole ID number (the API shows it masked); a part of it finds nothing.
       r = await list(clerk, { q: citizenId, per_page: 200 });
       assert.equal(r.total, all.filter((c) => c.applicant_name === '张晓明').length);
