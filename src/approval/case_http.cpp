@@ -553,11 +553,13 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     return app.renderer->Page(req, "external/concluded", "办件公示",
                               {{"cases", rows}, {"empty", rows.empty()}, {"pager", http::PagerView(req, total, page, 20)}});
   });
-  r.Add("GET", "/services/track", Access::kAnyone, [&app](Request& req) {
-    nlohmann::json view = {{"case_no", req.Query("case_no")}};
-    if (!req.Query("case_no").empty()) {
+  // 办件查询: the form is sent by POST so that the query code stays out of the address (browser
+  // history, proxies' and servers' logs); a link with ?case_no=&code= (older pages) still works.
+  auto track_page = [&app, secure](Request& req, const std::string& case_no, const std::string& code) {
+    nlohmann::json view = {{"case_no", case_no}};
+    if (!case_no.empty()) {
       try {
-        nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Query("case_no"), req.Query("code")), false);
+        nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(case_no, code), false);
         c.erase("materials");  // file names may carry personal data; the applicant sees them logged in
         view["case"] = c;
       } catch (const Error& e) {
@@ -565,7 +567,17 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         view["error"] = e.message();
       }
     }
-    return app.renderer->Page(req, "external/track", "办件查询", view);
+    Response cookies;
+    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
+    Response res = app.renderer->Page(req, "external/track", "办件查询", view);
+    for (auto& h : cookies.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/services/track", Access::kAnyone, [track_page](Request& req) {
+    return track_page(req, req.Query("case_no"), req.Query("code"));
+  });
+  r.Add("POST", "/services/track", Access::kAnyone, [track_page](Request& req) {
+    return track_page(req, req.Field("case_no"), req.Field("code"));
   });
 
   // ---- API

@@ -260,6 +260,17 @@ for (const backend of backends()) {
       assert.equal(wrong.status, 404);
       const track = await (await fetch(`${node.external}/services/track?case_no=${caseNo}&code=${code}`)).text();
       assert.match(track, /已受理/);
+      // The page's own form posts (the query code stays out of the address), with its CSRF token.
+      const visitor = new Client(node.external);
+      const form = await (await visitor.get('/services/track')).text();
+      assert.match(form, /<form method="post" action="\/services\/track"/);
+      let posted = await visitor.post('/services/track', { form: { _csrf: csrfFrom(form), case_no: ` ${caseNo.toLowerCase()} `, code } });
+      assert.equal(posted.status, 200);
+      assert.match(await posted.text(), /已受理/);
+      posted = await visitor.post('/services/track', { form: { case_no: caseNo, code } });
+      assert.equal(posted.status, 403, 'no CSRF token');
+      posted = await visitor.post('/services/track', { form: { _csrf: csrfFrom(form), case_no: caseNo, code: code === '000000' ? '111111' : '000000' } });
+      assert.match(await posted.text(), /办件编号或查询码不正确/);
 
       // The item's flow: each step signed for and completed by its role, then the decision.
       const login = async (username) => {
