@@ -361,7 +361,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       // is to be refunded (退费, shown once the department records it).
       const bool ended = approval::Refundable(c);
       const bool to_refund = ended && std::any_of(c.fees.begin(), c.fees.end(), [](const approval::CaseFee& f) {
-                               return f.Paid() && !f.Refunded() && f.paid_fen > 0;
+                               return f.ToRefund();
                              });
       view["fee_panel"] = {{"catalogue", item ? approval::ItemJson(*item)["fees"] : nlohmann::json::array()},
                            {"place", item ? item->place : ""},
@@ -835,10 +835,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       // 退费: paid fees of a case that ended without the licence.
       nlohmann::json refundable = nlohmann::json::array();
       if (approval::Refundable(c)) {
-        for (const auto& f : view["case"]["fees"]) {
-          if (f["paid"].get<bool>() && !f["refunded"].get<bool>() && f["paid_fen"].get<std::int64_t>() > 0) {
-            refundable.push_back(f);
-          }
+        for (std::size_t i = 0; i < c.fees.size(); ++i) {
+          if (c.fees[i].ToRefund()) refundable.push_back(view["case"]["fees"][i]);
         }
       }
       const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";

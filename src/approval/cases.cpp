@@ -609,14 +609,15 @@ void BindSearch(soci::details::prepare_temp_type& st, const CaseSearch& q) {
   st, soci::use(q.exact), soci::use(q.exact), soci::use(q.like), soci::use(q.like), soci::use(q.like), soci::use(q.like);
 }
 
-// The applicant's groups on 我的办件 (SQL conditions over the constant state keys).
-const std::map<std::string, std::string>& ApplicantGroups() {
-  static const std::map<std::string, std::string> groups = {
-      {"", ""},
-      {"correction", " AND state = 'correction'"},
-      {"open", " AND state IN ('submitted', 'received', 'accepted', 'in_progress', 'suspended', 'decided')"},
-      {"concluded", " AND state = 'concluded'"},
-      {"ended", " AND state IN ('refused', 'withdrawn')"},
+// The applicant's groups on 我的办件, by their states ("" = every state).
+const std::map<std::string, std::set<CaseState>>& ApplicantGroups() {
+  using S = CaseState;
+  static const std::map<std::string, std::set<CaseState>> groups = {
+      {"", {}},
+      {"correction", {S::kCorrection}},
+      {"open", {S::kSubmitted, S::kReceived, S::kAccepted, S::kInProgress, S::kSuspended, S::kDecided}},
+      {"concluded", {S::kConcluded}},
+      {"ended", {S::kRefused, S::kWithdrawn}},
   };
   return groups;
 }
@@ -649,25 +650,27 @@ CasePage CaseService::MyCases(const identity::Context& ctx, const std::string& g
   if (g == groups.end()) throw Error(ErrorCode::kInvalidInput, "未知的办件分类：" + group);
   db::Conn c(db_);
   long long applicant = ctx.principal.id;
-  if (counts) {
-    counts->clear();
-    for (const auto& [key, where] : groups) (*counts)[key] = 0;
-    soci::rowset<soci::row> rows =
-        (c.sql().prepare << "SELECT state, COUNT(*) AS n FROM cases WHERE applicant_id = :a GROUP BY state", soci::use(applicant));
-    for (const soci::row& r : rows) {
-      const std::string state = db::RowStr(r, "state");
-      const std::int64_t n = db::RowInt(r, "n");
-      (*counts)[""] += n;
-      for (const auto& [key, where] : groups) {
-        if (!key.empty() && where.find("'" + state + "'") != std::string::npos) (*counts)[key] += n;
-      }
+  // Every group's count from one count per state (an applicant has few cases); the asked
+  // group's total is among them.
+  std::map<std::string, std::int64_t> n_of;
+  for (const auto& [key, states] : groups) n_of[key] = 0;
+  soci::rowset<soci::row> rows =
+      (c.sql().prepare << "SELECT state, COUNT(*) AS n FROM cases WHERE applicant_id = :a GROUP BY state", soci::use(applicant));
+  for (const soci::row& r : rows) {
+    const CaseState state = ParseCaseState(db::RowStr(r, "state"));
+    const std::int64_t n = db::RowInt(r, "n");
+    for (const auto& [key, states] : groups) {
+      if (states.empty() || states.count(state)) n_of[key] += n;
     }
   }
-  long long total = 0;
-  c.sql() << "SELECT COUNT(*) FROM cases WHERE applicant_id = :a" << g->second, soci::use(applicant), soci::into(total);
-  out.total = total;
+  out.total = n_of[group];
+  if (counts) *counts = n_of;
+  // The SQL condition over the constant keys of the group's states.
+  std::string where;
+  for (CaseState s : g->second) where += (where.empty() ? "" : ", ") + ("'" + CaseStateKey(s) + "'");
+  if (!where.empty()) where = " AND state IN (" + where + ")";
   long long limit = std::clamp(per_page, 1, 200), offset = static_cast<long long>(std::max(page, 1) - 1) * limit;
-  auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases WHERE applicant_id = :a" << g->second
+  auto st = (c.sql().prepare << "SELECT " << kCaseCols << " FROM cases WHERE applicant_id = :a" << where
                              << " ORDER BY submitted_at DESC, id DESC LIMIT :l OFFSET :o",
              soci::use(applicant), soci::use(limit), soci::use(offset));
   out.cases = LoadPage(st);
@@ -1525,7 +1528,7 @@ std::string ApplicantMessage(const Case& c, const std::string& action, const std
     bool more = false;
     for (const CaseFee& f : c.fees) {
       if (f.Refunded() && (!last || f.refunded_at >= last->refunded_at)) last = &f;
-      if (f.Paid() && !f.Refunded() && f.paid_fen > 0) more = true;
+      if (f.ToRefund()) more = true;
     }
     if (!last) return "";
     return head + "已退还您缴纳的" + last->name + " " + FormatFen(last->refunded_fen) + "（退费凭证号 " + last->refund_no +

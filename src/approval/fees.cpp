@@ -1,6 +1,7 @@
 #include "approval/fees.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -17,6 +18,29 @@ namespace {
 using core::Trim;
 
 const char* kAmountRule = "金额应为不小于 0 的数字（元，最多两位小数）";
+
+// The fee a payment or a refund is for: `fee_no`, or (0) the only fee `open` picks. The words of
+// the errors are the action's: "请选择缴费项目" / "请选择退费项目" and so on.
+std::size_t PickFee(const std::vector<CaseFee>& fees, int fee_no, const std::function<bool(const CaseFee&)>& open,
+                    const std::string& many, const std::string& choose, const std::string& none) {
+  std::size_t index = fees.size();
+  if (fee_no == 0) {
+    for (std::size_t i = 0; i < fees.size(); ++i) {
+      if (!open(fees[i])) continue;
+      if (index != fees.size()) throw Error(ErrorCode::kInvalidInput, many, {{"fee_no", choose}});
+      index = i;
+    }
+    if (index == fees.size()) throw Error(ErrorCode::kConflict, none);
+    return index;
+  }
+  for (std::size_t i = 0; i < fees.size(); ++i) {
+    if (fees[i].fee_no == fee_no) index = i;
+  }
+  if (index == fees.size()) {
+    throw Error(ErrorCode::kInvalidInput, "收费项目序号不存在：" + std::to_string(fee_no), {{"fee_no", choose}});
+  }
+  return index;
+}
 
 }  // namespace
 
@@ -80,25 +104,9 @@ std::vector<CaseFee> AssessFees(const Item& item, const std::vector<CaseFee>& cu
 
 std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount) {
   if (fees.empty()) throw Error(ErrorCode::kConflict, "本件尚未核定收费，请先核定收费再登记缴费");
-  std::size_t index = fees.size();
-  if (fee_no == 0) {
-    for (std::size_t i = 0; i < fees.size(); ++i) {
-      if (fees[i].Settled()) continue;
-      if (index != fees.size()) {
-        throw Error(ErrorCode::kInvalidInput, "本件有多项未缴费用，请选择缴费项目", {{"fee_no", "请选择缴费项目"}});
-      }
-      index = i;
-    }
-    if (index == fees.size()) throw Error(ErrorCode::kConflict, "本件费用均已缴清，无需再登记缴费");
-  } else {
-    for (std::size_t i = 0; i < fees.size(); ++i) {
-      if (fees[i].fee_no == fee_no) index = i;
-    }
-    if (index == fees.size()) {
-      throw Error(ErrorCode::kInvalidInput, "收费项目序号不存在：" + std::to_string(fee_no),
-                  {{"fee_no", "请选择缴费项目"}});
-    }
-  }
+  const std::size_t index =
+      PickFee(fees, fee_no, [](const CaseFee& f) { return !f.Settled(); }, "本件有多项未缴费用，请选择缴费项目",
+              "请选择缴费项目", "本件费用均已缴清，无需再登记缴费");
   const CaseFee& f = fees[index];
   if (f.Paid())
     throw Error(ErrorCode::kConflict, "“" + f.name + "”已缴清（票据号 " + f.receipt_no + "），不能重复登记");
@@ -118,30 +126,13 @@ std::size_t PaymentTarget(const std::vector<CaseFee>& fees, int fee_no, const st
 
 std::size_t RefundTarget(const std::vector<CaseFee>& fees, int fee_no, const std::string& amount,
                          const std::string& refund_no, const std::string& reason) {
-  std::size_t index = fees.size();
-  auto refundable = [](const CaseFee& f) { return f.Paid() && !f.Refunded() && f.paid_fen > 0; };
-  if (fee_no == 0) {
-    for (std::size_t i = 0; i < fees.size(); ++i) {
-      if (!refundable(fees[i])) continue;
-      if (index != fees.size()) {
-        throw Error(ErrorCode::kInvalidInput, "本件有多项已缴费用，请选择退费项目", {{"fee_no", "请选择退费项目"}});
-      }
-      index = i;
-    }
-    if (index == fees.size()) throw Error(ErrorCode::kConflict, "本件没有可退还的已缴费用");
-  } else {
-    for (std::size_t i = 0; i < fees.size(); ++i) {
-      if (fees[i].fee_no == fee_no) index = i;
-    }
-    if (index == fees.size()) {
-      throw Error(ErrorCode::kInvalidInput, "收费项目序号不存在：" + std::to_string(fee_no), {{"fee_no", "请选择退费项目"}});
-    }
-  }
+  const std::size_t index = PickFee(fees, fee_no, [](const CaseFee& f) { return f.ToRefund(); }, "本件有多项已缴费用，请选择退费项目", "请选择退费项目",
+                                    "本件没有可退还的已缴费用");
   const CaseFee& f = fees[index];
   if (f.Refunded()) {
     throw Error(ErrorCode::kConflict, "“" + f.name + "”已退还（退费凭证号 " + f.refund_no + "），不能重复登记");
   }
-  if (!refundable(f)) throw Error(ErrorCode::kConflict, "“" + f.name + "”没有已缴的费用，无需退还");
+  if (!f.ToRefund()) throw Error(ErrorCode::kConflict, "“" + f.name + "”没有已缴的费用，无需退还");
   std::map<std::string, std::string> fields;
   const std::string text = Trim(amount);
   const std::int64_t fen = text.empty() ? -1 : ParseYuan(text);

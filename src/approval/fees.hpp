@@ -41,6 +41,8 @@ struct CaseFee {
 
   bool Paid() const { return !receipt_no.empty(); }
   bool Refunded() const { return !refund_no.empty(); }
+  /// Paid, not given back yet: what a refund may be recorded for.
+  bool ToRefund() const { return Paid() && !Refunded() && paid_fen > 0; }
   /// Nothing more to pay: paid, or assessed at 0.
   bool Settled() const { return Paid() || assessed_fen == 0; }
 };
