@@ -5,6 +5,7 @@
 // 核定收费 and 登记缴费. Both case pages render the deadlines with one template
 // (templates/shared/deadlines.mustache).
 
+#include <cstdlib>
 #include <sstream>
 
 #include "app/app.hpp"
@@ -112,6 +113,7 @@ std::string DoneText(app::App& app, const std::string& action, const approval::C
     const std::string next = step_name();
     return next.empty() ? "已完成本环节" : "已完成本环节，转入“" + next + "”环节，等待签收";
   }
+  if (action == "return_step") return "已退回“" + step_name() + "”环节，等待重新签收办理";
   if (action == "decide") return "已作出" + std::string(c.decision == "approve" ? "准予许可" : "不予许可") + "决定，决定书已签章，已告知申请人";
   if (action == "conclude") return "已办结，已告知申请人";
   if (action == "suspend") return "已进入特别程序，办理期限暂停计算";
@@ -778,6 +780,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["choose_accept"] = !view["choose_correction"].get<bool>() && !view["choose_refuse"].get<bool>();
     view["refill"] = {{"acceptance", sent == "accept" || sent == "request_correction" || sent == "refuse"},
                       {"complete_step", sent == "complete_step"},
+                      {"return_step", sent == "return_step"},
                       {"decide", sent == "decide"},
                       {"suspend", sent == "suspend"},
                       {"resume", sent == "resume"},
@@ -799,6 +802,19 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_claim"] = flowing && c.assignee_id == 0 && p.roles.count(step_role) > 0;
     view["can_complete"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && !last;
     view["can_decide"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && last;
+    // 退回: to an earlier handling step (not 受理), by whoever holds this step.
+    nlohmann::json back = nlohmann::json::array();
+    if (c.state == CaseState::kInProgress && c.assignee_id == p.id) {
+      int chosen = c.current_step - 1;
+      if (view.contains("form") && view["form"].value("action", "") == "return_step") {
+        chosen = std::atoi(view["form"].value("to_step", "").c_str());
+      }
+      for (int no = 2; no < c.current_step; ++no) {
+        back.push_back({{"no", no}, {"name", item.steps[static_cast<std::size_t>(no - 1)].name}, {"selected", no == chosen}});
+      }
+    }
+    view["return_steps"] = back;
+    view["can_return"] = !back.empty();
     view["can_conclude"] = c.state == CaseState::kDecided &&
                            (p.Has(identity::Role::kApprover) || p.Has(identity::Role::kWindowClerk));
     const bool handles = p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover);
@@ -905,6 +921,11 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
         throw Error(ErrorCode::kInvalidInput, "请选择缴费项目", {{"fee_no", "请选择缴费项目"}});
       }
       try {
+        a.to_step = req.Field("to_step").empty() ? 0 : std::stoi(req.Field("to_step"));
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::kInvalidInput, "请选择退回到哪个环节", {{"to_step", "请选择退回到哪个环节"}});
+      }
+      try {
         a.days = req.Field("days").empty() ? 0 : std::stoi(req.Field("days"));
       } catch (const std::exception&) {
         throw Error(ErrorCode::kInvalidInput, "延长天数应为整数", {{"days", "延长天数应为整数"}});
@@ -920,7 +941,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       nlohmann::json form = {{"action", action},      {"opinion", req.Field("opinion")}, {"missing", req.Field("missing")},
                              {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"},
                              {"approve", req.Field("decision") == "approve"},
-                             {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")}};
+                             {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")},
+                             {"to_step", req.Field("to_step")}};
       return case_page(req,
                        {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},
                        ErrorCodeHttpStatus(e.code()));
@@ -958,6 +980,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.missing = missing;
     a.decision = j.value("decision", "");
     a.days = j.value("days", 0);
+    a.to_step = j.value("to_step", 0);
     if (j.contains("fees")) {  // assess_fees: [{fee_no, amount (元), note}]
       if (!j["fees"].is_array()) throw Error(ErrorCode::kInvalidInput, "fees 应为数组", {{"fees", "fees 应为数组"}});
       for (const auto& f : j["fees"]) a.fees.push_back({f.value("fee_no", 0), AmountText(f, "amount"), f.value("note", "")});

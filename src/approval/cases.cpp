@@ -1158,7 +1158,7 @@ std::string AttachmentName(const std::string& filename) {
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
                                                  "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
-                                                 "record_payment", "refund"};
+                                                 "record_payment", "refund", "return_step"};
   if (!kActions.count(a.action)) {
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
   }
@@ -1195,6 +1195,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   std::vector<CaseFee> new_fees;  // assess_fees / record_payment: the fees as they will be
   CaseFee paid_fee;  // record_payment / refund: the fee as it will be
   std::string payment_text;
+  int back_to = 0;  // return_step: the step the case goes back to
   // ---- checks (nothing written yet)
   if (a.action == "accept" || a.action == "refuse" || a.action == "request_correction") {
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
@@ -1238,6 +1239,18 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     if (text.empty()) {
       throw Error(ErrorCode::kInvalidInput, "请填写本环节意见", {{"opinion", "请填写本环节的审查或审核意见"}});
     }
+  } else if (a.action == "return_step") {
+    // 退回: the person holding a step sends the case back to an earlier handling step to be done
+    // again (审核 finds the 审查 incomplete…). Step 1 is acceptance, which is not re-done: a case
+    // that should not have been accepted is decided on (不予许可) at the last step.
+    if (c.state != CaseState::kInProgress || !step) throw wrong_state();
+    require_assignee();
+    if (c.current_step < 3) throw Error(ErrorCode::kConflict, "本环节之前没有可退回的办理环节（受理环节不能退回）");
+    back_to = a.to_step ? a.to_step : c.current_step - 1;
+    if (back_to < 2 || back_to >= c.current_step) {
+      throw Error(ErrorCode::kInvalidInput, "只能退回到本环节之前的办理环节", {{"to_step", "请选择本环节之前的办理环节"}});
+    }
+    if (text.empty()) throw Error(ErrorCode::kInvalidInput, "退回须说明理由", {{"opinion", "请写明退回的理由和需重新办理的内容"}});
   } else if (a.action == "decide") {
     if (c.state != CaseState::kInProgress || !step || !last_step) throw wrong_state();
     identity::RequireRole(ctx.principal, {identity::Role::kApprover});
@@ -1369,6 +1382,14 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_id = 0;
       c.assignee_name.clear();
       c.step_started_on = today;
+      RecomputeDues(c, item, cal);
+    } else if (a.action == "return_step") {
+      const Step& target = item.steps[static_cast<std::size_t>(back_to - 1)];
+      event_opinion = "“" + step->name + "”环节退回“" + target.name + "”环节重新办理。理由：" + text;
+      c.current_step = back_to;
+      c.assignee_id = 0;
+      c.assignee_name.clear();
+      c.step_started_on = today;  // the step's limit runs again from today
       RecomputeDues(c, item, cal);
     } else if (a.action == "decide") {
       c.state = CaseState::kDecided;

@@ -142,12 +142,15 @@ struct CaseAction {
   /// role); decide (审批人, decision approve|deny); conclude; suspend | resume (special
   /// procedure, 第四十五条); extend (审批人, once, 第四十二条); assess_fees | record_payment
   /// (窗口受理员 or 承办人, after acceptance, before conclusion; approval/fees.hpp); refund
-  /// (the same roles, a paid fee in full once the case is Refundable).
+  /// (the same roles, a paid fee in full once the case is Refundable); return_step (the person
+  /// who signed for a step after the first handling step sends the case back to an earlier
+  /// handling step, with reasons: 退回).
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once
   std::string decision;              // decide: "approve" | "deny"
   int days = 0;                      // extend
+  int to_step = 0;                   // return_step: the earlier step (0 = the one before this one)
   std::vector<FeeInput> fees;        // assess_fees: amounts that differ from the catalogue, with reasons
   int fee_no = 0;                    // record_payment: which fee (0 = the only unpaid one)
   std::string amount;                // record_payment: the amount paid, in 元 as entered

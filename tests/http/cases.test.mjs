@@ -278,6 +278,7 @@ for (const backend of backends()) {
         const t = (await (await c.post('/api/v1/session', { json: { username, password: node.account(username).password } })).json()).csrf_token;
         const act = (action, extra = {}) => c.post(`/api/v1/cases/${caseNo}/actions`, { json: { action, ...extra }, headers: { 'x-csrf-token': t } });
         act.page = (form) => c.post(`/cases/${caseNo}/actions`, { form: { _csrf: t, ...form } });
+        act.page.get = () => c.get(`/cases/${caseNo}`);
         return act;
       };
       const handler = await login('handler');
@@ -329,6 +330,35 @@ for (const backend of backends()) {
         }
       }
       assert.equal((await approver('claim')).status, 200);
+      // 退回: the approver sends the case back to an earlier handling step (not 受理), with reasons.
+      const steps = item.steps.map((s) => s.name);
+      let html = await (await approver.page.get()).text();
+      const offered = [...html.matchAll(/<option value="(\d+)"( selected)?>\d+\. ([^<]+)<\/option>/g)];
+      assert.deepEqual(offered.map((m) => m[3]), steps.slice(1, -1), 'every handling step before this one');
+      assert.equal(offered.find((m) => m[2])[3], steps.at(-2), 'the one just before is chosen first');
+      let back = await approver.page({ action: 'return_step', to_step: '2', opinion: '  ' });
+      assert.equal(back.status, 400);
+      html = await back.text();
+      assert.match(html, /退回须说明理由/);
+      assert.match(html, /<details open><summary>退回之前的环节重新办理/, 'the form stays open');
+      assert.match(html, /<option value="2" selected>/, 'with the step that was chosen');
+      assert.equal((await handler('return_step', { opinion: '不对' })).status, 403, 'only whoever holds the step');
+      back = await approver('return_step', { to_step: 1, opinion: '重新受理' });
+      assert.equal(back.status, 400);
+      assert.match((await errorOf(back)).fields.to_step, /本环节之前的办理环节/);
+      back = await approver.page({ action: 'return_step', to_step: String(steps.length - 1), opinion: '审核意见未写明核查结论' });
+      assert.equal(back.status, 303);
+      const returned = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.equal(returned.current_step, steps.length - 1);
+      assert.equal(returned.state, 'in_progress');
+      assert.ok(!returned.assignee_name, 'waits to be signed for again');
+      assert.equal((await approver('decide', { decision: 'approve', opinion: '同意' })).status, 409);
+      assert.equal((await reviewer('claim')).status, 200);
+      assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 200);
+      assert.equal((await approver('claim')).status, 200);
+      const seenOutside = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.ok(seenOutside.events.some((e) => e.action === 'return_step' && /退回“审核”环节重新办理。理由：审核意见未写明核查结论/.test(e.opinion)),
+        'the applicant sees the return and why');
       assert.equal((await approver('decide', { decision: 'deny' })).status, 400, 'a denial needs reasons');
       // On the page, a refused form comes back as it was sent, beside its error: the denial stays
       // chosen; an extension's days and reasons stay filled in (not reset to 10 and empty).

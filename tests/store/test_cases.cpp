@@ -613,6 +613,82 @@ TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   EXPECT_EQ(n_->Count("audit_log", "action LIKE 'case.%'"), 10);  // submit, accept, 2 claims, suspend, resume, extend, complete, decide, conclude
 }
 
+TEST_P(Cases, AStepIsSentBackToAnEarlierHandlingStepWithReasons) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("back"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});  // Monday 03-02: 审查 is step 2
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  // 审查 is the first handling step: there is nothing before it to send back to (受理 is not re-done).
+  try {
+    a.cases.Act(a.handler, s.case_no, Do("return_step", "再看看"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+  }
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  // Only whoever signed for the step may send it back, and only once signed.
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("return_step", "现场核查记录缺页")), Error);
+  n_->clock.Set(core::ParseLocal("2026-03-04 09:00"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("return_step", "现场核查记录缺页")), Error);
+  auto refused = [&](approval::CaseAction act, ErrorCode code, const std::string& field) {
+    try {
+      a.cases.Act(a.approver, s.case_no, act);
+      ADD_FAILURE() << "accepted: to_step " << act.to_step << " opinion " << act.opinion;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), code);
+      if (!field.empty()) {
+        EXPECT_TRUE(e.fields().count(field)) << field;
+      }
+    }
+  };
+  refused(Do("return_step", "  "), ErrorCode::kInvalidInput, "opinion");  // reasons are required
+  auto to = [](int step) {
+    approval::CaseAction act = Do("return_step", "现场核查记录缺页");
+    act.to_step = step;
+    return act;
+  };
+  refused(to(1), ErrorCode::kInvalidInput, "to_step");   // not 受理
+  refused(to(3), ErrorCode::kInvalidInput, "to_step");   // not this step or a later one
+  refused(to(-1), ErrorCode::kInvalidInput, "to_step");
+  const long long audits = n_->Count("audit_log", "action LIKE 'case.%'");
+  Case c = a.cases.ForStaff(a.approver, s.case_no);
+  EXPECT_EQ(c.current_step, 3);
+  EXPECT_EQ(c.assignee_id, a.approver.principal.id);  // nothing changed by the refusals
+  EXPECT_EQ(n_->Count("audit_log", "action LIKE 'case.%'"), audits);
+
+  c = a.cases.Act(a.approver, s.case_no, to(2));
+  EXPECT_EQ(c.state, CaseState::kInProgress);
+  EXPECT_EQ(c.current_step, 2);
+  EXPECT_EQ(c.assignee_id, 0);  // the step waits to be signed for again
+  EXPECT_EQ(c.step_started_on, "2026-03-04");
+  EXPECT_EQ(c.step_due, "2026-03-09");    // 审查's 3 working days run again from today
+  EXPECT_EQ(c.promised_due, "2026-03-09");  // the case's own limit does not move
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.return_step'"), 1);
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve")), Error);  // no longer the approver's
+  // The step is done again and the case goes on to its decision.
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "已补充现场核查记录"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  c = a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
+  EXPECT_EQ(c.state, CaseState::kDecided);
+  // The applicant sees the return and its reason on the public timeline.
+  n_->exchange->Pump();
+  Case mine = a.cases.ForApplicant(me, s.case_no);
+  std::vector<std::string> seen;
+  std::string returned;
+  for (const auto& e : mine.events) {
+    seen.push_back(e.action);
+    if (e.action == "return_step") returned = e.opinion;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"submit", "receive", "accept", "complete_step", "return_step", "complete_step",
+                                            "decide"}));
+  EXPECT_EQ(returned, "“审批”环节退回“审查”环节重新办理。理由：现场核查记录缺页");
+}
+
 YIWANG_BACKENDS(Cases);
 
 }  // namespace

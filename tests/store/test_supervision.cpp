@@ -128,6 +128,29 @@ TEST_P(Supervision, AStepDueOnAMakeUpSaturdayAndTheTotalLimit) {
   EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND kind = 'step:3' AND is_open = 1"), 1);
 }
 
+TEST_P(Supervision, AStepSentBackReopensItsClockFromTheDayOfReturn) {
+  Watched w(*n_);
+  w.At("2026-03-02 09:00");
+  w.Seed();
+  const std::string c = w.Received("k1");
+  w.cases.Act(w.clerk, c, "accept", "", {});
+  w.cases.Act(w.handler, c, Do("claim"));
+  w.cases.Act(w.handler, c, Do("complete_step", "通过"));
+  EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND kind = 'step:2' AND is_open = 0"), 1);
+  w.At("2026-03-04 09:00");
+  w.cases.Act(w.approver, c, Do("claim"));
+  approval::CaseAction back = Do("return_step", "现场核查记录缺页");
+  w.cases.Act(w.approver, c, back);
+  // 审查 (3 working days) runs again from 03-04: due 03-09; the decision step's clock closes.
+  EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND kind = 'step:2' AND is_open = 1 AND started_on = "
+                                      "'2026-03-04' AND due_on = '2026-03-09' AND person_id = 0"),
+            1);
+  EXPECT_EQ(n_->Count("sv_deadlines", "subject = '" + c + "' AND kind = 'step:3' AND is_open = 1"), 0);
+  w.At("2026-03-10 09:00");  // not signed for again in time: late like any other step
+  w.Tick();
+  EXPECT_EQ(w.Colour(c, "step:2"), "red");
+}
+
 TEST_P(Supervision, WhoeverClaimsAYellowStepIsToldAtOnce) {
   Watched w(*n_);
   w.At("2026-02-11 09:00");
