@@ -114,7 +114,7 @@ std::string DoneText(app::App& app, const std::string& action, const approval::C
     return next.empty() ? "已完成本环节" : "已完成本环节，转入“" + next + "”环节，等待签收";
   }
   if (action == "return_step") return "已退回“" + step_name() + "”环节，等待重新签收办理";
-  if (action == "decide") return "已作出" + std::string(c.decision == "approve" ? "准予许可" : "不予许可") + "决定，决定书已签章，已告知申请人";
+  if (action == "decide") return "已作出" + approval::DecisionLabel(c) + "决定，决定书已签章，已告知申请人";
   if (action == "conclude") return "已办结，已告知申请人";
   if (action == "suspend") return "已进入特别程序，办理期限暂停计算";
   if (action == "resume") return "特别程序结束，恢复计时；承诺办结期限调整为 " + c.promised_due;
@@ -802,6 +802,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_claim"] = flowing && c.assignee_id == 0 && p.roles.count(step_role) > 0;
     view["can_complete"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && !last;
     view["can_decide"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && last;
+    const approval::DecisionWording& wording = approval::WordingOf(item.kind);
+    view["wording"] = {{"grant", wording.grant}, {"deny", wording.deny}, {"deny_short", wording.deny_short}};
     // 退回: to an earlier handling step (not 受理), by whoever holds this step.
     nlohmann::json back = nlohmann::json::array();
     if (c.state == CaseState::kInProgress && c.assignee_id == p.id) {
@@ -868,8 +870,9 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                            {"can_refund", fee_role && !refundable.empty()},
                            {"refund_reason", sent == "refund" ? view["form"].value("opinion", "")
                                              : c.state == CaseState::kWithdrawn ? "申请人撤回申请，本件终止办理"
-                                                                                : "不予许可"},
-                           {"refund_why", c.state == CaseState::kWithdrawn ? "已由申请人撤回、终止办理" : "作出了不予许可决定"}};
+                                                                                : approval::DecisionLabel(c)},
+                           {"refund_why", c.state == CaseState::kWithdrawn ? "已由申请人撤回、终止办理"
+                                                                           : "作出了" + approval::DecisionLabel(c) + "决定"}};
       if (c.state == CaseState::kDecided && c.decision == "approve" && (c.fees.empty() || !unpaid.empty())) {
         view["fees_block_conclusion"] = true;
       }

@@ -24,7 +24,11 @@ const char* kCaseCols =
     "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
     "correction_note, correction_due, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
     "promised_due, statutory_due, current_step, assignee_id, assignee_name, step_started_on, step_due, extension_days, "
-    "decision, decided_at, concluded_at, revision";
+    "decision, decided_at, concluded_at, revision, "
+    // The item's kind words the decision (approval/model.hpp WordingOf): the case's version, or
+    // the item's latest version should that one not be in this zone's catalogue.
+    "COALESCE((SELECT i.kind FROM items i WHERE i.code = cases.item_code AND i.version = cases.item_version), "
+    "(SELECT i.kind FROM items i WHERE i.code = cases.item_code ORDER BY i.version DESC LIMIT 1)) AS item_kind";
 
 Case LoadCase(const soci::row& r) {
   Case c;
@@ -33,6 +37,11 @@ Case LoadCase(const soci::row& r) {
   c.item_code = db::RowStr(r, "item_code");
   c.item_version = static_cast<int>(db::RowInt(r, "item_version"));
   c.item_name = db::RowStr(r, "item_name");
+  try {
+    c.item_kind = ParseItemKind(db::RowStr(r, "item_kind"));
+  } catch (const Error&) {
+    c.item_kind = ItemKind::kLicense;  // no such item in this zone's catalogue
+  }
   c.dept_code = db::RowStr(r, "dept_code");
   c.dept_unit_id = db::RowInt(r, "dept_unit_id");
   c.applicant_id = db::RowInt(r, "applicant_id");
@@ -1168,6 +1177,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   // 监察、审计 read every department's cases; acting is for the case's own department.
   if (!own_unit) throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，只能查看，不能办理");
   const Item item = ItemOf(c);
+  const DecisionWording& w = WordingOf(item.kind);
   const std::string text = Trim(a.opinion);
   const std::int64_t now = clock_.NowMs();
   const std::string today = core::FormatLocalDate(now);
@@ -1234,7 +1244,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   } else if (a.action == "complete_step") {
     if (c.state != CaseState::kInProgress || !step) throw wrong_state();
     require_assignee();
-    if (last_step) throw Error(ErrorCode::kConflict, "最后一个环节须作出审批决定（准予或不予许可）");
+    if (last_step) throw Error(ErrorCode::kConflict, std::string("最后一个环节须作出审批决定（") + w.grant_short + "或" + w.deny_short + "）");
     // Every step's opinion is on the record (审查意见、审核意见…): the next person reads it.
     if (text.empty()) {
       throw Error(ErrorCode::kInvalidInput, "请填写本环节意见", {{"opinion", "请填写本环节的审查或审核意见"}});
@@ -1256,10 +1266,12 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     identity::RequireRole(ctx.principal, {identity::Role::kApprover});
     require_assignee();
     if (a.decision != "approve" && a.decision != "deny") {
-      throw Error(ErrorCode::kInvalidInput, "请选择准予许可或不予许可", {{"decision", "请选择审批决定"}});
+      throw Error(ErrorCode::kInvalidInput, std::string("请选择") + w.grant_short + "或" + w.deny_short,
+                  {{"decision", "请选择审批决定"}});
     }
     if (a.decision == "deny" && text.empty()) {
-      throw Error(ErrorCode::kInvalidInput, "不予许可须说明理由", {{"opinion", "请填写不予许可的理由"}});
+      throw Error(ErrorCode::kInvalidInput, std::string(w.deny_short) + "须说明理由",
+                  {{"opinion", std::string("请填写") + w.deny_short + "的理由"}});
     }
   } else if (a.action == "conclude") {
     if (c.state != CaseState::kDecided) throw wrong_state();
@@ -1272,7 +1284,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       throw wrong_state();
     }
     if (Refundable(c)) {  // 不予许可: the fees are for the licence; what was paid is refunded
-      throw Error(ErrorCode::kConflict, "本件已作出不予许可决定，不再核定或收取费用；已缴的费用请登记退费");
+      throw Error(ErrorCode::kConflict,
+                  std::string("本件已作出") + w.deny_short + "决定，不再核定或收取费用；已缴的费用请登记退费");
     }
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk, identity::Role::kHandler});
     if (a.action == "assess_fees") {
@@ -1292,8 +1305,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     }
   } else if (a.action == "refund") {
     if (!Refundable(c)) {
-      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) +
-                                            "”：只有申请人已撤回、或作出不予许可决定的办件可以退还已缴费用");
+      throw Error(ErrorCode::kConflict, "本件当前状态为“" + CaseStateLabel(c.state) + "”：只有申请人已撤回、或作出" +
+                                            w.deny_short + "决定的办件可以退还已缴费用");
     }
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk, identity::Role::kHandler});
     new_fees = c.fees;
@@ -1398,13 +1411,13 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_id = 0;
       c.assignee_name.clear();
       event_opinion = a.decision == "approve"
-                          ? "准予行政许可" + (text.empty() ? std::string() : "。" + text)
-                          : "不予行政许可。理由：" + text +
+                          ? w.grant + (text.empty() ? std::string() : "。" + text)
+                          : std::string(w.deny) + "。理由：" + text +
                                 "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
     } else if (a.action == "conclude") {
       c.state = CaseState::kConcluded;
       c.concluded_at = now;
-      event_opinion = std::string("办结") + (c.decision == "approve" ? "（准予许可）" : "（不予许可）");
+      event_opinion = std::string("办结（") + (c.decision == "approve" ? w.grant_short : w.deny_short) + "）";
     } else if (a.action == "suspend") {
       c.state = CaseState::kSuspended;
       c.suspensions.push_back({today, "", text});
@@ -1538,7 +1551,8 @@ std::string ApplicantMessage(const Case& c, const std::string& action, const std
     return head + "经批准延长办理期限，办结期限调整为 " + c.statutory_due + "（行政许可法第四十二条）。" + look;
   }
   if (action == "decide") {
-    return head + "已作出" + (c.decision == "approve" ? "准予许可" : "不予许可") + "决定，决定书可在办件页下载。" + look;
+    const DecisionWording& w = WordingOf(c.item_kind);
+    return head + "已作出" + (c.decision == "approve" ? w.grant_short : w.deny_short) + "决定，决定书可在办件页下载。" + look;
   }
   if (action == "conclude") {
     return head + "已办结" + (c.decision == "approve" ? "，证照可在办件页下载并扫码核验" : "") + "。" + look;
@@ -1594,6 +1608,11 @@ std::vector<Case> CaseService::Concluded(int page, int per_page, std::int64_t* t
   return out;
 }
 
+std::string DecisionLabel(const Case& c) {
+  const DecisionWording& w = WordingOf(c.item_kind);
+  return c.decision == "approve" ? w.grant_short : c.decision == "deny" ? w.deny_short : "";
+}
+
 nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments) {
   nlohmann::json materials = nlohmann::json::array(), events = nlohmann::json::array();
   for (const auto& m : c.materials) {
@@ -1639,7 +1658,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"extension_days", c.extension_days},
                       {"extended", c.extension_days > 0},
                       {"decision", c.decision},
-                      {"decision_label", c.decision == "approve" ? "准予许可" : c.decision == "deny" ? "不予许可" : ""},
+                      {"decision_label", DecisionLabel(c)},
                       {"events", events}};
   std::int64_t due = 0, paid = 0, refunded = 0;
   for (const CaseFee& f : c.fees) {

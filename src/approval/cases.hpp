@@ -91,6 +91,7 @@ struct Case {
   std::string item_code;
   int item_version = 0;
   std::string item_name;
+  ItemKind item_kind = ItemKind::kLicense;  // of the item (read with the case): how its decision is worded
   std::string dept_code;
   std::int64_t dept_unit_id = 0;
   std::int64_t applicant_id = 0;
@@ -333,6 +334,8 @@ std::string RunningDue(const Case& c);
 
 /// The case for the API and pages; `payments` names the payment providers of the fees
 /// (nullptr: the built-in ones).
+/// The decision as a label in the item kind's words (准予许可, 不予给付…); "" before a decision.
+std::string DecisionLabel(const Case& c);
 nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments = nullptr);
 
 /// The text message an applicant gets when a case takes the step `action` (the case as it is

@@ -55,7 +55,7 @@ double Text(cairo_t* cr, const std::string& text, const char* font, double x, do
   return h;
 }
 
-void Seal(cairo_t* cr, double cx, double cy, const std::string& issuer) {
+void Seal(cairo_t* cr, double cx, double cy, const std::string& issuer, const std::string& use) {
   const double radius = 62;
   cairo_save(cr);
   cairo_set_source_rgba(cr, 0.82, 0.07, 0.09, 0.85);
@@ -100,7 +100,7 @@ void Seal(cairo_t* cr, double cx, double cy, const std::string& issuer) {
     cairo_restore(cr);
   }
   cairo_restore(cr);
-  Text(cr, "行政许可专用章", YW_SANS "10", cx - 50, cy + 22, 100, PANGO_ALIGN_CENTER, 0.82, 0.07, 0.09);
+  Text(cr, use, YW_SANS "10", cx - 50, cy + 22, 100, PANGO_ALIGN_CENTER, 0.82, 0.07, 0.09);
 }
 
 void Qr(cairo_t* cr, const std::string& text, double x, double y, double size) {
@@ -188,9 +188,13 @@ std::string RenderDocumentPdf(const DocumentData& d) {
       y = 100;
       y += Text(cr, d.title, YW_SANS "30", margin, y, width, PANGO_ALIGN_CENTER, 0.55, 0.05, 0.06) + 16;
       y += Text(cr, "编号：" + d.doc_no, YW_SERIF "11", margin, y, width, PANGO_ALIGN_CENTER) + 40;
-      const std::pair<std::string, std::string> rows[] = {
-          {"持  证  人", d.holder_name}, {"证件号码", d.holder_id}, {"许可事项", d.item_name},
-          {"办件编号", d.case_no},       {"发证机关", d.issuer},    {"有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until}};
+      // A licence has a holder, an issuing authority and a term; another kind's result names the
+      // applicant and the authority that handled it.
+      const bool licence = d.item_kind == ItemKind::kLicense;
+      std::vector<std::pair<std::string, std::string>> rows = {
+          {WordingOf(d.item_kind).holder, d.holder_name}, {"证件号码", d.holder_id},
+          {licence ? "许可事项" : "办理事项", d.item_name}, {"办件编号", d.case_no}, {licence ? "发证机关" : "办理机关", d.issuer}};
+      if (licence) rows.emplace_back("有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until);
       for (const auto& [label, value] : rows) {
         Text(cr, label, YW_SANS "14", margin + 20, y, 110);
         y += std::max(24.0, Text(cr, value, YW_SERIF "14", margin + 140, y, width - 160)) + 14;
@@ -214,7 +218,7 @@ std::string RenderDocumentPdf(const DocumentData& d) {
     const double sign_y = kHeight - 250;
     Text(cr, d.issuer, YW_SERIF "14", kWidth - margin - 260, sign_y, 240, PANGO_ALIGN_RIGHT);
     Text(cr, ChineseDate(d.issued_on), YW_SERIF "14", kWidth - margin - 260, sign_y + 28, 240, PANGO_ALIGN_RIGHT);
-    Seal(cr, kWidth - margin - 110, sign_y + 18, d.issuer);
+    Seal(cr, kWidth - margin - 110, sign_y + 18, d.issuer, WordingOf(d.item_kind).seal);
     if (!d.seal_sm3.empty()) {
       Text(cr, "电子印章 SM2/SM3 · " + d.seal_sm3.substr(0, 16), YW_SANS "7", kWidth - margin - 260, sign_y + 88,
            240, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);

@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "approval/model.hpp"
+
 namespace yiwang::approval {
 
 struct DocumentData {
@@ -20,6 +22,7 @@ struct DocumentData {
   std::string valid_until;  // may be ""
   std::string verify_url;   // in the QR code
   std::string seal_sm3;     // printed small under the seal
+  ItemKind item_kind = ItemKind::kLicense;  // words the certificate's rows and the seal (WordingOf)
 };
 
 /// An A4 PDF: title, number, body, issuer and date with a red round seal, and a QR code that

@@ -80,20 +80,32 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   d.case_no = c.case_no;
   d.doc_no = c.case_no + (kind == "certificate" ? "-Z" : "-J");
   d.issuer = item.dept_name;
-  d.title = kind == "certificate" ? "行政许可证书" : approve ? "准予行政许可决定书" : "不予行政许可决定书";
+  const DecisionWording& w = WordingOf(item.kind);
+  d.title = kind == "certificate" ? w.result_title : approve ? w.grant_title : w.deny_title;
   const std::string submitted = core::FormatLocalDate(c.submitted_at);
+  // A licence is decided under 行政许可法 第三十八条; another kind under the law in its item's
+  // legal basis ("；" between the laws reads as "、" in a sentence).
+  const bool licence = item.kind == ItemKind::kLicense;
+  std::string basis = item.legal_basis;
+  for (std::size_t at; (at = basis.find("；")) != std::string::npos;) basis.replace(at, std::string("；").size(), "、");
+  if (basis.empty()) basis = "有关法律、法规";
   std::string body;
   if (kind == "certificate") {
-    body = "经审查，准予" + c.applicant_name + "办理“" + c.item_name + "”。";
+    switch (item.kind) {
+      case ItemKind::kConfirmation: body = "经审查，对" + c.applicant_name + "申请的“" + c.item_name + "”予以确认。"; break;
+      case ItemKind::kPayment: body = "经审查，" + c.applicant_name + "申请的“" + c.item_name + "”符合条件，准予给付。"; break;
+      default: body = "经审查，准予" + c.applicant_name + "办理“" + c.item_name + "”。";
+    }
   } else if (approve) {
     body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
-           "），经审查，符合法定条件、标准，根据《中华人民共和国行政许可法》第三十八条第一款的规定，决定准予行政许可。" +
+           "），经审查，符合法定条件、标准，根据" +
+           (licence ? std::string("《中华人民共和国行政许可法》第三十八条第一款") : basis) + "的规定，决定" + w.grant + "。" +
            (opinion.empty() ? "" : opinion);
   } else {
     body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
-           "），经审查，" + opinion +
-           "。根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可。如不服本决定，可以自收到本决定书之日起"
-           "六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。";
+           "），经审查，" + opinion + "。根据" +
+           (licence ? std::string("《中华人民共和国行政许可法》第三十八条第二款") : basis) + "的规定，决定" + w.deny +
+           "。如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。";
   }
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
@@ -112,6 +124,7 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   data.issued_on = today;
   data.verify_url = public_url + "/verify/" + d.doc_no;
   data.seal_sm3 = core::Sm3Hex(public_pem);
+  data.item_kind = item.kind;
   return {d, data};
 }
 

@@ -35,6 +35,24 @@ ItemKind ParseItemKind(const std::string& key) {
   throw Error(ErrorCode::kInvalidInput, "事项类型无效：" + key, {{"kind", "请选择事项类型"}});
 }
 
+const DecisionWording& WordingOf(ItemKind kind) {
+  static const DecisionWording kLicense{"准予行政许可", "不予行政许可", "准予许可",       "不予许可",  "准予行政许可决定书",
+                                        "不予行政许可决定书", "行政许可证书", "持  证  人", "行政许可专用章"};
+  static const DecisionWording kConfirmation{"予以确认",         "不予确认",         "予以确认",   "不予确认", "行政确认决定书",
+                                             "不予确认决定书", "行政确认证明", "申  请  人", "行政审批专用章"};
+  static const DecisionWording kPayment{"准予给付",         "不予给付",         "准予给付",   "不予给付", "准予给付决定书",
+                                        "不予给付决定书", "行政给付通知书", "申  请  人", "行政审批专用章"};
+  static const DecisionWording kOther{"准予办理",         "不予办理",         "准予办理",   "不予办理", "准予办理决定书",
+                                      "不予办理决定书", "办理结果通知书", "申  请  人", "行政审批专用章"};
+  switch (kind) {
+    case ItemKind::kLicense: return kLicense;
+    case ItemKind::kConfirmation: return kConfirmation;
+    case ItemKind::kPayment: return kPayment;
+    case ItemKind::kOther: return kOther;
+  }
+  return kOther;
+}
+
 std::string ItemStatusKey(ItemStatus s) {
   switch (s) {
     case ItemStatus::kDraft: return "draft";

@@ -12,6 +12,22 @@ std::string ItemKindKey(ItemKind k);    // "license" | "confirmation" | "payment
 std::string ItemKindLabel(ItemKind k);  // "行政许可" ...
 ItemKind ParseItemKind(const std::string& key);  // throws kInvalidInput
 
+/// How a decision on an item of this kind is worded, in one place. 行政许可法 governs licences
+/// only (第二条、第三条): a 行政确认, a 行政给付 or another power is decided under the law in the
+/// item's legal basis, so its documents neither cite 行政许可法 nor call the result a licence.
+struct DecisionWording {
+  const char* grant;         // in a sentence: 决定准予行政许可 / 决定予以确认 …
+  const char* deny;          // 不予行政许可 / 不予确认 / 不予给付 / 不予办理
+  const char* grant_short;   // labels and buttons: 准予许可 / 予以确认 / 准予给付 / 准予办理
+  const char* deny_short;    // 不予许可 / 不予确认 / 不予给付 / 不予办理
+  const char* grant_title;   // the decision document: 准予行政许可决定书 …
+  const char* deny_title;    // 不予行政许可决定书 …
+  const char* result_title;  // issued when a grant is concluded: 行政许可证书 …
+  const char* holder;        // the row naming the person on it: 持证人 / 申请人
+  const char* seal;          // the text under the seal: 行政许可专用章 / 行政审批专用章
+};
+const DecisionWording& WordingOf(ItemKind kind);
+
 /// kSuperseded: an older published version replaced by a newer one (kept for running cases).
 enum class ItemStatus { kDraft, kPublished, kRetired, kSuperseded };
 std::string ItemStatusKey(ItemStatus s);

@@ -122,8 +122,11 @@ std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& i
     if (e.action == "decide") {
       decided = true;
       decider = e.actor;
-      if (e.opinion.rfind("不予行政许可", 0) == 0 && ReasonIn(e.opinion).empty()) {
-        add("NO_REASON", "decide", "不予许可决定未说明理由（" + c.case_no + "，" + e.actor + "）", e.actor);
+      // A denial in the item kind's words (or as worded before kinds had their own words).
+      const DecisionWording& w = WordingOf(item.kind);
+      const bool denial = e.opinion.rfind(w.deny, 0) == 0 || e.opinion.rfind("不予行政许可", 0) == 0;
+      if (denial && ReasonIn(e.opinion).empty()) {
+        add("NO_REASON", "decide", std::string(w.deny_short) + "决定未说明理由（" + c.case_no + "，" + e.actor + "）", e.actor);
       }
     }
     if (e.action == "request_correction") ++corrections;

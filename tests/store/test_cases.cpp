@@ -2,9 +2,13 @@
 // two nodes with a spool directory: idempotent submission, materials checked by content, the
 // Art. 32 acceptance deadline, one-notice corrections restarting the clock, deemed acceptance,
 // per-unit and per-state refusals that change nothing, the public status lookup.
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "approval/cases.hpp"
 #include "approval_fixture.hpp"
@@ -687,6 +691,84 @@ TEST_P(Cases, AStepIsSentBackToAnEarlierHandlingStepWithReasons) {
   EXPECT_EQ(seen, (std::vector<std::string>{"submit", "receive", "accept", "complete_step", "return_step", "complete_step",
                                             "decide"}));
   EXPECT_EQ(returned, "“审批”环节退回“审查”环节重新办理。理由：现场核查记录缺页");
+}
+
+// The text of a PDF as a reader shows it (poppler's pdftotext, installed with the project's deps).
+std::string PdfText(const std::string& pdf) {
+  const fs::path path = fs::temp_directory_path() / ("yiwang-doc-" + std::to_string(::getpid()) + ".pdf");
+  { std::ofstream(path, std::ios::binary) << pdf; }
+  std::string out;
+  if (FILE* p = ::popen(("pdftotext -enc UTF-8 '" + path.string() + "' - 2>/dev/null").c_str(), "r")) {
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+  }
+  fs::remove(path);
+  // pdftotext breaks lines where the page does: join them to find a sentence.
+  out.erase(std::remove(out.begin(), out.end(), '\n'), out.end());
+  return out;
+}
+
+TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {
+  Approval a(*n_);
+  a.SeedInside();
+  n_->exchange->Pump();  // the catalogue's publication reaches the portal first (it would undo the change below)
+  // 行政给付 (a benefit), decided under its own regulations: not under 行政许可法, not a licence.
+  n_->Exec("UPDATE items SET kind = 'payment', legal_basis = '《社会救助暂行办法》第十一条；《最低生活保障审核确认办法》' "
+           "WHERE code = 'SCJ-001'");
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("benefit"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  try {
+    a.cases.Act(a.approver, s.case_no, Do("decide", "", "deny"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "不予给付须说明理由");
+  }
+  Case c = a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve"));
+  EXPECT_EQ(approval::DecisionLabel(c), "准予给付");
+  EXPECT_EQ(approval::CaseJson(c, true)["decision_label"], "准予给付");
+  EXPECT_EQ(c.events.back().opinion, "准予给付");
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].title, "准予给付决定书");
+  const std::string decision = PdfText(a.documents.Pdf(docs[0]));
+  EXPECT_NE(decision.find("根据《社会救助暂行办法》第十一条、《最低生活保障审核确认办法》的规定，决定准予给付。"), std::string::npos)
+      << decision;
+  EXPECT_EQ(decision.find("行政许可"), std::string::npos) << decision;
+  c = a.cases.Act(a.clerk, s.case_no, Do("conclude"));
+  EXPECT_EQ(c.events.back().opinion, "办结（准予给付）");
+  docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[1].title, "行政给付通知书");
+  const std::string result = PdfText(a.documents.Pdf(docs[1]));
+  EXPECT_NE(result.find("符合条件，准予给付"), std::string::npos) << result;
+  EXPECT_NE(result.find("办理机关"), std::string::npos) << result;
+  EXPECT_NE(result.find("行政审批专用章"), std::string::npos) << result;
+  EXPECT_EQ(result.find("行政许可"), std::string::npos) << result;  // (the test item's own name says 许可)
+  EXPECT_EQ(result.find("许可事项"), std::string::npos) << result;
+  EXPECT_EQ(result.find("有效期限"), std::string::npos) << result;
+  n_->exchange->Pump();
+  EXPECT_EQ(approval::DecisionLabel(a.cases.ForApplicant(me, s.case_no)), "准予给付");  // the portal's copy too
+
+  // A licence keeps 行政许可法's words (the other item).
+  auto lic = a.cases.Submit(me, a.App("licence", "SCJ-002"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, lic.case_no, "accept", "", {});
+  a.cases.Act(a.handler, lic.case_no, Do("claim"));
+  a.cases.Act(a.handler, lic.case_no, Do("complete_step", "不符合条件"));
+  a.cases.Act(a.approver, lic.case_no, Do("claim"));
+  c = a.cases.Act(a.approver, lic.case_no, Do("decide", "场所面积不足", "deny"));
+  EXPECT_EQ(approval::DecisionLabel(c), "不予许可");
+  docs = a.documents.ForCase(lic.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].title, "不予行政许可决定书");
+  EXPECT_NE(PdfText(a.documents.Pdf(docs[0])).find("根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可"),
+            std::string::npos);
 }
 
 YIWANG_BACKENDS(Cases);
