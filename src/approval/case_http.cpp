@@ -182,16 +182,21 @@ nlohmann::json DeadlineJson(const approval::Deadline& d) {
   }
   return {{"name", d.name}, {"basis", d.basis},   {"start", calendar::FormatDate(d.start)},
           {"days_limit", d.days}, {"due", calendar::FormatDate(d.result.due)}, {"days", days},
-          {"notes", d.notes}, {"has_notes", !d.notes.empty()}, {"explanation", approval::ExplainDeadline(d)}};
+          {"notes", d.notes}, {"has_notes", !d.notes.empty()}, {"explanation", approval::ExplainDeadline(d)},
+          {"status", d.status}, {"status_text", d.status_text}, {"status_" + (d.status.empty() ? "none" : d.status), true},
+          {"internal", d.internal}};
 }
 
-/// Every deadline of the case explained. When they cannot be computed here (a portal node
-/// without the year's calendar, an item version it never received) the reason is returned
-/// in `unavailable` instead of failing the page.
-nlohmann::json DeadlinesView(app::App& app, const approval::Case& c, std::string* unavailable) {
+/// Every deadline of the case explained; the applicant's view leaves out the steps' limits (the
+/// office's own work plan). When they cannot be computed here (a portal node without the year's
+/// calendar, an item version it never received) the reason is returned in `unavailable` instead
+/// of failing the page.
+nlohmann::json DeadlinesView(app::App& app, const approval::Case& c, std::string* unavailable, bool staff) {
   nlohmann::json out = nlohmann::json::array();
   try {
-    for (const auto& d : app.cases->DeadlinesOf(c)) out.push_back(DeadlineJson(d));
+    for (const auto& d : app.cases->DeadlinesOf(c)) {
+      if (staff || !d.internal) out.push_back(DeadlineJson(d));
+    }
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kInvalidInput && e.code() != ErrorCode::kNotFound) throw;
     if (unavailable) *unavailable = "期限说明暂时无法显示：" + e.message();
@@ -201,9 +206,9 @@ nlohmann::json DeadlinesView(app::App& app, const approval::Case& c, std::string
 }
 
 /// The deadlines section of both case pages: one template, the same explanation inside and out.
-std::string DeadlinesHtml(app::App& app, const approval::Case& c) {
+std::string DeadlinesHtml(app::App& app, const approval::Case& c, bool staff) {
   std::string unavailable;
-  nlohmann::json list = DeadlinesView(app, c, &unavailable);
+  nlohmann::json list = DeadlinesView(app, c, &unavailable, staff);
   if (list.empty() && unavailable.empty()) return "";
   return app.renderer->Render("shared/deadlines", {{"deadlines", list}, {"unavailable", unavailable}});
 }
@@ -335,7 +340,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   auto case_page = [&app](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, false, &app.cases->payments());
-    view["deadlines_html"] = DeadlinesHtml(app, c);
+    view["deadlines_html"] = DeadlinesHtml(app, c, false);
     // 第三十二条: the office stayed silent past the acceptance period; the applicant is told, too.
     if (c.state == approval::CaseState::kReceived) {
       if (const auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
@@ -637,7 +642,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     if (req.principal.kind == "public" && req.Query("code").empty()) {
       approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
       nlohmann::json j = approval::CaseJson(c, false, &app.cases->payments());
-      j["deadlines"] = DeadlinesView(app, c, nullptr);
+      j["deadlines"] = DeadlinesView(app, c, nullptr, false);
       return Response::Json(j);
     }
     nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Param("case_no"), req.Query("code")), false);
@@ -765,7 +770,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["case"] = approval::CaseJson(c, true, &app.cases->payments());
     view["documents"] = DocumentsView(app, c.case_no, "/cases/");
     view["has_documents"] = !view["documents"].empty();
-    view["deadlines_html"] = DeadlinesHtml(app, c);
+    view["deadlines_html"] = DeadlinesHtml(app, c, true);
     const auto deemed = app.cases->DeemedAcceptanceOf(c);
     if (deemed) view["deemed_on"] = *deemed;
     const auto& p = req.principal;
@@ -966,7 +971,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
   r.Add("GET", "/api/v1/cases/:case_no", Access::kStaff, [&app](Request& req) {
     approval::Case c = app.cases->ForStaff(ContextOf(req), req.Param("case_no"));
     nlohmann::json j = approval::CaseJson(c, true, &app.cases->payments());
-    j["deadlines"] = DeadlinesView(app, c, nullptr);
+    j["deadlines"] = DeadlinesView(app, c, nullptr, true);
     return Response::Json(j);
   });
   r.Add("POST", "/api/v1/cases/:case_no/actions", Access::kStaff, [&app](Request& req) {

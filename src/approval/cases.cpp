@@ -1099,34 +1099,81 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   std::vector<Deadline> out;
   if (!c.received_at) return out;
   const calendar::Calendar cal = calendar_.Load();
-  out.push_back(AcceptanceDeadlineOf(c));
-  // 补正期限: from the day of the one-time notice; once the corrections are in, noted as met.
+  const std::string today = core::FormatLocalDate(clock_.NowMs());
+  const bool withdrawn = c.state == CaseState::kWithdrawn;
+  // The day of the first event of one of `actions` at or after `from_ms` ("" when none).
+  auto first_on = [&](std::initializer_list<const char*> actions, std::int64_t from_ms = 0) -> std::string {
+    for (const CaseEvent& e : c.events) {
+      if (e.ts < from_ms) continue;
+      for (const char* a : actions) {
+        if (e.action == a) return core::FormatLocalDate(e.ts);
+      }
+    }
+    return "";
+  };
+  // Where a period stands: done on `done_on` (met or late), or not (running, overdue, ended).
+  auto settle = [&](Deadline& d, const std::string& done_on, const std::string& done_what, const std::string& pending_what,
+                    bool paused = false) {
+    const std::string due = calendar::FormatDate(d.result.due);
+    if (!done_on.empty()) {
+      d.status = done_on <= due ? "met" : "late";
+      d.status_text = "已于 " + done_on + " " + done_what + (done_on <= due ? "，在期限内" : "，超过期限");
+    } else if (withdrawn) {
+      d.status = "ended";
+      d.status_text = "申请人已撤回申请，本件终止办理，此期限不再计算";
+    } else if (paused) {
+      d.status = "paused";
+      d.status_text = "特别程序进行中，期限暂停计算";
+    } else if (today > due) {
+      d.status = "overdue";
+      d.status_text = "已超过期限，尚未" + pending_what;
+    } else {
+      d.status = "running";
+      d.status_text = "正在计算，尚未" + pending_what;
+    }
+  };
+  // 受理期限: answered by acceptance, refusal or the one-time correction notice; after complete
+  // corrections the period ran again and only acceptance or refusal answers it.
+  {
+    Deadline d = AcceptanceDeadlineOf(c);
+    std::string done;
+    if (c.corrections_complete_at) {
+      done = first_on({"accept", "refuse"}, c.corrections_complete_at);
+    } else {
+      done = first_on({"accept", "refuse", "request_correction"});
+    }
+    settle(d, done, "作出受理决定", "作出受理决定");
+    out.push_back(std::move(d));
+  }
+  // 补正期限: from the day of the one-time notice; met when the corrections are complete.
   for (const CaseEvent& e : c.events) {
     if (e.action != "request_correction") continue;
     Deadline d = CorrectionDeadline(cal, periods_, DateOf(e.ts));
-    if (c.corrections_complete_at) {
-      d.notes.push_back("申请人已于 " + core::FormatLocalDate(c.corrections_complete_at) + " 补齐全部补正材料");
-    }
+    settle(d, c.corrections_complete_at ? core::FormatLocalDate(c.corrections_complete_at) : "", "补齐全部补正材料",
+           "补齐补正材料");
     out.push_back(std::move(d));
     break;
   }
   if (c.accepted_on.empty()) return out;
   const Item item = ItemOf(c);
-  const std::string today = core::FormatLocalDate(clock_.NowMs());
   const std::vector<calendar::Suspension> stops = Stops(c, today);
   const bool running = !c.suspensions.empty() && c.suspensions.back().to.empty();
   const calendar::Date from = calendar::ParseDate(c.accepted_on);
+  const std::string decided_on = c.decided_at ? core::FormatLocalDate(c.decided_at) : "";
   std::vector<Deadline> flow = {
       DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days),
       DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, stops, c.extension_days)};
+  for (Deadline& d : flow) settle(d, decided_on, "作出审批决定", "作出审批决定", running);
   const bool flowing = c.state == CaseState::kAccepted || c.state == CaseState::kInProgress || c.state == CaseState::kSuspended;
   if (flowing && c.current_step >= 1 && c.current_step <= static_cast<int>(item.steps.size()) &&
       !c.step_started_on.empty()) {
     const Step& step = item.steps[static_cast<std::size_t>(c.current_step - 1)];
-    flow.push_back(StepDeadline(cal, step.name, calendar::ParseDate(c.step_started_on), step.limit_days, stops));
+    Deadline d = StepDeadline(cal, step.name, calendar::ParseDate(c.step_started_on), step.limit_days, stops);
+    d.internal = true;
+    settle(d, "", "", "完成本环节", running);
+    flow.push_back(std::move(d));
   }
   for (Deadline& d : flow) {
-    if (c.state == CaseState::kWithdrawn) d.notes.push_back("申请人已撤回申请，本件终止办理，此期限不再计算");
     if (running) d.notes.push_back("特别程序尚在进行，暂计至今日（" + today + "）；程序结束后期限相应顺延");
     out.push_back(std::move(d));
   }

@@ -33,6 +33,11 @@ struct Deadline {
   int days = 0;            // working days
   calendar::DueResult result;
   std::vector<std::string> notes;  // suspensions, extension, restart after 补正
+  bool internal = false;   // a step's limit: the office's own work plan, shown to staff only
+  /// Where the period stands today: met | late (what it was for was done, after the due day) |
+  /// running | overdue (not done, past the due day) | paused (特别程序) | ended (withdrawn).
+  std::string status;
+  std::string status_text;  // e.g. "已于 2026-03-05 作出决定，在期限内"
 };
 
 /// 行政许可法 第三十二条: the acceptance decision is due `acceptance_days` working days after

@@ -251,9 +251,19 @@ for (const backend of backends()) {
       // The applicant's page: the same explanation, fed back.
       await waitFor(async () => (await (await citizen.get(`/api/v1/applications/${caseNo}`)).json()).events.some((e) => e.action === 'extend'), 'the extension outside');
       const mine = await (await citizen.get(`/api/v1/applications/${caseNo}`)).json();
-      assert.deepEqual(mine.deadlines.map((d) => d.explanation), c.deadlines.map((d) => d.explanation));
+      // Where each period stands: acceptance answered in time; the case's limits paused by the procedure.
+      assert.equal(c.deadlines[0].status, 'met');
+      assert.match(c.deadlines[0].status_text, /^已于 \d{4}-\d{2}-\d{2} 作出受理决定，在期限内$/);
+      assert.deepEqual(c.deadlines.slice(1).map((d) => d.status), ['paused', 'paused', 'paused']);
+      assert.match(inside, /<span class="badge ok">已按期<\/span>/);
+      assert.match(inside, /特别程序进行中，期限暂停计算/);
+      // The step's limit is the office's own work plan: staff see it, the applicant does not.
+      assert.deepEqual(c.deadlines.map((d) => d.internal), [false, false, false, true]);
+      assert.deepEqual(mine.deadlines.map((d) => d.explanation), c.deadlines.slice(0, 3).map((d) => d.explanation));
+      assert.deepEqual(mine.deadlines.map((d) => d.status), c.deadlines.slice(0, 3).map((d) => d.status));
       const outside = await (await citizen.get(`/account/cases/${caseNo}`)).text();
-      for (const name of ['受理期限', '承诺办结期限', '法定办结期限', '审查环节期限']) assert.match(outside, new RegExp(`<summary>${name}：`));
+      for (const name of ['受理期限', '承诺办结期限', '法定办结期限']) assert.match(outside, new RegExp(`<summary>${name}：`));
+      assert.doesNotMatch(outside, /审查环节期限/);
       assert.match(outside, /检验检测，所需时间不计算在期限内/);
       assert.match(outside, /经批准延长 10 个工作日/);
     });

@@ -771,6 +771,56 @@ TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {
             std::string::npos);
 }
 
+TEST_P(Cases, EachDeadlineSaysWhetherItWasMetMissedOrStillRuns) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("late"));
+  n_->exchange->Pump();  // received Monday 03-02: acceptance due 03-09 (5 working days)
+  auto status = [&](const std::string& name) -> std::pair<std::string, std::string> {
+    for (const auto& d : a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, s.case_no))) {
+      if (d.name == name) return {d.status, d.status_text};
+    }
+    return {"absent", ""};
+  };
+  EXPECT_EQ(status("受理期限"), std::make_pair(std::string("running"), std::string("正在计算，尚未作出受理决定")));
+  n_->clock.Set(core::ParseLocal("2026-03-10 09:00"));
+  EXPECT_EQ(status("受理期限"), std::make_pair(std::string("overdue"), std::string("已超过期限，尚未作出受理决定")));
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});  // deemed accepted on 03-02 (Art. 32): promised due 03-09
+  EXPECT_EQ(status("受理期限"), std::make_pair(std::string("late"), std::string("已于 2026-03-10 作出受理决定，超过期限")));
+  EXPECT_EQ(status("承诺办结期限").first, "overdue");
+  EXPECT_EQ(status("法定办结期限").first, "running");  // due 03-16
+  EXPECT_EQ(status("审查环节期限").first, "running");
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  n_->clock.Set(core::ParseLocal("2026-03-11 09:00"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
+  EXPECT_EQ(status("承诺办结期限"), std::make_pair(std::string("late"), std::string("已于 2026-03-11 作出审批决定，超过期限")));
+  EXPECT_EQ(status("法定办结期限"), std::make_pair(std::string("met"), std::string("已于 2026-03-11 作出审批决定，在期限内")));
+  EXPECT_EQ(status("审批环节期限").first, "absent");  // no step runs once decided
+  // The applicant's copy says the same.
+  n_->exchange->Pump();
+  for (const auto& d : a.cases.DeadlinesOf(a.cases.ForApplicant(me, s.case_no))) {
+    if (d.name == "法定办结期限") {
+      EXPECT_EQ(d.status, "met");
+    }
+    if (d.name == "承诺办结期限") {
+      EXPECT_EQ(d.status, "late");
+    }
+  }
+  // Withdrawn before any answer: the period is no longer counted.
+  auto w = a.cases.Submit(me, a.App("gone"));
+  n_->exchange->Pump();
+  a.cases.Withdraw(me, w.case_no, "不再经营");
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  ASSERT_EQ(a.cases.ForStaff(a.clerk, w.case_no).state, CaseState::kWithdrawn);
+  const auto gone = a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, w.case_no));
+  ASSERT_FALSE(gone.empty());
+  EXPECT_EQ(gone[0].status, "ended");
+}
+
 YIWANG_BACKENDS(Cases);
 
 }  // namespace
