@@ -113,6 +113,7 @@ std::string DoneText(app::App& app, const std::string& action, const approval::C
     const std::string next = step_name();
     return next.empty() ? "已完成本环节" : "已完成本环节，转入“" + next + "”环节，等待签收";
   }
+  if (action == "release") return "已收回“" + step_name() + "”环节，等待重新签收";
   if (action == "return_step") return "已退回“" + step_name() + "”环节，等待重新签收办理";
   if (action == "decide") return "已作出" + approval::DecisionLabel(c) + "决定，决定书已签章，已告知申请人";
   if (action == "conclude") return "已办结，已告知申请人";
@@ -786,6 +787,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["refill"] = {{"acceptance", sent == "accept" || sent == "request_correction" || sent == "refuse"},
                       {"complete_step", sent == "complete_step"},
                       {"return_step", sent == "return_step"},
+                      {"release", sent == "release"},
                       {"decide", sent == "decide"},
                       {"suspend", sent == "suspend"},
                       {"resume", sent == "resume"},
@@ -822,6 +824,10 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     }
     view["return_steps"] = back;
     view["can_return"] = !back.empty();
+    // 取消签收 (one's own step) or 收回 (the 审批人, from someone else in the department).
+    view["can_release_own"] = c.state == CaseState::kInProgress && c.assignee_id == p.id;
+    view["can_release_other"] =
+        c.state == CaseState::kInProgress && c.assignee_id != 0 && c.assignee_id != p.id && p.Has(identity::Role::kApprover);
     view["can_conclude"] = c.state == CaseState::kDecided &&
                            (p.Has(identity::Role::kApprover) || p.Has(identity::Role::kWindowClerk));
     const bool handles = p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover);

@@ -1214,7 +1214,7 @@ std::string AttachmentName(const std::string& filename) {
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
                                                  "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
-                                                 "record_payment", "refund", "return_step"};
+                                                 "record_payment", "refund", "return_step", "release"};
   if (!kActions.count(a.action)) {
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
   }
@@ -1295,6 +1295,18 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     // Every step's opinion is on the record (审查意见、审核意见…): the next person reads it.
     if (text.empty()) {
       throw Error(ErrorCode::kInvalidInput, "请填写本环节意见", {{"opinion", "请填写本环节的审查或审核意见"}});
+    }
+  } else if (a.action == "release") {
+    // 取消签收 by whoever signed for the step; or the department's 审批人 takes back a step someone
+    // else holds (on leave, moved…) so that a colleague can sign for it: the case is never stuck.
+    if (c.state != CaseState::kInProgress || !step || !c.assignee_id) throw wrong_state();
+    if (c.assignee_id != ctx.principal.id) {
+      if (!ctx.principal.Has(identity::Role::kApprover)) {
+        throw Error(ErrorCode::kForbidden, "本环节由 " + c.assignee_name + " 签收：只有本人或本部门审批人可以收回");
+      }
+      if (text.empty()) {
+        throw Error(ErrorCode::kInvalidInput, "收回他人签收的环节须说明理由", {{"opinion", "请说明收回的理由（如经办人休假、调岗）"}});
+      }
     }
   } else if (a.action == "return_step") {
     // 退回: the person holding a step sends the case back to an earlier handling step to be done
@@ -1443,6 +1455,12 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_name.clear();
       c.step_started_on = today;
       RecomputeDues(c, item, cal);
+    } else if (a.action == "release") {
+      event_opinion = (c.assignee_id == ctx.principal.id ? "取消签收“" + step->name + "”环节"
+                                                          : "收回 " + c.assignee_name + " 签收的“" + step->name + "”环节") +
+                      "，等待重新签收" + (text.empty() ? "" : "。理由：" + text);
+      c.assignee_id = 0;
+      c.assignee_name.clear();
     } else if (a.action == "return_step") {
       const Step& target = item.steps[static_cast<std::size_t>(back_to - 1)];
       event_opinion = "“" + step->name + "”环节退回“" + target.name + "”环节重新办理。理由：" + text;
@@ -1550,7 +1568,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       docs.push_back(documents_.Issue(tx, c, item, "certificate", "", &prepared));
     }
     c.revision += 1;
-    const bool is_public = a.action != "claim";  // who signed for a step is internal; the rest is 全过程公开
+    // Who signs for a step is internal (claim, release); the rest is 全过程公开.
+    const bool is_public = a.action != "claim" && a.action != "release";
     const CaseEvent event{now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public};
     AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
     for (std::size_t i = 0; i < attached.size(); ++i) {

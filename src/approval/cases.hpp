@@ -145,7 +145,8 @@ struct CaseAction {
   /// (窗口受理员 or 承办人, after acceptance, before conclusion; approval/fees.hpp); refund
   /// (the same roles, a paid fee in full once the case is Refundable); return_step (the person
   /// who signed for a step after the first handling step sends the case back to an earlier
-  /// handling step, with reasons: 退回).
+  /// handling step, with reasons: 退回); release (取消签收 by the one who signed for the step, or
+  /// the department's 审批人 taking it back from someone else, with reasons).
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once

@@ -354,7 +354,19 @@ for (const backend of backends()) {
       assert.ok(!returned.assignee_name, 'waits to be signed for again');
       assert.equal((await approver('decide', { decision: 'approve', opinion: '同意' })).status, 409);
       assert.equal((await reviewer('claim')).status, 200);
+      // 收回: the approver may take back a step someone else holds (on leave…), with reasons only.
+      html = await (await approver.page.get()).text();
+      assert.match(html, /<summary>收回本环节（经办人 孙丽 无法继续办理时）<\/summary>/);
+      assert.equal((await approver.page({ action: 'release', opinion: '' })).status, 400);
+      assert.equal((await handler('release', { opinion: '我来' })).status, 403, 'not another handler');
       assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 200);
+      assert.equal((await approver('claim')).status, 200);
+      // 取消签收: the holder gives the step up; it waits to be signed for again.
+      html = await (await approver.page.get()).text();
+      assert.match(html, /<summary>取消签收（交由他人办理）<\/summary>/);
+      const released = await approver.page({ action: 'release' });
+      assert.equal(released.status, 303);
+      assert.equal((await (await clerk.get(`/api/v1/cases/${caseNo}`)).json()).assignee_name, '');
       assert.equal((await approver('claim')).status, 200);
       const seenOutside = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
       assert.ok(seenOutside.events.some((e) => e.action === 'return_step' && /退回“审核”环节重新办理。理由：审核意见未写明核查结论/.test(e.opinion)),

@@ -821,6 +821,52 @@ TEST_P(Cases, EachDeadlineSaysWhetherItWasMetMissedOrStillRuns) {
   EXPECT_EQ(gone[0].status, "ended");
 }
 
+TEST_P(Cases, AStepSignedForIsReleasedByItsHolderOrTakenBackByTheApprover) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto second = a.Staff("handler2", a.scj, {"handler"});
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("held"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("release")), Error);  // nobody holds it yet
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  EXPECT_THROW(a.cases.Act(second, s.case_no, Do("claim")), Error);
+  // Another handler cannot take it; the approver can, with reasons only.
+  try {
+    a.cases.Act(second, s.case_no, Do("release", "我来办"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kForbidden);
+  }
+  try {
+    a.cases.Act(a.approver, s.case_no, Do("release", " "));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_TRUE(e.fields().count("opinion"));
+  }
+  EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).assignee_id, a.handler.principal.id);  // unchanged
+  Case c = a.cases.Act(a.approver, s.case_no, Do("release", "经办人休假"));
+  EXPECT_EQ(c.assignee_id, 0);
+  EXPECT_EQ(c.state, CaseState::kInProgress);
+  EXPECT_EQ(c.current_step, 2);
+  EXPECT_EQ(c.events.back().opinion, "收回 handler姓名 签收的“审查”环节，等待重新签收。理由：经办人休假");
+  EXPECT_FALSE(c.events.back().is_public);
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, Do("complete_step", "通过")), Error);  // no longer theirs
+  // A colleague signs for it; the holder may also give it up without a reason.
+  a.cases.Act(second, s.case_no, Do("claim"));
+  c = a.cases.Act(second, s.case_no, Do("release"));
+  EXPECT_EQ(c.events.back().opinion, "取消签收“审查”环节，等待重新签收");
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  c = a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  EXPECT_EQ(c.current_step, 3);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.release'"), 2);
+  // Internal: the applicant's timeline shows neither.
+  n_->exchange->Pump();
+  for (const auto& e : a.cases.ForApplicant(me, s.case_no).events) EXPECT_NE(e.action, "release");
+}
+
 YIWANG_BACKENDS(Cases);
 
 }  // namespace
