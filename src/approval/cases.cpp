@@ -1397,10 +1397,56 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   // 办理附件: checked by content and written (a large one) before the write transaction.
   const std::vector<files::StoredFile> attached = StageAttachments(a);
 
+  // The window's answer to an application (受理, 不予受理, 一次性告知补正): the change it makes to
+  // the case and the text recorded, applied to a copy for its notice and again in the transaction.
+  auto answer = [&](Case& x) -> std::string {
+    if (a.action == "accept") {
+      // Deemed acceptance: if the acceptance period had passed, acceptance counts from receipt.
+      std::optional<std::string> deemed;
+      if (x.corrections_requested == 0) {
+        auto d = DeemedAcceptance(cal, periods_, DateOf(x.received_at), false, DateOf(now));
+        if (d) deemed = calendar::FormatDate(*d);
+      }
+      x.state = CaseState::kAccepted;
+      x.accepted_at = now;
+      x.accepted_on = deemed.value_or(today);
+      x.current_step = item.steps.size() > 1 ? 2 : 1;  // step 1 (受理) is this act
+      x.step_started_on = today;
+      RecomputeDues(x, item, cal);
+      return "予以受理。受理通知书：" + x.case_no + "-S，承诺于 " + x.promised_due + " 前办结（法定期限 " + x.statutory_due +
+             "）" + (deemed ? "。因未在受理期限内作出决定，自收到申请之日起视为受理" : "") + (text.empty() ? "" : "。" + text);
+    }
+    if (a.action == "refuse") {
+      x.state = CaseState::kRefused;
+      return "不予受理。理由：" + text +
+             "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
+    }
+    x.state = CaseState::kCorrection;
+    x.corrections_requested = 1;
+    std::string list;
+    int k = 0;
+    for (const auto& m : a.missing) {
+      if (!Trim(m).empty()) list += std::to_string(++k) + ". " + Trim(m) + "；";
+    }
+    x.correction_note = list + text;
+    x.correction_due = calendar::FormatDate(CorrectionDeadline(cal, periods_, DateOf(now)).result.due);
+    return "一次性告知需补正的全部内容：" + x.correction_note + " 请于 " + x.correction_due + " 前补齐；补齐后受理期限重新起算。";
+  };
+  const bool answering = a.action == "accept" || a.action == "refuse" || a.action == "request_correction";
+  // 行政许可法 第三十二条: accepting or refusing an application, and the one-time correction
+  // notice, are answered in writing, sealed and dated.
+  const std::string notice_kind = a.action == "accept"   ? "acceptance"
+                                  : a.action == "refuse" ? "refusal"
+                                                         : "correction";
+
   // The sealed documents are drawn before the write transaction (tens of milliseconds each);
   // Issue re-draws inside only if the department's seal was made meanwhile.
   PreparedDocument prepared;
-  if (a.action == "decide") {
+  if (answering) {
+    Case answered = c;
+    answer(answered);
+    prepared = documents_.Prepare(answered, item, notice_kind, text, now);
+  } else if (a.action == "decide") {
     Case decided = c;
     decided.decision = a.decision;
     prepared = documents_.Prepare(decided, item, "decision", text, now);
@@ -1411,38 +1457,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   db::WithTx(db_, [&](db::Tx& tx) {
     c = before;
     long long id = c.id, n = now, revision = c.revision;
-    if (a.action == "accept") {
-      // Deemed acceptance: if the acceptance period had passed, acceptance counts from receipt.
-      std::optional<std::string> deemed;
-      if (c.corrections_requested == 0) {
-        auto d = DeemedAcceptance(cal, periods_, DateOf(c.received_at), false, DateOf(now));
-        if (d) deemed = calendar::FormatDate(*d);
-      }
-      c.state = CaseState::kAccepted;
-      c.accepted_at = now;
-      c.accepted_on = deemed.value_or(today);
-      c.current_step = item.steps.size() > 1 ? 2 : 1;  // step 1 (受理) is this act
-      c.step_started_on = today;
-      RecomputeDues(c, item, cal);
-      event_opinion = "予以受理。受理通知书：" + c.case_no + "，承诺于 " + c.promised_due + " 前办结（法定期限 " +
-                      c.statutory_due + "）" + (deemed ? "。因未在受理期限内作出决定，自收到申请之日起视为受理" : "") +
-                      (text.empty() ? "" : "。" + text);
-    } else if (a.action == "refuse") {
-      c.state = CaseState::kRefused;
-      event_opinion = "不予受理。理由：" + text +
-                      "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
-    } else if (a.action == "request_correction") {
-      c.state = CaseState::kCorrection;
-      c.corrections_requested = 1;
-      std::string list;
-      int k = 0;
-      for (const auto& m : a.missing) {
-        if (!Trim(m).empty()) list += std::to_string(++k) + ". " + Trim(m) + "；";
-      }
-      c.correction_note = list + text;
-      c.correction_due = calendar::FormatDate(CorrectionDeadline(cal, periods_, DateOf(now)).result.due);
-      event_opinion = "一次性告知需补正的全部内容：" + c.correction_note + " 请于 " + c.correction_due +
-                      " 前补齐；补齐后受理期限重新起算。";
+    if (answering) {
+      event_opinion = answer(c);
     } else if (a.action == "claim") {
       c.state = CaseState::kInProgress;
       c.assignee_id = ctx.principal.id;
@@ -1560,9 +1576,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       throw Error(ErrorCode::kConflict, "本件刚由他人办理过，请刷新后查看最新状态再操作");
     }
     Watch(tx, c, item, cal);
-    // The sealed documents: the decision when it is made, the certificate when a grant is
-    // concluded (行政许可法 第三十八条, 第四十四条).
+    // The sealed documents: the written answer to the application (第三十二条), the decision when
+    // it is made, the certificate when a grant is concluded (第三十八条, 第四十四条).
     std::vector<IssuedDocument> docs;
+    if (answering) docs.push_back(documents_.Issue(tx, c, item, notice_kind, text, &prepared));
     if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text, &prepared));
     if (a.action == "conclude" && c.decision == "approve") {
       docs.push_back(documents_.Issue(tx, c, item, "certificate", "", &prepared));

@@ -78,34 +78,67 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   IssuedDocument d;
   d.kind = kind;
   d.case_no = c.case_no;
-  d.doc_no = c.case_no + (kind == "certificate" ? "-Z" : "-J");
+  // One document of each kind per case: 受理通知书 -S, 不予受理决定书 -B, 补正告知书 -G,
+  // the decision -J, the certificate -Z.
+  d.doc_no = c.case_no + (kind == "certificate" ? "-Z"
+                          : kind == "acceptance" ? "-S"
+                          : kind == "refusal"    ? "-B"
+                          : kind == "correction" ? "-G"
+                                                 : "-J");
   d.issuer = item.dept_name;
   const DecisionWording& w = WordingOf(item.kind);
-  d.title = kind == "certificate" ? w.result_title : approve ? w.grant_title : w.deny_title;
+  const bool licence = item.kind == ItemKind::kLicense;
+  d.title = kind == "certificate"  ? w.result_title
+            : kind == "acceptance" ? "受理通知书"
+            : kind == "refusal"    ? "不予受理决定书"
+            : kind == "correction" ? "申请材料补正告知书"
+            : approve              ? w.grant_title
+                                   : w.deny_title;
   const std::string submitted = core::FormatLocalDate(c.submitted_at);
+  const std::string head = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " +
+                           c.case_no + "），";
+  const std::string remedy = "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。";
   // A licence is decided under 行政许可法 第三十八条; another kind under the law in its item's
   // legal basis ("；" between the laws reads as "、" in a sentence).
-  const bool licence = item.kind == ItemKind::kLicense;
   std::string basis = item.legal_basis;
   for (std::size_t at; (at = basis.find("；")) != std::string::npos;) basis.replace(at, std::string("；").size(), "、");
   if (basis.empty()) basis = "有关法律、法规";
+  // The answer to an application cites 第三十二条 for a licence; another kind's procedure is its own.
+  auto art32 = [&](const std::string& clause) {
+    return licence ? "根据《中华人民共和国行政许可法》第三十二条" + clause + "的规定，" : std::string();
+  };
+  // A reason as typed, without its own full stop (the sentence adds one).
+  std::string reason = opinion;
+  while (reason.size() >= 3 && reason.compare(reason.size() - 3, 3, "。") == 0) reason.erase(reason.size() - 3);
   std::string body;
-  if (kind == "certificate") {
+  if (kind == "acceptance") {
+    const bool deemed = !c.accepted_on.empty() && c.accepted_on < today;
+    body = head + "申请材料齐全、符合法定形式，" + art32("第一款第（五）项") + "本机关决定予以受理。" +
+           (deemed ? "因本机关未在法定期限内作出受理决定，自收到申请之日（" + c.accepted_on + "）起视为受理。" : "") +
+           "\n本机关承诺于 " + c.promised_due + " 前作出决定（法定期限至 " + c.statutory_due +
+           "；依法需要听证、检验检测、专家评审等的，所需时间不计算在内）。你（单位）可以凭办件编号和查询码在网上办事大厅查询办理进度。" +
+           (opinion.empty() ? "" : "\n" + opinion);
+  } else if (kind == "refusal") {
+    body = head + "经审查，" + reason + "。" + art32("第一款") + "本机关决定不予受理。\n" + remedy;
+  } else if (kind == "correction") {
+    std::string list = c.correction_note;
+    for (std::size_t at; (at = list.find("；")) != std::string::npos;) list.replace(at, std::string("；").size(), "\n");
+    while (!list.empty() && list.back() == '\n') list.pop_back();
+    body = head + "申请材料不齐全或者不符合法定形式。" + art32("第一款第（四）项") + "现一次告知你（单位）需要补正的全部内容：\n" +
+           list + "\n请于 " + c.correction_due + " 前通过网上办事大厅“我的办件”补正。自收到全部补正材料之日起，本机关在规定期限内作出是否受理的决定。";
+  } else if (kind == "certificate") {
     switch (item.kind) {
       case ItemKind::kConfirmation: body = "经审查，对" + c.applicant_name + "申请的“" + c.item_name + "”予以确认。"; break;
       case ItemKind::kPayment: body = "经审查，" + c.applicant_name + "申请的“" + c.item_name + "”符合条件，准予给付。"; break;
       default: body = "经审查，准予" + c.applicant_name + "办理“" + c.item_name + "”。";
     }
   } else if (approve) {
-    body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
-           "），经审查，符合法定条件、标准，根据" +
+    body = head + "经审查，符合法定条件、标准，根据" +
            (licence ? std::string("《中华人民共和国行政许可法》第三十八条第一款") : basis) + "的规定，决定" + w.grant + "。" +
            (opinion.empty() ? "" : opinion);
   } else {
-    body = c.applicant_name + "：\n你（单位）于 " + submitted + " 提出的“" + c.item_name + "”申请（办件编号 " + c.case_no +
-           "），经审查，" + opinion + "。根据" +
-           (licence ? std::string("《中华人民共和国行政许可法》第三十八条第二款") : basis) + "的规定，决定" + w.deny +
-           "。如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。";
+    body = head + "经审查，" + reason + "。根据" + (licence ? std::string("《中华人民共和国行政许可法》第三十八条第二款") : basis) +
+           "的规定，决定" + w.deny + "。" + remedy;
   }
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},

@@ -1,6 +1,7 @@
 #pragma once
-// Sealed documents of a case: the decision (准予/不予行政许可决定书) and, when granted, the
-// certificate (证照). Each is a PDF rendered from what it certifies, hashed with SM3 and signed
+// Sealed documents of a case: the written answer to the application (受理通知书, 不予受理决定书,
+// 申请材料补正告知书: 行政许可法 第三十二条), the decision (准予/不予行政许可决定书, or the item kind's
+// own words) and, when granted, the certificate (证照). Each is a PDF rendered from what it certifies, hashed with SM3 and signed
 // with the issuing department's SM2 seal key (ID 1234567812345678, GB/T 38540 / GM/T 0009).
 // The PDF's QR code opens the external verification page; the signature, public key and PDF
 // travel to the external zone in a packet, so verification never reads the internal database.
@@ -22,7 +23,7 @@ struct Case;
 struct IssuedDocument {
   std::string doc_no;
   std::string case_no;
-  std::string kind;  // "decision" | "certificate"
+  std::string kind;  // "acceptance" | "refusal" | "correction" | "decision" | "certificate"
   std::string title;
   std::string issuer;
   nlohmann::json payload;  // what is certified

@@ -24,6 +24,22 @@ namespace fs = std::filesystem;
 using approval::Case;
 using approval::CaseState;
 
+// The text of a PDF as a reader shows it (poppler's pdftotext, installed with the project's deps).
+std::string PdfText(const std::string& pdf) {
+  const fs::path path = fs::temp_directory_path() / ("yiwang-doc-" + std::to_string(::getpid()) + ".pdf");
+  { std::ofstream(path, std::ios::binary) << pdf; }
+  std::string out;
+  if (FILE* p = ::popen(("pdftotext -enc UTF-8 '" + path.string() + "' - 2>/dev/null").c_str(), "r")) {
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+  }
+  fs::remove(path);
+  // pdftotext breaks lines where the page does: join them to find a sentence.
+  out.erase(std::remove(out.begin(), out.end(), '\n'), out.end());
+  return out;
+}
+
 class Cases : public BackendTest {
  protected:
   void SetUp() override { n_ = std::make_unique<Node>(GetParam()); n_->clock.Set(core::ParseLocal("2026-03-02 09:00")); }
@@ -185,6 +201,17 @@ TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
   // 补正期限: 15 working days from the notice (Mon 03-02), stored with the case on both zones.
   EXPECT_EQ(mine.correction_due, "2026-03-23");
   EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).correction_due, "2026-03-23");
+  // The notice is written, sealed and dated (第三十二条), and reaches the applicant.
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].title, "申请材料补正告知书");
+  EXPECT_EQ(docs[0].doc_no, s.case_no + "-G");
+  const std::string notice = PdfText(a.documents.Pdf(docs[0]));
+  for (const char* part : {"第三十二条第一款第（四）项", "现一次告知你（单位）需要补正的全部内容：", "1. 营业执照复印件不清晰",
+                           "2. 缺少委托书", "请于十日内补正", "请于 2026-03-23 前"}) {
+    EXPECT_NE(notice.find(part), std::string::npos) << part << " in " << notice;
+  }
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no).signature_valid);
   auto correction_deadline = [&](const Case& c) {
     for (const auto& d : a.cases.DeadlinesOf(c)) {
       if (d.name == "补正期限") return d;
@@ -202,8 +229,8 @@ TEST_P(Cases, OneNoticeCorrectionRestartsTheAcceptanceClock) {
   Case inside = a.cases.ForStaff(a.clerk, s.case_no);
   EXPECT_EQ(inside.state, CaseState::kReceived);
   EXPECT_EQ(inside.acceptance_due, "2026-03-17");  // restarted from 03-10
-  ASSERT_EQ(correction_deadline(inside).notes.size(), 1u);
-  EXPECT_NE(correction_deadline(inside).notes[0].find("已于 2026-03-10 补齐"), std::string::npos);
+  EXPECT_EQ(correction_deadline(inside).status, "met");
+  EXPECT_EQ(correction_deadline(inside).status_text, "已于 2026-03-10 补齐全部补正材料，在期限内");
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", "", {"再要一份"}), Error);  // only once
   EXPECT_EQ(a.cases.Act(a.clerk, s.case_no, "accept", "", {}).state, CaseState::kAccepted);
 }
@@ -274,9 +301,13 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   ferry();
   EXPECT_EQ(out.cases.ForApplicant(me, s.case_no).state, CaseState::kConcluded);
   auto docs = out.documents.ForCase(s.case_no);
-  ASSERT_EQ(docs.size(), 2u);
-  std::string pdf = out.documents.Pdf(docs[1]);
-  EXPECT_TRUE(out.documents.Verify(docs[1].doc_no, &pdf).signature_valid);
+  ASSERT_EQ(docs.size(), 3u);  // 受理通知书, the decision, the certificate
+  EXPECT_EQ(docs[0].title, "受理通知书");
+  EXPECT_EQ(docs[0].doc_no, s.case_no + "-S");
+  for (const auto& d : docs) {
+    std::string pdf = out.documents.Pdf(d);
+    EXPECT_TRUE(out.documents.Verify(d.doc_no, &pdf).signature_valid) << d.title;
+  }
   EXPECT_EQ(out.cases.Concluded(1, 10, nullptr).size(), 1u);
   EXPECT_EQ(outside.Count("exchange_errors"), 0);
   EXPECT_EQ(inside.Count("exchange_errors"), 0);
@@ -581,7 +612,9 @@ TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   EXPECT_EQ(c.decision, "approve");
   // The decision is a sealed PDF: SM2 over SM3 by the department's seal key.
   auto docs = a.documents.ForCase(s.case_no);
-  ASSERT_EQ(docs.size(), 1u);
+  ASSERT_EQ(docs.size(), 2u);  // the 受理通知书 (第三十二条) and the decision
+  EXPECT_EQ(docs[0].kind, "acceptance");
+  docs.erase(docs.begin());
   EXPECT_EQ(docs[0].title, "准予行政许可决定书");
   std::string pdf = a.documents.Pdf(docs[0]);
   EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u);
@@ -599,9 +632,9 @@ TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
   c = a.cases.Act(a.clerk, s.case_no, Do("conclude"));
   EXPECT_EQ(c.state, CaseState::kConcluded);
   docs = a.documents.ForCase(s.case_no);
-  ASSERT_EQ(docs.size(), 2u);  // and the certificate once the grant is concluded
-  EXPECT_EQ(docs[1].kind, "certificate");
-  EXPECT_TRUE(a.documents.Verify(docs[1].doc_no).signature_valid);
+  ASSERT_EQ(docs.size(), 3u);  // and the certificate once the grant is concluded
+  EXPECT_EQ(docs[2].kind, "certificate");
+  EXPECT_TRUE(a.documents.Verify(docs[2].doc_no).signature_valid);
   std::int64_t total = 0;
   auto concluded = a.cases.Concluded(1, 20, &total);
   EXPECT_EQ(total, 1);
@@ -693,22 +726,6 @@ TEST_P(Cases, AStepIsSentBackToAnEarlierHandlingStepWithReasons) {
   EXPECT_EQ(returned, "“审批”环节退回“审查”环节重新办理。理由：现场核查记录缺页");
 }
 
-// The text of a PDF as a reader shows it (poppler's pdftotext, installed with the project's deps).
-std::string PdfText(const std::string& pdf) {
-  const fs::path path = fs::temp_directory_path() / ("yiwang-doc-" + std::to_string(::getpid()) + ".pdf");
-  { std::ofstream(path, std::ios::binary) << pdf; }
-  std::string out;
-  if (FILE* p = ::popen(("pdftotext -enc UTF-8 '" + path.string() + "' - 2>/dev/null").c_str(), "r")) {
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    ::pclose(p);
-  }
-  fs::remove(path);
-  // pdftotext breaks lines where the page does: join them to find a sentence.
-  out.erase(std::remove(out.begin(), out.end(), '\n'), out.end());
-  return out;
-}
-
 TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {
   Approval a(*n_);
   a.SeedInside();
@@ -734,18 +751,22 @@ TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {
   EXPECT_EQ(approval::CaseJson(c, true)["decision_label"], "准予给付");
   EXPECT_EQ(c.events.back().opinion, "准予给付");
   auto docs = a.documents.ForCase(s.case_no);
-  ASSERT_EQ(docs.size(), 1u);
-  EXPECT_EQ(docs[0].title, "准予给付决定书");
-  const std::string decision = PdfText(a.documents.Pdf(docs[0]));
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].title, "受理通知书");
+  const std::string accepted = PdfText(a.documents.Pdf(docs[0]));
+  EXPECT_NE(accepted.find("申请材料齐全、符合法定形式，本机关决定予以受理。"), std::string::npos) << accepted;
+  EXPECT_EQ(accepted.find("行政许可"), std::string::npos) << accepted;  // 第三十二条 is for licences
+  EXPECT_EQ(docs[1].title, "准予给付决定书");
+  const std::string decision = PdfText(a.documents.Pdf(docs[1]));
   EXPECT_NE(decision.find("根据《社会救助暂行办法》第十一条、《最低生活保障审核确认办法》的规定，决定准予给付。"), std::string::npos)
       << decision;
   EXPECT_EQ(decision.find("行政许可"), std::string::npos) << decision;
   c = a.cases.Act(a.clerk, s.case_no, Do("conclude"));
   EXPECT_EQ(c.events.back().opinion, "办结（准予给付）");
   docs = a.documents.ForCase(s.case_no);
-  ASSERT_EQ(docs.size(), 2u);
-  EXPECT_EQ(docs[1].title, "行政给付通知书");
-  const std::string result = PdfText(a.documents.Pdf(docs[1]));
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(docs[2].title, "行政给付通知书");
+  const std::string result = PdfText(a.documents.Pdf(docs[2]));
   EXPECT_NE(result.find("符合条件，准予给付"), std::string::npos) << result;
   EXPECT_NE(result.find("办理机关"), std::string::npos) << result;
   EXPECT_NE(result.find("行政审批专用章"), std::string::npos) << result;
@@ -765,9 +786,11 @@ TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {
   c = a.cases.Act(a.approver, lic.case_no, Do("decide", "场所面积不足", "deny"));
   EXPECT_EQ(approval::DecisionLabel(c), "不予许可");
   docs = a.documents.ForCase(lic.case_no);
-  ASSERT_EQ(docs.size(), 1u);
-  EXPECT_EQ(docs[0].title, "不予行政许可决定书");
-  EXPECT_NE(PdfText(a.documents.Pdf(docs[0])).find("根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可"),
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_NE(PdfText(a.documents.Pdf(docs[0])).find("根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理"),
+            std::string::npos);
+  EXPECT_EQ(docs[1].title, "不予行政许可决定书");
+  EXPECT_NE(PdfText(a.documents.Pdf(docs[1])).find("根据《中华人民共和国行政许可法》第三十八条第二款的规定，决定不予行政许可"),
             std::string::npos);
 }
 
@@ -865,6 +888,28 @@ TEST_P(Cases, AStepSignedForIsReleasedByItsHolderOrTakenBackByTheApprover) {
   // Internal: the applicant's timeline shows neither.
   n_->exchange->Pump();
   for (const auto& e : a.cases.ForApplicant(me, s.case_no).events) EXPECT_NE(e.action, "release");
+}
+
+TEST_P(Cases, ARefusalIsAWrittenDecisionWithItsReasonsAndTheApplicantsRemedies) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("no"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "refuse", "申请事项依法不属于本机关职权范围。", {});
+  n_->exchange->Pump();
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].title, "不予受理决定书");
+  EXPECT_EQ(docs[0].doc_no, s.case_no + "-B");
+  const std::string text = PdfText(a.documents.Pdf(docs[0]));
+  EXPECT_NE(text.find("经审查，申请事项依法不属于本机关职权范围。根据《中华人民共和国行政许可法》第三十二条第一款的规定，本机关决定不予受理。"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("六十日内依法申请行政复议"), std::string::npos) << text;
+  EXPECT_NE(text.find("东河区市场监督管理局"), std::string::npos) << text;  // the issuing office
+  EXPECT_NE(text.find("二〇二六年三月二日"), std::string::npos) << text;    // and the date
+  EXPECT_EQ(a.cases.ForApplicant(me, s.case_no).state, CaseState::kRefused);
 }
 
 YIWANG_BACKENDS(Cases);
