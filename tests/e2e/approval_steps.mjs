@@ -118,7 +118,7 @@ export async function sendCorrections(cp, external, caseNo, dir, timeoutMs) {
 export async function accept(clerk, internal, caseNo, timeoutMs) {
   await waitFor(async () => {
     await clerk.goto(`${internal}/cases/${caseNo}`);
-    return (await clerk.locator('text=受理决定').count()) > 0;
+    return (await clerk.locator('input[value=accept]').count()) > 0;  // the acceptance form is back
   }, 'the corrections to arrive', timeoutMs);
   await act(clerk, internal, caseNo, async (p) => {
     // Before deciding, the clerk opens what the applicant sent (the correction among it).
