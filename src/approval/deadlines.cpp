@@ -103,4 +103,11 @@ std::string ExplainDeadline(const Deadline& d) {
   return out.str();
 }
 
+std::string ValidUntil(const std::string& issued_on, int years) {
+  using namespace std::chrono;
+  year_month_day end{calendar::ParseDate(issued_on)};
+  end += std::chrono::years{years};
+  return calendar::FormatDate(sys_days{end} - days{1});  // 02-29 in a common year counts on to 03-01
+}
+
 }  // namespace yiwang::approval

@@ -77,4 +77,8 @@ void CheckExtension(const LegalPeriods& p, int requested_days, int extensions_so
 /// The whole explanation as text (for the case page and `--explain`).
 std::string ExplainDeadline(const Deadline& d);
 
+/// The last day a certificate issued on `issued_on` (YYYY-MM-DD) for a term of `years` is valid:
+/// the day before the same date `years` on (issued 2028-02-29 for 5 years: through 2033-02-28).
+std::string ValidUntil(const std::string& issued_on, int years);
+
 }  // namespace yiwang::approval

@@ -1130,6 +1130,7 @@ Item Build(const Seed& s, const UnitInfo& u, int seq, char variant) {
       break;
     case 'Z':
       it.name = base + "（注销）";
+      it.kind = ItemKind::kOther;  // 第七十条: a cancellation is no grant of a licence and issues no licence
       it.legal_basis += "；《中华人民共和国行政许可法》第七十条";
       it.conditions = "申请人终止相关活动，或者" + doc + "依法失效的，应当向原发证机关申请办理注销手续。";
       it.promised_days = 3;
@@ -1148,7 +1149,15 @@ Item Build(const Seed& s, const UnitInfo& u, int seq, char variant) {
       if (f.key == key) it.fees.push_back({f.name, f.fen, f.basis});
     }
   }
-  it.steps = Flow(flow, s.kind, it.promised_days);
+  it.steps = Flow(flow, it.kind, it.promised_days);
+  // Certificates with a term set by their regulations (a new one and a renewal run the whole
+  // term; a change keeps the original's, which the catalogue does not know, and a cancellation
+  // issues none).
+  static const std::map<std::string, int> kTerms = {
+      {"食品经营许可", 5}, {"食品生产许可", 5}, {"药品零售企业许可", 5}, {"第三类医疗器械经营许可", 5},
+      {"公共场所卫生许可", 4}, {"排污许可", 5}, {"农作物种子生产经营许可", 5}, {"兽药经营许可", 5},
+      {"劳务派遣经营许可", 3}, {"危险化学品经营许可", 3}, {"城镇污水排入排水管网许可", 5}};
+  if (auto term = kTerms.find(base); term != kTerms.end() && (variant == 'N' || variant == 'Y')) it.valid_years = term->second;
   return it;
 }
 

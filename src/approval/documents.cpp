@@ -1,10 +1,13 @@
 #include "approval/documents.hpp"
 
+#include <chrono>
 #include <cstring>
 #include <set>
 
 #include "approval/cases.hpp"
+#include "approval/deadlines.hpp"
 #include "approval/document_pdf.hpp"
+#include "calendar/calendar.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/sm2.hpp"
@@ -140,6 +143,8 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
     body = head + "经审查，" + reason + "。根据" + (licence ? std::string("《中华人民共和国行政许可法》第三十八条第二款") : basis) +
            "的规定，决定" + w.deny + "。" + remedy;
   }
+  const std::string valid_until =
+      kind == "certificate" && licence && item.valid_years > 0 ? ValidUntil(today, item.valid_years) : "";
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
                {"item", c.item_name},  {"issuer", d.issuer},    {"decision", c.decision}, {"issued_on", today}};
@@ -158,6 +163,8 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   data.verify_url = public_url + "/verify/" + d.doc_no;
   data.seal_sm3 = core::Sm3Hex(public_pem);
   data.item_kind = item.kind;
+  data.valid_until = valid_until;
+  if (!valid_until.empty()) d.payload["valid_until"] = valid_until;  // certified, like the rest
   return {d, data};
 }
 

@@ -81,6 +81,8 @@ approval::Item ItemFromForm(const Request& req, const std::string& code) {
   item.statutory_days = ToInt(req.Field("statutory_days"), 0);
   item.promised_days = ToInt(req.Field("promised_days"), 0);
   item.place = req.Field("place");
+  const std::string validity = core::Trim(req.Field("valid_years"));
+  item.valid_years = validity.empty() ? 0 : ToInt(validity, -1);  // -1: refused by ValidateItem with its message
   item.fully_online = req.Field("fully_online") == "1";
   auto list = [&errors](const char* field, auto parse, auto& out, const std::string& text) {
     std::vector<std::string> problems;
@@ -104,6 +106,7 @@ nlohmann::json FormValues(const approval::Item& item) {
   v["materials_text"] = materials;
   v["fees_text"] = fees;
   v["steps_text"] = steps;
+  v["valid_years_text"] = item.valid_years > 0 ? std::to_string(item.valid_years) : "";
   v["kind_" + approval::ItemKindKey(item.kind)] = true;
   return v;
 }
@@ -271,7 +274,8 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
                                {"conditions", req.Field("conditions")}, {"statutory_days", req.Field("statutory_days")},
                                {"promised_days", req.Field("promised_days")}, {"place", req.Field("place")},
                                {"materials_text", req.Field("materials")}, {"fees_text", req.Field("fees")},
-                               {"steps_text", req.Field("steps")}, {"dept_unit_id", ToInt(req.Field("dept_unit_id"), 0)}};
+                               {"steps_text", req.Field("steps")}, {"dept_unit_id", ToInt(req.Field("dept_unit_id"), 0)},
+                               {"valid_years_text", req.Field("valid_years")}};
       return edit_page(req, values, true, http::ErrorView(e), ErrorCodeHttpStatus(e.code()));
     }
   });
@@ -291,6 +295,7 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
       values["materials_text"] = req.Field("materials");
       values["fees_text"] = req.Field("fees");
       values["steps_text"] = req.Field("steps");
+      values["valid_years_text"] = req.Field("valid_years");
       return edit_page(req, values, false, http::ErrorView(e), ErrorCodeHttpStatus(e.code()));
     }
   });

@@ -74,6 +74,9 @@ struct Item {
   int statutory_days = 20;  // 法定时限 (行政许可法 第四十二条 default)
   int promised_days = 10;   // 承诺时限, shorter than the statutory limit
   std::string place;        // 办理地点
+  /// 行政许可 only: the years a certificate issued for this item is valid (食品经营许可证 5, …),
+  /// printed on it as 有效期至; 0 = no fixed term (长期).
+  int valid_years = 0;
   bool fully_online = false;
   ItemStatus status = ItemStatus::kDraft;
   std::vector<Material> materials;

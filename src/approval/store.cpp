@@ -37,7 +37,7 @@ Item Load(const soci::row& r) {
 std::string Body(const Item& item) {
   nlohmann::json full = ItemJson(item);
   return nlohmann::json{{"code", item.code}, {"name", item.name}, {"materials", full["materials"]}, {"fees", full["fees"]},
-                        {"steps", full["steps"]}}
+                        {"steps", full["steps"]}, {"valid_years", item.valid_years}}
       .dump();
 }
 

@@ -199,6 +199,7 @@ std::vector<std::string> ItemRow(const Item& item) {
           std::to_string(item.promised_days),
           item.place,
           item.fully_online ? "是" : "否",
+          item.valid_years > 0 ? std::to_string(item.valid_years) : "",
           FormatMaterials(item.materials),
           FormatFees(item.fees),
           FormatSteps(item.steps),
@@ -289,6 +290,18 @@ Sheet ItemsFromTable(const std::vector<std::vector<std::string>>& table, const s
       item.fully_online = false;
     } else {
       errors.push_back("全程网办应填“是”或“否”，而不是“" + online + "”");
+    }
+    // 证照有效期（年）: optional (files exported before it was a column have none); 长期 or empty = 0.
+    const std::string validity = Trim(cell("证照有效期（年）"));
+    if (!validity.empty() && validity != "长期" && validity != "0") {
+      std::string years = validity;
+      if (EndsWith(years, "年")) years = Trim(std::string_view(years).substr(0, years.size() - std::string_view("年").size()));
+      item.valid_years = ParseCount(years);
+      if (item.valid_years <= 0) {
+        errors.push_back("证照有效期应为年数（1 到 50 的整数）或“长期”，而不是“" + validity + "”");
+        reported.insert("valid_years");
+        item.valid_years = 0;
+      }
     }
     const std::size_t before_lists = errors.size();
     item.materials = ParseMaterials(cell("申请材料"), errors);
@@ -597,7 +610,7 @@ void ThrowRowProblems(const std::vector<std::pair<int, std::string>>& problems) 
 const std::vector<std::string>& TransferColumns() {
   static const std::vector<std::string> kColumns = {
       "事项编码", "事项名称", "实施部门编码", "实施部门", "事项类型", "设定依据", "申请条件", "法定时限",
-      "承诺时限", "办理地点", "全程网办",     "申请材料", "收费",     "办理流程", "版本",     "状态"};
+      "承诺时限", "办理地点", "全程网办",     "证照有效期（年）", "申请材料", "收费", "办理流程", "版本", "状态"};
   return kColumns;
 }
 

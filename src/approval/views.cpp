@@ -50,11 +50,14 @@ nlohmann::json ItemJson(const Item& item) {
           {"name", item.name},
           {"kind", ItemKindKey(item.kind)},
           {"kind_label", ItemKindLabel(item.kind)},
+          {"is_license", item.kind == ItemKind::kLicense},
           {"legal_basis", item.legal_basis},
           {"conditions", item.conditions},
           {"statutory_days", item.statutory_days},
           {"promised_days", item.promised_days},
           {"place", item.place},
+          {"valid_years", item.valid_years},
+          {"validity_label", item.valid_years > 0 ? std::to_string(item.valid_years) + " 年" : "长期"},
           {"fully_online", item.fully_online},
           {"status", ItemStatusKey(item.status)},
           {"status_label", ItemStatusLabel(item.status)},
@@ -84,6 +87,7 @@ Item ItemFromJson(const nlohmann::json& j) {
     item.statutory_days = j.value("statutory_days", 20);
     item.promised_days = j.value("promised_days", 10);
     item.place = j.value("place", "");
+    item.valid_years = j.value("valid_years", 0);
     item.fully_online = j.value("fully_online", false);
     item.status = ParseItemStatus(j.value("status", "draft"));
     for (const auto& m : j.value("materials", nlohmann::json::array())) {

@@ -82,6 +82,34 @@ for (const backend of backends()) {
       assert.doesNotMatch(page, /action="\/admin\/items\/import"/, 'only the 系统管理员 sees the import form');
     });
 
+    it('a licence\'s certificate term: in the export, the guide and the edit form (bad input changes nothing)', async () => {
+      const text = await (await clerk.get('/admin/items/export.csv')).text();
+      assert.match(text.split('\r\n')[0], /,全程网办,证照有效期（年）,申请材料,/);
+      assert.match(text.split('\r\n').find((l) => l.startsWith('DH-SCJ-001,')), /,(是|否),5,/, '食品经营许可证: five years');
+      const guide = await (await fetch(`${node.external}/services/items/DH-SCJ-001`)).text();
+      assert.match(guide, /<dt>证照有效期<\/dt><dd>5 年<\/dd>/);
+      const form = await (await admin.get('/admin/items/DH-SCJ-001')).text();
+      assert.match(form, /name="valid_years" type="number" min="1" max="50" value="5"/);
+      const fields = {};
+      for (const m of form.matchAll(/<(?:input|textarea)[^>]*name="([a-z_]+)"[^>]*?(?:value="([^"]*)")?[^>]*>(?:([^<]*)<\/textarea>)?/g)) fields[m[1]] = m[3] ?? m[2] ?? '';
+      const kind = form.match(/<option value="([a-z]+)"[^>]*selected/);
+      const dept = form.match(/name="dept_unit_id"[\s\S]*?<option value="(\d+)"[^>]*selected/);
+      const decode = (v) => v.replace(/&#10;/g, '\n').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(fields)) body.set(k, decode(v));
+      body.set('_csrf', admin.csrf);
+      if (kind) body.set('kind', kind[1]);
+      if (dept) body.set('dept_unit_id', dept[1]);
+      body.set('valid_years', '99');
+      const versions = await (await admin.get('/admin/items/DH-SCJ-001')).text();
+      const bad = await admin.post('/admin/items/DH-SCJ-001', { form: Object.fromEntries(body) });
+      assert.equal(bad.status, 400, await bad.clone().text());
+      const html = await bad.text();
+      assert.match(html, /<li>证照有效期应为 1 到 50 年，长期有效的不填<\/li>/);
+      assert.match(html, /name="valid_years" type="number" min="1" max="50" value="99"/, 'what was typed stays');
+      assert.equal(await (await admin.get('/admin/items/DH-SCJ-001')).text(), versions, 'no new version');
+    });
+
     it('the 系统管理员 imports a file posted as multipart/form-data', async () => {
       const page = await (await admin.get('/admin/items')).text();
       assert.match(page, /<form method="post" action="\/admin\/items\/import" enctype="multipart\/form-data"/);

@@ -912,6 +912,32 @@ TEST_P(Cases, ARefusalIsAWrittenDecisionWithItsReasonsAndTheApplicantsRemedies) 
   EXPECT_EQ(a.cases.ForApplicant(me, s.case_no).state, CaseState::kRefused);
 }
 
+TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
+  Approval a(*n_);
+  a.SeedInside();
+  approval::Item termed = a.catalogue.Latest("SCJ-001");
+  termed.valid_years = 5;  // 食品经营许可证: five years
+  a.catalogue.PublishAll(identity::Context::System("测试"), {termed});
+  n_->exchange->Pump();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("termed"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve"));
+  a.cases.Act(a.clerk, s.case_no, Do("conclude"));  // 2026-03-02
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(docs[2].payload.value("valid_until", ""), "2031-03-01");  // certified with the rest
+  const std::string text = PdfText(a.documents.Pdf(docs[2]));
+  EXPECT_NE(text.find("至 2031-03-01"), std::string::npos) << text;
+  EXPECT_EQ(text.find("长期"), std::string::npos) << text;
+  EXPECT_TRUE(a.documents.Verify(docs[2].doc_no).signature_valid);
+  EXPECT_EQ(docs[1].payload.count("valid_until"), 0u);  // the decision has no term
+}
+
 YIWANG_BACKENDS(Cases);
 
 }  // namespace

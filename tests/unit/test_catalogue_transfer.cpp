@@ -31,6 +31,7 @@ Item Sample(const std::string& code) {
   i.promised_days = 5;
   i.place = "东河区政务服务中心 3 号窗口";
   i.fully_online = true;
+  i.valid_years = 5;
   i.materials = {{"食品经营许可申请书", true, 1, true, ""}, {"营业执照复印件", false, 2, false, "加盖公章"}};
   i.fees = {{"工本费", 1250, "东价费〔2020〕1 号"}};
   i.steps = {{"受理", "window_clerk", 1}, {"审查", "handler", 2}, {"审批", "approver", 1}};
@@ -51,6 +52,7 @@ void ExpectSame(const Item& a, const Item& b) {
   EXPECT_EQ(a.promised_days, b.promised_days);
   EXPECT_EQ(a.place, b.place);
   EXPECT_EQ(a.fully_online, b.fully_online);
+  EXPECT_EQ(a.valid_years, b.valid_years);
   ASSERT_EQ(a.materials.size(), b.materials.size());
   for (std::size_t k = 0; k < a.materials.size(); ++k) {
     EXPECT_EQ(a.materials[k].name, b.materials[k].name);
@@ -120,6 +122,7 @@ TEST(CatalogueCsv, RecordsWithBomCrlfQuotesAndMultiLineCells) {
 TEST(CatalogueCsv, ExportThenParseIsTheSameItems) {
   Item b = Sample("DH-SCJ-002");
   b.kind = ItemKind::kOther;
+  b.valid_years = 0;  // a term is for licences
   b.fees.clear();
   b.fully_online = false;
   b.name = "名称, 带逗号";
@@ -127,7 +130,7 @@ TEST(CatalogueCsv, ExportThenParseIsTheSameItems) {
   EXPECT_EQ(
       csv.rfind(
           "\xEF\xBB\xBF事项编码,事项名称,实施部门编码,实施部门,事项类型,设定依据,申请条件,法定时限,承诺时限,办理地点,"
-          "全程网办,申请材料,收费,办理流程,版本,状态\r\n",
+          "全程网办,证照有效期（年）,申请材料,收费,办理流程,版本,状态\r\n",
           0),
       0u);
   EXPECT_NE(csv.find(",\"食品经营许可申请书|原件|1|必需\n营业执照复印件|复印件|2|可选|加盖公章\","), std::string::npos);
@@ -140,6 +143,29 @@ TEST(CatalogueCsv, ExportThenParseIsTheSameItems) {
   ExpectSame(sheet.items[1], b);
   EXPECT_EQ(sheet.items[0].status, ItemStatus::kDraft);  // 版本 and 状态 are not read
   EXPECT_EQ(sheet.items[0].version, 1);
+}
+
+TEST(CatalogueCsv, ACertificateTermIsOptionalInYearsAndForLicencesOnly) {
+  const std::string head = "事项编码,事项名称,实施部门编码,事项类型,法定时限,承诺时限,申请材料,办理流程,证照有效期（年）\n";
+  Sheet ok = ReadCsv(head + "DH-A-001,甲,DH-A,行政许可,10,5,申请书," + kSteps + ",5年\n" +  //
+                     "DH-A-002,乙,DH-A,行政许可,10,5,申请书," + kSteps + ",长期\n" +         //
+                     "DH-A-003,丙,DH-A,行政确认,10,5,申请书," + kSteps + ",\n");
+  EXPECT_TRUE(ok.problems.empty());
+  ASSERT_EQ(ok.items.size(), 3u);
+  EXPECT_EQ(ok.items[0].valid_years, 5);
+  EXPECT_EQ(ok.items[1].valid_years, 0);
+  EXPECT_EQ(ok.items[2].valid_years, 0);
+  EXPECT_EQ(ReadCsv(kHeader + "DH-A-001,甲,DH-A,行政许可,10,5,申请书," + kSteps + "\n").items.at(0).valid_years, 0)
+      << "files exported before the column was added still import";
+  Error e = ErrorOf([&] {
+    ParseCsv(head + "DH-A-001,甲,DH-A,行政许可,10,5,申请书," + kSteps + ",五年\n" +  //
+             "DH-A-002,乙,DH-A,行政给付,10,5,申请书," + kSteps + ",3\n" +          //
+             "DH-A-003,丙,DH-A,行政许可,10,5,申请书," + kSteps + ",99\n");
+  });
+  const std::string& m = e.message();
+  EXPECT_NE(m.find("第 2 行：证照有效期应为年数（1 到 50 的整数）或“长期”，而不是“五年”"), std::string::npos) << m;
+  EXPECT_NE(m.find("第 3 行：证照有效期只适用于行政许可事项"), std::string::npos) << m;
+  EXPECT_NE(m.find("第 4 行：证照有效期应为 1 到 50 年"), std::string::npos) << m;
 }
 
 TEST(CatalogueCsv, AcceptsLfReorderedColumnsAndGbkFromExcel) {
@@ -283,6 +309,7 @@ TEST(CatalogueLists, FormAndFileShareOneLineFormat) {
 TEST(CatalogueXlsx, ExportThenParseIsTheSameItems) {
   Item b = Sample("DH-SCJ-002");
   b.kind = ItemKind::kPayment;
+  b.valid_years = 0;
   b.fees.clear();
   const std::string bytes = ExportXlsx({Sample("DH-SCJ-001"), b});
   ASSERT_TRUE(LooksLikeXlsx(bytes));
@@ -290,7 +317,9 @@ TEST(CatalogueXlsx, ExportThenParseIsTheSameItems) {
   ASSERT_EQ(cells.size(), 3u);
   EXPECT_EQ(cells[0], TransferColumns());
   EXPECT_EQ(cells[1][7], "20");  // numbers read back as typed
-  EXPECT_EQ(cells[1][14], "3");
+  EXPECT_EQ(cells[1][11], "5");   // 证照有效期（年）
+  EXPECT_EQ(cells[2][11], "");    // none for 行政给付
+  EXPECT_EQ(cells[1][15], "3");
   Sheet sheet = ReadSpreadsheet(bytes);
   ASSERT_EQ(sheet.items.size(), 2u);
   EXPECT_EQ(sheet.rows, (std::vector<int>{2, 3}));

@@ -104,3 +104,17 @@ TEST(Deadlines, AStepNotesTheSpecialProceduresThatReachIntoIt) {
 
 }  // namespace
 }  // namespace yiwang::approval
+
+namespace yiwang::approval {
+namespace {
+
+TEST(CertificateTerm, RunsThroughTheDayBeforeTheSameDateYearsOn) {
+  EXPECT_EQ(ValidUntil("2026-03-02", 5), "2031-03-01");
+  EXPECT_EQ(ValidUntil("2026-01-01", 3), "2028-12-31");
+  EXPECT_EQ(ValidUntil("2028-02-29", 5), "2033-02-28");  // no 29 February in 2033: the term ends on the 28th
+  EXPECT_EQ(ValidUntil("2028-02-29", 4), "2032-02-28");  // a leap year again: the day before the 29th
+  EXPECT_EQ(ValidUntil("2027-03-01", 1), "2028-02-29");
+}
+
+}  // namespace
+}  // namespace yiwang::approval
