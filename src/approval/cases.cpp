@@ -1708,6 +1708,10 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
     nlohmann::json ej = {{"time", core::FormatLocal(e.ts)}, {"action", e.action}, {"state", e.state},
                          {"state_label", CaseStateLabel(ParseCaseState(e.state))}, {"actor", e.actor},
                          {"unit_name", e.unit_name}, {"opinion", e.opinion}};
+    // Who acted, as the timeline says it: a step the exchange recorded (收件, 补正材料送达, a
+    // withdrawal) is the receiving department's, done by the system, not a person named 数据交换.
+    ej["by"] = e.actor == "数据交换" ? (e.unit_name.empty() ? std::string("系统自动") : e.unit_name + "（系统自动）")
+                                    : e.actor + (e.unit_name.empty() ? "" : "（" + e.unit_name + "）");
     if (staff_view) {  // 办理附件 are internal working papers
       nlohmann::json attached = nlohmann::json::array();
       for (const auto& a : c.attachments) {
