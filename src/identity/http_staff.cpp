@@ -49,8 +49,25 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
   }
   add("/account", "账户安全", "修改密码、查看动态口令绑定");
   nlohmann::json todo = nlohmann::json::array();
-  if (p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) ||
-      p.Has(identity::Role::kApprover)) {
+  const bool handles_cases = p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kHandler) ||
+                             p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover);
+  // 运行概况 for those who handle cases: their department's cases by stage (each a count on the
+  // (state, department) index), linked to the list; the system's figures are the administrators'.
+  nlohmann::json dept_stats = nlohmann::json::array();
+  if (handles_cases) {
+    auto count = [&](const char* state) {
+      approval::QueueQuery q;
+      q.state = state;
+      q.per_page = 1;
+      return app.cases->Queue(ContextOf(req), q).total;
+    };
+    const auto flowing = count("accepted") + count("in_progress") + count("suspended");
+    dept_stats.push_back({{"n", count("received")}, {"label", "待受理"}, {"href", "/cases?state=received"}});
+    dept_stats.push_back({{"n", count("correction")}, {"label", "待申请人补正"}, {"href", "/cases?state=correction"}});
+    dept_stats.push_back({{"n", flowing}, {"label", "办理中"}, {"href", "/cases?state=in_progress"}});
+    dept_stats.push_back({{"n", count("decided")}, {"label", "已决定待办结"}, {"href", "/cases?state=decided"}});
+  }
+  if (handles_cases) {
     approval::QueueQuery mine;
     mine.mine = true;
     mine.per_page = 1;
@@ -69,6 +86,11 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
           {"unit_name", p.unit_name},
           {"roles", roles},
           {"today", core::FormatLocalDate(app.clock->NowMs())},
+          {"handles_cases", handles_cases},
+          {"dept_stats", dept_stats},
+          {"has_dept_stats", !dept_stats.empty()},
+          {"system_stats", p.Has(identity::Role::kSysAdmin) || p.Has(identity::Role::kSecAdmin) ||
+                               p.Has(identity::Role::kAuditor) || p.Has(identity::Role::kSupervisor) || !handles_cases},
           {"stats",
            {{"unit_users", unit_users}, {"units", units}, {"public_accounts", public_accounts},
             {"exchange_pending", pending_out}, {"exchange_errors", pending_in}}},

@@ -145,6 +145,14 @@ for (const backend of backends()) {
       assert.deepEqual(dues.slice(withDue.length).filter(Boolean), [], 'the cases without a running deadline come last');
       // The workbench's home page counts them.
       assert.match(await (await clerk.get('/')).text(), new RegExp(`href="/cases\\?state=mine">我的待办 ${mine.total} 件<`));
+      // …and the department's cases by stage, each linked to its list (the system's figures are the administrators').
+      const home = await (await clerk.get('/')).text();
+      const stage = async (state) => (await list(clerk, { state, per_page: 1 })).total;
+      const flowing = (await stage('accepted')) + (await stage('in_progress')) + (await stage('suspended'));
+      assert.match(home, new RegExp(`<a href="/cases\\?state=received"><span class="num">${await stage('received')}</span><span>待受理</span></a>`));
+      assert.match(home, new RegExp(`<a href="/cases\\?state=in_progress"><span class="num">${flowing}</span><span>办理中</span></a>`));
+      assert.match(home, new RegExp(`<a href="/cases\\?state=decided"><span class="num">${await stage('decided')}</span><span>已决定待办结</span></a>`));
+      assert.doesNotMatch(home, /待确认交换包/);
       const first = await list(clerk, { queue: 'mine', per_page: 1 });
       assert.equal(first.total, mine.total);
       assert.deepEqual(first.cases.map((c) => c.case_no), [mine.cases[0].case_no]);
