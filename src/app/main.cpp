@@ -343,6 +343,18 @@ int main(int argc, char** argv) {
               << "，确认 " << s.acked << std::endl;
   });
 
+  // ---- drafts past their keeping period (external zone; daily from cron)
+  Common purge_opts;
+  auto* drafts = cli.add_subcommand("drafts", "申报草稿：purge（删除超过保留期限的草稿）");
+  drafts->require_subcommand(1);
+  auto* purge = drafts->add_subcommand("purge", "删除最后保存超过 90 天、尚未提交的草稿（记入审计日志）");
+  purge_opts.Add(purge);
+  purge->callback([&] {
+    auto app = yiwang::app::App::Open(purge_opts.Load());
+    const int n = app->drafts->Purge();
+    std::cout << "已删除超过保留期限的草稿 " << n << " 份" << std::endl;
+  });
+
   // ---- exchange keys (split zones): each node signs what it writes to the spool with its own
   // SM2 key and accepts only what the other node's key signed (ADR 0004).
   auto* xc = cli.add_subcommand("exchange", "分区部署的交换签名密钥：key | trust");

@@ -61,6 +61,9 @@ Draft DraftService::Load(soci::session& sql, const identity::Context& ctx, std::
   for (const soci::row& r : rows) found = LoadDraft(r);
   // Another applicant's draft is "not found": its existence is not told.
   if (!found || found->applicant_id != ctx.principal.id) throw Error(ErrorCode::kNotFound, "草稿不存在");
+  if (found->case_no.empty() && found->updated_at < Cutoff()) {
+    throw Error(ErrorCode::kNotFound, "该草稿已超过保留期限（最后保存后 " + std::to_string(kKeepDays) + " 天），已删除");
+  }
   LoadMaterials(sql, *found);
   return *found;
 }
@@ -74,12 +77,12 @@ std::vector<Draft> DraftService::Mine(const identity::Context& ctx) {
   std::vector<Draft> out;
   if (ctx.principal.kind != "public") return out;
   db::Conn c(db_);
-  long long applicant = ctx.principal.id;
+  long long applicant = ctx.principal.id, cutoff = Cutoff();
   soci::rowset<soci::row> rows =
       (c.sql().prepare << "SELECT " << kDraftCols
-                       << " FROM application_drafts WHERE applicant_id = :a AND case_no = '' "
+                       << " FROM application_drafts WHERE applicant_id = :a AND case_no = '' AND updated_at >= :cut "
                           "ORDER BY updated_at DESC, id DESC",
-       soci::use(applicant));
+       soci::use(applicant), soci::use(cutoff));
   for (const soci::row& r : rows) out.push_back(LoadDraft(r));
   for (Draft& d : out) LoadMaterials(c.sql(), d);
   return out;
@@ -129,6 +132,7 @@ Draft DraftService::Save(const identity::Context& ctx, std::int64_t id, const Dr
     }
     if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "草稿内容有误，请修正后再保存", fields);
     long long n = now, applicant = ctx.principal.id;
+    DeleteExpired(tx.sql(), applicant, Cutoff());  // out of the count of drafts kept
     if (!d.id) {
       long long count = 0;
       tx.sql() << "SELECT COUNT(*) FROM application_drafts WHERE applicant_id = :a AND case_no = ''",
@@ -207,6 +211,40 @@ Submitted DraftService::Submit(const identity::Context& ctx, std::int64_t id) {
   return s;
 }
 
+std::int64_t DraftService::Cutoff() const {
+  const std::int64_t midnight = core::ParseLocal(core::FormatLocalDate(clock_.NowMs()) + " 00:00");
+  return midnight - std::int64_t{kKeepDays} * 24 * 3600 * 1000;  // China keeps no summer time
+}
+
+int DraftService::DeleteExpired(soci::session& sql, std::int64_t applicant, std::int64_t cutoff) {
+  long long a = applicant, a2 = applicant, cut = cutoff;
+  std::vector<long long> ids;
+  {
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT id FROM application_drafts WHERE case_no = '' AND updated_at < :cut "
+                                                   "AND (:a = 0 OR applicant_id = :a2)",
+                                    soci::use(cut), soci::use(a), soci::use(a2));
+    for (const soci::row& r : rows) ids.push_back(db::RowInt(r, "id"));
+  }
+  for (long long id : ids) {
+    sql << "DELETE FROM application_draft_materials WHERE draft_id = :d", soci::use(id);
+    sql << "DELETE FROM application_drafts WHERE id = :d AND case_no = ''", soci::use(id);
+  }
+  return static_cast<int>(ids.size());
+}
+
+int DraftService::Purge() {
+  int n = 0;
+  db::WithTx(db_, [&](db::Tx& tx) {
+    n = DeleteExpired(tx.sql(), 0, Cutoff());
+    if (n) {
+      audit_.Append(tx, identity::Context::System("草稿清理").ToActor(),
+                    {"draft.purge", "draft", "", "success",
+                     "删除超过保留期限（" + std::to_string(kKeepDays) + " 天）的草稿 " + std::to_string(n) + " 份"});
+    }
+  });
+  return n;
+}
+
 nlohmann::json DraftJson(const Draft& d) {
   nlohmann::json materials = nlohmann::json::array();
   for (const DraftMaterial& m : d.materials) {
@@ -227,6 +265,9 @@ nlohmann::json DraftJson(const Draft& d) {
           {"submitted", !d.case_no.empty()},
           {"created_at", core::FormatLocal(d.created_at)},
           {"updated_at", core::FormatLocal(d.updated_at)},
+          // Kept until: kKeepDays after the last save (a submitted draft is the case's record).
+          {"keep_until", d.case_no.empty() ? core::FormatLocalDate(d.updated_at + std::int64_t{DraftService::kKeepDays} * 24 * 3600 * 1000)
+                                           : ""},
           {"materials", materials}};
 }
 

@@ -60,6 +60,10 @@ class DraftService {
  public:
   /// At most this many unsubmitted drafts per applicant.
   static constexpr int kMaxDrafts = 20;
+  /// An unsubmitted draft is kept this many days after it was last saved, then deleted: it is no
+  /// longer listed or opened, the applicant's next save removes it, and `yiwang drafts purge`
+  /// (daily, from cron) removes all of them.
+  static constexpr int kKeepDays = 90;
 
   DraftService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, files::FileStore& files,
                CatalogueService& catalogue, CaseService& cases)
@@ -78,9 +82,17 @@ class DraftService {
   /// missing a required material is refused and stays a draft). Exactly once: a submitted
   /// draft answers its case again with repeated = true.
   Submitted Submit(const identity::Context& ctx, std::int64_t id);
+  /// Deletes every unsubmitted draft past kKeepDays (audited as one entry); returns how many.
+  int Purge();
 
  private:
   Draft Load(soci::session& sql, const identity::Context& ctx, std::int64_t id);
+  /// updated_at below which an unsubmitted draft has expired: it is kept through the day
+  /// kKeepDays after the day of its last save (DraftJson's keep_until), i.e. saved before the
+  /// start of the day kKeepDays ago.
+  std::int64_t Cutoff() const;
+  /// Deletes the expired drafts of one applicant (0 = everyone's), with their materials.
+  static int DeleteExpired(soci::session& sql, std::int64_t applicant, std::int64_t cutoff);
 
   db::Database& db_;
   const core::Clock& clock_;

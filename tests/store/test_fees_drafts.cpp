@@ -537,6 +537,47 @@ TEST_P(FeesDrafts, DraftsAreTheApplicantsAloneAndBecomeACaseExactlyOnce) {
   EXPECT_EQ(CodeOf([&] { a.drafts.Save(stranger, 0, in); }), ErrorCode::kConflict);
 }
 
+TEST_P(FeesDrafts, ADraftIsKeptNinetyDaysAfterItsLastSave) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  approval::DraftInput in;
+  in.item_code = "SCJ-002";
+  in.contact_name = "张三";
+  in.uploads = {{1, "申请书.pdf", kPdf + "kept"}};
+  const approval::Draft old = a.drafts.Save(me, 0, in);  // 2026-03-02
+  n_->clock.Set(core::ParseLocal("2026-04-20 09:00"));
+  approval::DraftInput other = in;
+  other.uploads.clear();
+  const approval::Draft touched = a.drafts.Save(me, 0, other);
+  EXPECT_EQ(approval::DraftJson(old)["keep_until"], "2026-05-31");  // 90 days after the last save
+  n_->clock.Set(core::ParseLocal("2026-05-31 23:00"));
+  EXPECT_EQ(a.drafts.Mine(me).size(), 2u);  // the last day it is kept
+  n_->clock.Set(core::ParseLocal("2026-06-01 09:10"));
+  // Expired: no longer listed or opened, though still stored until purged.
+  auto mine = a.drafts.Mine(me);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].id, touched.id);
+  try {
+    a.drafts.Get(me, old.id);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_NE(e.message().find("已超过保留期限"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(n_->Count("application_drafts", "id = " + std::to_string(old.id)), 1);
+  EXPECT_EQ(a.drafts.Purge(), 1);
+  EXPECT_EQ(n_->Count("application_drafts", "id = " + std::to_string(old.id)), 0);
+  EXPECT_EQ(n_->Count("application_draft_materials", "draft_id = " + std::to_string(old.id)), 0);
+  EXPECT_EQ(n_->Count("application_drafts", "id = " + std::to_string(touched.id)), 1);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'draft.purge'"), 1);
+  EXPECT_EQ(a.drafts.Purge(), 0);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'draft.purge'"), 1);  // nothing to say when nothing was deleted
+  // A submitted draft is the case's record: never purged.
+  n_->clock.Set(core::ParseLocal("2026-12-01 09:00"));
+  EXPECT_EQ(a.drafts.Purge(), 1);  // the touched one, now expired too
+}
+
 YIWANG_BACKENDS(FeesDrafts);
 
 }  // namespace
