@@ -1101,16 +1101,19 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   const calendar::Calendar cal = calendar_.Load();
   const std::string today = core::FormatLocalDate(clock_.NowMs());
   const bool withdrawn = c.state == CaseState::kWithdrawn;
-  // The day of the first event of one of `actions` at or after `from_ms` ("" when none).
-  auto first_on = [&](std::initializer_list<const char*> actions, std::int64_t from_ms = 0) -> std::string {
+  // The first event of one of `actions` at or after `from_ms` (null when none). Events, not the
+  // case's own columns: the portal's copy of a case has the same events (全过程公开) but not
+  // every internal column (decided_at).
+  auto first = [&](std::initializer_list<const char*> actions, std::int64_t from_ms = 0) -> const CaseEvent* {
     for (const CaseEvent& e : c.events) {
       if (e.ts < from_ms) continue;
       for (const char* a : actions) {
-        if (e.action == a) return core::FormatLocalDate(e.ts);
+        if (e.action == a) return &e;
       }
     }
-    return "";
+    return nullptr;
   };
+  auto day_of = [](const CaseEvent* e) { return e ? core::FormatLocalDate(e->ts) : std::string(); };
   // Where a period stands: done on `done_on` (met or late), or not (running, overdue, ended).
   auto settle = [&](Deadline& d, const std::string& done_on, const std::string& done_what, const std::string& pending_what,
                     bool paused = false) {
@@ -1136,13 +1139,13 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   // corrections the period ran again and only acceptance or refusal answers it.
   {
     Deadline d = AcceptanceDeadlineOf(c);
-    std::string done;
-    if (c.corrections_complete_at) {
-      done = first_on({"accept", "refuse"}, c.corrections_complete_at);
-    } else {
-      done = first_on({"accept", "refuse", "request_correction"});
-    }
-    settle(d, done, "作出受理决定", "作出受理决定");
+    const CaseEvent* answer = c.corrections_complete_at ? first({"accept", "refuse"}, c.corrections_complete_at)
+                                                        : first({"accept", "refuse", "request_correction"});
+    const std::string what = !answer                                  ? ""
+                             : answer->action == "accept"             ? "予以受理"
+                             : answer->action == "refuse"             ? "作出不予受理决定"
+                                                                      : "一次性告知补正（补齐后受理期限重新起算）";
+    settle(d, day_of(answer), what, "作出受理决定");
     out.push_back(std::move(d));
   }
   // 补正期限: from the day of the one-time notice; met when the corrections are complete.
@@ -1159,7 +1162,7 @@ std::vector<Deadline> CaseService::DeadlinesOf(const Case& c) {
   const std::vector<calendar::Suspension> stops = Stops(c, today);
   const bool running = !c.suspensions.empty() && c.suspensions.back().to.empty();
   const calendar::Date from = calendar::ParseDate(c.accepted_on);
-  const std::string decided_on = c.decided_at ? core::FormatLocalDate(c.decided_at) : "";
+  const std::string decided_on = day_of(first({"decide"}));
   std::vector<Deadline> flow = {
       DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days),
       DecisionDeadline(cal, periods_, "法定办结期限", from, item.statutory_days, stops, c.extension_days)};
@@ -1248,6 +1251,23 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     }
   };
 
+  // Opinions, reasons and the correction list go into sealed documents and the public record:
+  // bounded, so that a notice stays a notice (it runs on to further pages when long).
+  if (core::Utf8Length(text) > 1000) {
+    throw Error(ErrorCode::kInvalidInput, "意见、理由不超过 1000 字",
+                {{"opinion", "意见、理由不超过 1000 字（现 " + std::to_string(core::Utf8Length(text)) + " 字）"}});
+  }
+  {
+    std::size_t items = 0;
+    for (const auto& m : a.missing) {
+      if (Trim(m).empty()) continue;
+      ++items;
+      if (core::Utf8Length(Trim(m)) > 200) {
+        throw Error(ErrorCode::kInvalidInput, "每项补正内容不超过 200 字", {{"missing", "每项补正内容不超过 200 字"}});
+      }
+    }
+    if (items > 50) throw Error(ErrorCode::kInvalidInput, "补正内容最多 50 项", {{"missing", "补正内容最多 50 项，请合并同类内容"}});
+  }
   std::string event_opinion;
   std::vector<CaseFee> new_fees;  // assess_fees / record_payment: the fees as they will be
   CaseFee paid_fee;  // record_payment / refund: the fee as it will be
@@ -1414,11 +1434,11 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       x.step_started_on = today;
       RecomputeDues(x, item, cal);
       return "予以受理。受理通知书：" + x.case_no + "-S，承诺于 " + x.promised_due + " 前办结（法定期限 " + x.statutory_due +
-             "）" + (deemed ? "。因未在受理期限内作出决定，自收到申请之日起视为受理" : "") + (text.empty() ? "" : "。" + text);
+             "）" + (deemed ? "。因未在受理期限内告知补正，自收到申请材料之日起视为受理（第三十二条第一款第（四）项）" : "") + (text.empty() ? "" : "。" + text);
     }
     if (a.action == "refuse") {
       x.state = CaseState::kRefused;
-      return "不予受理。理由：" + text +
+      return "不予受理。理由：" + core::WithoutFullStop(text) +
              "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
     }
     x.state = CaseState::kCorrection;
@@ -1493,7 +1513,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_name.clear();
       event_opinion = a.decision == "approve"
                           ? w.grant + (text.empty() ? std::string() : "。" + text)
-                          : std::string(w.deny) + "。理由：" + text +
+                          : std::string(w.deny) + "。理由：" + core::WithoutFullStop(text) +
                                 "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
     } else if (a.action == "conclude") {
       c.state = CaseState::kConcluded;
@@ -1519,8 +1539,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     } else if (a.action == "extend") {
       c.extension_days = a.days;
       RecomputeDues(c, item, cal);
-      event_opinion = "经批准延长办理期限 " + std::to_string(a.days) + " 个工作日（行政许可法第四十二条），理由：" + text +
-                      "。办结期限调整为 " + c.statutory_due;
+      event_opinion = "经批准延长办理期限 " + std::to_string(a.days) + " 个工作日（行政许可法第四十二条），理由：" +
+                      core::WithoutFullStop(text) + "。办结期限调整为 " + c.statutory_due;
     } else if (a.action == "assess_fees") {
       UpsertFees(tx.sql(), c.id, new_fees);
       c.fees = new_fees;
@@ -1638,7 +1658,8 @@ std::string ApplicantMessage(const Case& c, const std::string& action, const std
     return head + "已作出" + (c.decision == "approve" ? w.grant_short : w.deny_short) + "决定，决定书可在办件页下载。" + look;
   }
   if (action == "conclude") {
-    return head + "已办结" + (c.decision == "approve" ? "，证照可在办件页下载并扫码核验" : "") + "。" + look;
+    const std::string result = WordingOf(c.item_kind).result_title;
+    return head + "已办结" + (c.decision == "approve" ? "，" + result + "可在办件页下载并扫码核验" : "") + "。" + look;
   }
   if (action == "withdraw") return head + "已按您的申请撤回，终止办理。如需办理，请重新申请。";
   if (action == "refund") {

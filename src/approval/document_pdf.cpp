@@ -55,6 +55,43 @@ double Text(cairo_t* cr, const std::string& text, const char* font, double x, do
   return h;
 }
 
+/// Draws text like Text(), line by line from y, starting a new page (marked "<mark>（续）") when a
+/// line would pass `bottom`; returns where the text ended on the last page.
+double Flow(cairo_t* cr, const std::string& text, const char* font, double x, double y, double width, double bottom,
+            const std::string& mark) {
+  PangoLayout* layout = pango_cairo_create_layout(cr);
+  PangoFontDescription* desc = pango_font_description_from_string(font);
+  pango_layout_set_font_description(layout, desc);
+  pango_layout_set_width(layout, static_cast<int>(width * PANGO_SCALE));
+  pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_spacing(layout, 6 * PANGO_SCALE);
+  pango_layout_set_text(layout, text.c_str(), -1);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  PangoLayoutIter* it = pango_layout_get_iter(layout);
+  double top = y, offset = 0, end = y;  // the layout's y at the top of this page is `offset`
+  do {
+    PangoRectangle line;
+    pango_layout_iter_get_line_extents(it, nullptr, &line);
+    const double line_top = static_cast<double>(line.y) / PANGO_SCALE;
+    const double line_bottom = static_cast<double>(line.y + line.height) / PANGO_SCALE;
+    if (top + line_bottom - offset > bottom && line_top > offset) {
+      cairo_show_page(cr);
+      Text(cr, mark + "（续）", YW_SERIF "9", x, 40, width, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);
+      cairo_set_source_rgb(cr, 0, 0, 0);
+      top = 72;
+      offset = line_top;
+    }
+    const double baseline = static_cast<double>(pango_layout_iter_get_baseline(it)) / PANGO_SCALE;
+    cairo_move_to(cr, x + static_cast<double>(line.x) / PANGO_SCALE, top + baseline - offset);
+    pango_cairo_show_layout_line(cr, pango_layout_iter_get_line_readonly(it));
+    end = top + line_bottom - offset;
+  } while (pango_layout_iter_next_line(it));
+  pango_layout_iter_free(it);
+  pango_font_description_free(desc);
+  g_object_unref(layout);
+  return end;
+}
+
 void Seal(cairo_t* cr, double cx, double cy, const std::string& issuer, const std::string& use) {
   const double radius = 62;
   cairo_save(cr);
@@ -194,7 +231,8 @@ std::string RenderDocumentPdf(const DocumentData& d) {
       std::vector<std::pair<std::string, std::string>> rows = {
           {WordingOf(d.item_kind).holder, d.holder_name}, {"证件号码", d.holder_id},
           {licence ? "许可事项" : "办理事项", d.item_name}, {"办件编号", d.case_no}, {licence ? "发证机关" : "办理机关", d.issuer}};
-      if (licence) rows.emplace_back("有效期限", d.valid_until.empty() ? "长期" : "至 " + d.valid_until);
+      // The term as the catalogue states it; none printed when it does not (a 变更 keeps the original's).
+      if (licence && !d.valid_until.empty()) rows.emplace_back("有效期限", d.valid_until == "长期" ? "长期" : "至 " + d.valid_until);
       for (const auto& [label, value] : rows) {
         Text(cr, label, YW_SANS "14", margin + 20, y, 110);
         y += std::max(24.0, Text(cr, value, YW_SERIF "14", margin + 140, y, width - 160)) + 14;
@@ -212,7 +250,13 @@ std::string RenderDocumentPdf(const DocumentData& d) {
       y += 10;
       y += Text(cr, d.doc_no, YW_SERIF "12", margin, y, width, PANGO_ALIGN_CENTER) + 28;
       y += Text(cr, d.title, YW_SANS "20", margin, y, width, PANGO_ALIGN_CENTER) + 28;
-      Text(cr, d.body, YW_SERIF "13", margin, y, width);
+      // The body runs on to further pages when long (a correction notice of many items, a long
+      // reason); the issuer, date and seal follow it on the last page.
+      const double end = Flow(cr, d.body, YW_SERIF "13", margin, y, width, kHeight - 80, d.doc_no);
+      if (end > kHeight - 260) {
+        cairo_show_page(cr);
+        Text(cr, d.doc_no + "（续）", YW_SERIF "9", margin, 40, width, PANGO_ALIGN_RIGHT, 0.4, 0.4, 0.4);
+      }
     }
     // Issuer, date and seal.
     const double sign_y = kHeight - 250;

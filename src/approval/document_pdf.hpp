@@ -19,7 +19,7 @@ struct DocumentData {
   std::string decision;     // "approve" | "deny"
   std::string body;         // main text; '\n' separates paragraphs
   std::string issued_on;    // "2026-03-09"
-  std::string valid_until;  // may be ""
+  std::string valid_until;  // "2031-03-01", "长期", or "" (not stated: no row)
   std::string verify_url;   // in the QR code
   std::string seal_sm3;     // printed small under the seal
   ItemKind item_kind = ItemKind::kLicense;  // words the certificate's rows and the seal (WordingOf)

@@ -11,6 +11,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/sm2.hpp"
+#include "core/text.hpp"
 #include "db/row.hpp"
 #include "identity/checkdigit.hpp"
 
@@ -110,14 +111,14 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   auto art32 = [&](const std::string& clause) {
     return licence ? "根据《中华人民共和国行政许可法》第三十二条" + clause + "的规定，" : std::string();
   };
-  // A reason as typed, without its own full stop (the sentence adds one).
-  std::string reason = opinion;
-  while (reason.size() >= 3 && reason.compare(reason.size() - 3, 3, "。") == 0) reason.erase(reason.size() - 3);
+  const std::string reason = core::WithoutFullStop(opinion);  // the sentence adds its own
   std::string body;
   if (kind == "acceptance") {
     const bool deemed = !c.accepted_on.empty() && c.accepted_on < today;
     body = head + "申请材料齐全、符合法定形式，" + art32("第一款第（五）项") + "本机关决定予以受理。" +
-           (deemed ? "因本机关未在法定期限内作出受理决定，自收到申请之日（" + c.accepted_on + "）起视为受理。" : "") +
+           (deemed ? "因本机关未在规定期限内一次告知需要补正的全部内容，自收到申请材料之日（" + c.accepted_on + "）起即为受理" +
+                         (licence ? std::string("（行政许可法第三十二条第一款第（四）项）") : std::string()) + "。"
+                  : "") +
            "\n本机关承诺于 " + c.promised_due + " 前作出决定（法定期限至 " + c.statutory_due +
            "；依法需要听证、检验检测、专家评审等的，所需时间不计算在内）。你（单位）可以凭办件编号和查询码在网上办事大厅查询办理进度。" +
            (opinion.empty() ? "" : "\n" + opinion);
@@ -143,8 +144,11 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
     body = head + "经审查，" + reason + "。根据" + (licence ? std::string("《中华人民共和国行政许可法》第三十八条第二款") : basis) +
            "的规定，决定" + w.deny + "。" + remedy;
   }
-  const std::string valid_until =
-      kind == "certificate" && licence && item.valid_years > 0 ? ValidUntil(today, item.valid_years) : "";
+  const bool certificate = kind == "certificate" && licence;
+  const std::string valid_until = !certificate                                ? ""
+                                  : item.valid_years > 0                      ? ValidUntil(today, item.valid_years)
+                                  : item.valid_years == Item::kPermanent ? "长期"
+                                                                              : "";
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
                {"item", c.item_name},  {"issuer", d.issuer},    {"decision", c.decision}, {"issued_on", today}};

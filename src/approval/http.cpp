@@ -82,7 +82,8 @@ approval::Item ItemFromForm(const Request& req, const std::string& code) {
   item.promised_days = ToInt(req.Field("promised_days"), 0);
   item.place = req.Field("place");
   const std::string validity = core::Trim(req.Field("valid_years"));
-  item.valid_years = validity.empty() ? 0 : ToInt(validity, -1);  // -1: refused by ValidateItem with its message
+  // A number of years, 长期, or nothing; anything else is refused by ValidateItem with its message.
+  item.valid_years = validity.empty() ? 0 : validity == "长期" ? approval::Item::kPermanent : ToInt(validity, -2);
   item.fully_online = req.Field("fully_online") == "1";
   auto list = [&errors](const char* field, auto parse, auto& out, const std::string& text) {
     std::vector<std::string> problems;
@@ -106,7 +107,9 @@ nlohmann::json FormValues(const approval::Item& item) {
   v["materials_text"] = materials;
   v["fees_text"] = fees;
   v["steps_text"] = steps;
-  v["valid_years_text"] = item.valid_years > 0 ? std::to_string(item.valid_years) : "";
+  v["valid_years_text"] = item.valid_years > 0 ? std::to_string(item.valid_years)
+                          : item.valid_years == approval::Item::kPermanent ? "长期"
+                                                                           : "";
   v["kind_" + approval::ItemKindKey(item.kind)] = true;
   return v;
 }

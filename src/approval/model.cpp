@@ -116,9 +116,9 @@ void ValidateItem(const Item& item) {
   for (const Fee& fee : item.fees) {
     if (fee.name.empty() || fee.amount_fen < 0) f["fees"] = "收费项目须有名称，金额不能为负";
   }
-  if (item.valid_years < 0 || item.valid_years > 50) {
-    f["valid_years"] = "证照有效期应为 1 到 50 年，长期有效的不填";
-  } else if (item.valid_years > 0 && item.kind != ItemKind::kLicense) {
+  if (item.valid_years < Item::kPermanent || item.valid_years > 50) {
+    f["valid_years"] = "证照有效期应为 1 到 50 年，或“长期”；不确定的不填";
+  } else if (item.valid_years != 0 && item.kind != ItemKind::kLicense) {
     f["valid_years"] = "证照有效期只适用于行政许可事项";
   }
   if (!f.empty()) throw Error(ErrorCode::kInvalidInput, "事项信息有误，请修正后再提交", f);

@@ -75,8 +75,10 @@ struct Item {
   int promised_days = 10;   // 承诺时限, shorter than the statutory limit
   std::string place;        // 办理地点
   /// 行政许可 only: the years a certificate issued for this item is valid (食品经营许可证 5, …),
-  /// printed on it as 有效期至; 0 = no fixed term (长期).
+  /// printed on it as 有效期至; kPermanent = no fixed term (长期); 0 = not stated (not printed:
+  /// the catalogue does not know, e.g. a 变更 keeps the original certificate's term).
   int valid_years = 0;
+  static constexpr int kPermanent = -1;
   bool fully_online = false;
   ItemStatus status = ItemStatus::kDraft;
   std::vector<Material> materials;

@@ -199,7 +199,7 @@ std::vector<std::string> ItemRow(const Item& item) {
           std::to_string(item.promised_days),
           item.place,
           item.fully_online ? "是" : "否",
-          item.valid_years > 0 ? std::to_string(item.valid_years) : "",
+          item.valid_years > 0 ? std::to_string(item.valid_years) : item.valid_years == Item::kPermanent ? "长期" : "",
           FormatMaterials(item.materials),
           FormatFees(item.fees),
           FormatSteps(item.steps),
@@ -291,9 +291,12 @@ Sheet ItemsFromTable(const std::vector<std::vector<std::string>>& table, const s
     } else {
       errors.push_back("全程网办应填“是”或“否”，而不是“" + online + "”");
     }
-    // 证照有效期（年）: optional (files exported before it was a column have none); 长期 or empty = 0.
+    // 证照有效期（年）: optional (files exported before it was a column have none); 长期 = no
+    // fixed term; empty = not stated.
     const std::string validity = Trim(cell("证照有效期（年）"));
-    if (!validity.empty() && validity != "长期" && validity != "0") {
+    if (validity == "长期") {
+      item.valid_years = Item::kPermanent;
+    } else if (!validity.empty() && validity != "0") {
       std::string years = validity;
       if (EndsWith(years, "年")) years = Trim(std::string_view(years).substr(0, years.size() - std::string_view("年").size()));
       item.valid_years = ParseCount(years);

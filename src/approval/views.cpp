@@ -57,7 +57,9 @@ nlohmann::json ItemJson(const Item& item) {
           {"promised_days", item.promised_days},
           {"place", item.place},
           {"valid_years", item.valid_years},
-          {"validity_label", item.valid_years > 0 ? std::to_string(item.valid_years) + " 年" : "长期"},
+          {"validity_label", item.valid_years > 0                    ? std::to_string(item.valid_years) + " 年"
+                             : item.valid_years == Item::kPermanent ? "长期"
+                                                                    : ""},
           {"fully_online", item.fully_online},
           {"status", ItemStatusKey(item.status)},
           {"status_label", ItemStatusLabel(item.status)},

@@ -77,7 +77,7 @@ void CaseService::Watch(db::Tx& tx, const Case& c, const Item& item, const calen
       break;
     }
     case CaseState::kDecided: {
-      if (c.decision == "approve" && c.decided_at) {
+      if (c.decision == "approve" && c.decided_at && item.kind == ItemKind::kLicense) {
         // 行政许可法 第四十四条: the certificate within 10 working days of the decision.
         auto d = base("certificate", "颁发、送达许可证件期限（行政许可法第四十四条）", "DEADLINE_OVERDUE");
         d.started_on = DateOfMs(c.decided_at);

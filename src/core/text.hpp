@@ -15,6 +15,20 @@ inline std::string Trim(std::string_view s) {
 
 /// Characters (code points) of UTF-8 text, as a user counts them: "不超过 500 字" means 500 of
 /// these, not 500 bytes (a Chinese character is 3 bytes). Invalid bytes count as one each.
+/// A clause as typed, without its own closing full stops ("。" or "."), for a sentence that
+/// adds its own: "理由：" + WithoutFullStop(reason) + "。".
+inline std::string WithoutFullStop(std::string s) {
+  for (;;) {
+    if (s.size() >= 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x82") == 0) {
+      s.erase(s.size() - 3);
+    } else if (!s.empty() && s.back() == '.') {
+      s.pop_back();
+    } else {
+      return s;
+    }
+  }
+}
+
 inline std::size_t Utf8Length(std::string_view s) {
   std::size_t n = 0;
   for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;

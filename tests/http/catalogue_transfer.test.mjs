@@ -89,7 +89,7 @@ for (const backend of backends()) {
       const guide = await (await fetch(`${node.external}/services/items/DH-SCJ-001`)).text();
       assert.match(guide, /<dt>证照有效期<\/dt><dd>5 年<\/dd>/);
       const form = await (await admin.get('/admin/items/DH-SCJ-001')).text();
-      assert.match(form, /name="valid_years" type="number" min="1" max="50" value="5"/);
+      assert.match(form, /name="valid_years" maxlength="4" inputmode="numeric" value="5"/);
       const fields = {};
       for (const m of form.matchAll(/<(?:input|textarea)[^>]*name="([a-z_]+)"[^>]*?(?:value="([^"]*)")?[^>]*>(?:([^<]*)<\/textarea>)?/g)) fields[m[1]] = m[3] ?? m[2] ?? '';
       const kind = form.match(/<option value="([a-z]+)"[^>]*selected/);
@@ -105,8 +105,8 @@ for (const backend of backends()) {
       const bad = await admin.post('/admin/items/DH-SCJ-001', { form: Object.fromEntries(body) });
       assert.equal(bad.status, 400, await bad.clone().text());
       const html = await bad.text();
-      assert.match(html, /<li>证照有效期应为 1 到 50 年，长期有效的不填<\/li>/);
-      assert.match(html, /name="valid_years" type="number" min="1" max="50" value="99"/, 'what was typed stays');
+      assert.match(html, /<li>证照有效期应为 1 到 50 年，或“长期”；不确定的不填<\/li>/);
+      assert.match(html, /name="valid_years" maxlength="4" inputmode="numeric" value="99"/, 'what was typed stays');
       assert.equal(await (await admin.get('/admin/items/DH-SCJ-001')).text(), versions, 'no new version');
     });
 

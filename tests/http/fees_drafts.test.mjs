@@ -253,7 +253,7 @@ for (const backend of backends()) {
       const mine = await (await citizen.get(`/api/v1/applications/${caseNo}`)).json();
       // Where each period stands: acceptance answered in time; the case's limits paused by the procedure.
       assert.equal(c.deadlines[0].status, 'met');
-      assert.match(c.deadlines[0].status_text, /^已于 \d{4}-\d{2}-\d{2} 作出受理决定，在期限内$/);
+      assert.match(c.deadlines[0].status_text, /^已于 \d{4}-\d{2}-\d{2} 予以受理，在期限内$/);
       assert.deepEqual(c.deadlines.slice(1).map((d) => d.status), ['paused', 'paused', 'paused']);
       assert.match(inside, /<span class="badge ok">已按期<\/span>/);
       assert.match(inside, /特别程序进行中，期限暂停计算/);

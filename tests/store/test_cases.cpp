@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -279,6 +280,7 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
   Approval out(outside), in(inside);
   in.SeedInside();  // units and the catalogue are owned inside and reach the portal as packets
+  out.ImportCalendar();  // the portal explains its deadlines on the same calendar
   auto ferry = [&] { Ferry(inside, outside); };
   ferry();
   EXPECT_EQ(out.catalogue.Published("SCJ-001").name, "食品经营许可（新办）");
@@ -300,6 +302,11 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   in.cases.Act(in.clerk, s.case_no, Do("conclude"));
   ferry();
   EXPECT_EQ(out.cases.ForApplicant(me, s.case_no).state, CaseState::kConcluded);
+  // The portal's copy knows when the decision was made (from its events): its limits were met.
+  std::map<std::string, std::string> there;
+  for (const auto& d : out.cases.DeadlinesOf(out.cases.ForApplicant(me, s.case_no))) there[d.name] = d.status;
+  EXPECT_EQ(there["承诺办结期限"], "met");
+  EXPECT_EQ(there["法定办结期限"], "met");
   auto docs = out.documents.ForCase(s.case_no);
   ASSERT_EQ(docs.size(), 3u);  // 受理通知书, the decision, the certificate
   EXPECT_EQ(docs[0].title, "受理通知书");
@@ -490,7 +497,7 @@ TEST_P(Cases, TheApplicantIsToldByTextMessageAtTheStepsThatMatter) {
   EXPECT_NE(got[1].find("进入特别程序（检验检测）"), std::string::npos) << got[1];
   EXPECT_NE(got[2].find("延长办理期限"), std::string::npos) << got[2];
   EXPECT_NE(got[3].find("准予许可决定"), std::string::npos) << got[3];
-  EXPECT_NE(got[4].find("已办结，证照可在办件页下载"), std::string::npos) << got[4];
+  EXPECT_NE(got[4].find("已办结，行政许可证书可在办件页下载"), std::string::npos) << got[4];
   // Refusal, correction and withdrawal tell the applicant too.
   auto r = a.cases.Submit(me, a.App("sms-2"));
   auto w = a.cases.Submit(me, a.App("sms-3"));
@@ -810,7 +817,7 @@ TEST_P(Cases, EachDeadlineSaysWhetherItWasMetMissedOrStillRuns) {
   n_->clock.Set(core::ParseLocal("2026-03-10 09:00"));
   EXPECT_EQ(status("受理期限"), std::make_pair(std::string("overdue"), std::string("已超过期限，尚未作出受理决定")));
   a.cases.Act(a.clerk, s.case_no, "accept", "", {});  // deemed accepted on 03-02 (Art. 32): promised due 03-09
-  EXPECT_EQ(status("受理期限"), std::make_pair(std::string("late"), std::string("已于 2026-03-10 作出受理决定，超过期限")));
+  EXPECT_EQ(status("受理期限"), std::make_pair(std::string("late"), std::string("已于 2026-03-10 予以受理，超过期限")));
   EXPECT_EQ(status("承诺办结期限").first, "overdue");
   EXPECT_EQ(status("法定办结期限").first, "running");  // due 03-16
   EXPECT_EQ(status("审查环节期限").first, "running");
@@ -824,14 +831,22 @@ TEST_P(Cases, EachDeadlineSaysWhetherItWasMetMissedOrStillRuns) {
   EXPECT_EQ(status("审批环节期限").first, "absent");  // no step runs once decided
   // The applicant's copy says the same.
   n_->exchange->Pump();
-  for (const auto& d : a.cases.DeadlinesOf(a.cases.ForApplicant(me, s.case_no))) {
-    if (d.name == "法定办结期限") {
-      EXPECT_EQ(d.status, "met");
-    }
-    if (d.name == "承诺办结期限") {
-      EXPECT_EQ(d.status, "late");
-    }
-  }
+  std::map<std::string, std::string> outside;
+  for (const auto& d : a.cases.DeadlinesOf(a.cases.ForApplicant(me, s.case_no))) outside[d.name] = d.status;
+  EXPECT_EQ(outside["法定办结期限"], "met");
+  EXPECT_EQ(outside["承诺办结期限"], "late");
+  // The answer is named as given: a correction notice, a refusal.
+  auto corrected = a.cases.Submit(me, a.App("fix"));
+  auto refused = a.cases.Submit(me, a.App("nope"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, corrected.case_no, "request_correction", "", {"营业执照复印件不清晰"});
+  a.cases.Act(a.clerk, refused.case_no, "refuse", "不属于本机关职权范围", {});
+  auto acceptance = [&](const std::string& no) {
+    return a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, no)).at(0);
+  };
+  EXPECT_EQ(acceptance(corrected.case_no).status_text, "已于 2026-03-11 一次性告知补正（补齐后受理期限重新起算），在期限内");
+  EXPECT_EQ(acceptance(refused.case_no).status_text, "已于 2026-03-11 作出不予受理决定，在期限内");
+  EXPECT_EQ(a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, refused.case_no)).size(), 1u);  // no 办结 limits run
   // Withdrawn before any answer: the period is no longer counted.
   auto w = a.cases.Submit(me, a.App("gone"));
   n_->exchange->Pump();
@@ -936,6 +951,61 @@ TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
   EXPECT_EQ(text.find("长期"), std::string::npos) << text;
   EXPECT_TRUE(a.documents.Verify(docs[2].doc_no).signature_valid);
   EXPECT_EQ(docs[1].payload.count("valid_until"), 0u);  // the decision has no term
+  // A term the catalogue does not state is not printed (not 长期 either); 长期 when it says so.
+  for (const int years : {0, approval::Item::kPermanent}) {
+    approval::Item item = a.catalogue.Latest("SCJ-001");
+    item.valid_years = years;
+    a.catalogue.PublishAll(identity::Context::System("测试"), {item});
+    n_->exchange->Pump();
+    auto t = a.cases.Submit(me, a.App("term" + std::to_string(years)));
+    n_->exchange->Pump();
+    a.cases.Act(a.clerk, t.case_no, "accept", "", {});
+    a.cases.Act(a.handler, t.case_no, Do("claim"));
+    a.cases.Act(a.handler, t.case_no, Do("complete_step", "符合条件"));
+    a.cases.Act(a.approver, t.case_no, Do("claim"));
+    a.cases.Act(a.approver, t.case_no, Do("decide", "", "approve"));
+    a.cases.Act(a.clerk, t.case_no, Do("conclude"));
+    const auto issued = a.documents.ForCase(t.case_no);
+    ASSERT_EQ(issued.size(), 3u);
+    const std::string cert = PdfText(a.documents.Pdf(issued[2]));
+    if (years == 0) {
+      EXPECT_EQ(cert.find("有效期限"), std::string::npos) << cert;
+      EXPECT_EQ(issued[2].payload.count("valid_until"), 0u);
+    } else {
+      EXPECT_NE(cert.find("长期"), std::string::npos) << cert;
+      EXPECT_EQ(issued[2].payload.value("valid_until", ""), "长期");
+    }
+  }
+}
+
+TEST_P(Cases, ALongCorrectionNoticeRunsOnToAnotherPageWithTheSealAfterIt) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("long"));
+  n_->exchange->Pump();
+  std::vector<std::string> missing;
+  for (int i = 1; i <= 30; ++i) {
+    missing.push_back("第" + std::to_string(i) + "项：营业执照复印件的经营范围与申请的食品经营项目不一致，请提供变更后的营业执照复印件并加盖公章");
+  }
+  // Bounded: an opinion over 1000 characters, an item over 200, more than 50 items.
+  std::string long_note;
+  for (int i = 0; i < 1001; ++i) long_note += "字";
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", long_note, missing), Error);
+  std::vector<std::string> too_many(51, "缺少委托书");
+  EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "request_correction", "", too_many), Error);
+  EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).state, CaseState::kReceived);
+  a.cases.Act(a.clerk, s.case_no, "request_correction", "请一并提交", missing);
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  const std::string text = PdfText(a.documents.Pdf(docs[0]));
+  EXPECT_NE(text.find(s.case_no + "-G（续）"), std::string::npos) << "a second page, marked";
+  const auto last_item = text.find("第30项");
+  ASSERT_NE(last_item, std::string::npos) << "every item is printed";
+  // The issuer and date (with the seal) come after the whole body, not over it.
+  EXPECT_GT(text.rfind("二〇二六年三月二日"), last_item) << text;
+  EXPECT_GT(text.rfind("请于 2026-03-23 前"), last_item);
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no).signature_valid);
 }
 
 YIWANG_BACKENDS(Cases);

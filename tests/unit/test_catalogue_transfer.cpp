@@ -153,8 +153,8 @@ TEST(CatalogueCsv, ACertificateTermIsOptionalInYearsAndForLicencesOnly) {
   EXPECT_TRUE(ok.problems.empty());
   ASSERT_EQ(ok.items.size(), 3u);
   EXPECT_EQ(ok.items[0].valid_years, 5);
-  EXPECT_EQ(ok.items[1].valid_years, 0);
-  EXPECT_EQ(ok.items[2].valid_years, 0);
+  EXPECT_EQ(ok.items[1].valid_years, Item::kPermanent);  // 长期: no fixed term
+  EXPECT_EQ(ok.items[2].valid_years, 0);                  // not stated
   EXPECT_EQ(ReadCsv(kHeader + "DH-A-001,甲,DH-A,行政许可,10,5,申请书," + kSteps + "\n").items.at(0).valid_years, 0)
       << "files exported before the column was added still import";
   Error e = ErrorOf([&] {
@@ -165,7 +165,7 @@ TEST(CatalogueCsv, ACertificateTermIsOptionalInYearsAndForLicencesOnly) {
   const std::string& m = e.message();
   EXPECT_NE(m.find("第 2 行：证照有效期应为年数（1 到 50 的整数）或“长期”，而不是“五年”"), std::string::npos) << m;
   EXPECT_NE(m.find("第 3 行：证照有效期只适用于行政许可事项"), std::string::npos) << m;
-  EXPECT_NE(m.find("第 4 行：证照有效期应为 1 到 50 年"), std::string::npos) << m;
+  EXPECT_NE(m.find("第 4 行：证照有效期应为 1 到 50 年，或“长期”"), std::string::npos) << m;
 }
 
 TEST(CatalogueCsv, AcceptsLfReorderedColumnsAndGbkFromExcel) {
