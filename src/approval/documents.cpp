@@ -193,6 +193,7 @@ PreparedDocument DocumentService::Prepare(const Case& c, const Item& item, const
   static const std::set<std::string> kPdf = {"application/pdf"};
   p.file = files_.Stage(RenderDocumentPdf(data), kPdf);
   p.payload = d.payload;
+  p.body = data.body;
   p.signature_hex = Sign(seal, p.file.sm3, p.payload);
   return p;
 }
@@ -204,7 +205,8 @@ IssuedDocument DocumentService::Issue(db::Tx& tx, const Case& c, const Item& ite
   auto [d, data] = Compose(c, item, kind, opinion, now, seal.public_pem, public_url_);
   // The prepared PDF and signature stand only for the same seal and the same certified payload.
   const bool ready = prepared && prepared->kind == kind && prepared->ready() &&
-                     prepared->public_pem == seal.public_pem && prepared->payload == d.payload;
+                     prepared->public_pem == seal.public_pem && prepared->payload == d.payload &&
+                     prepared->body == data.body;
   static const std::set<std::string> kPdf = {"application/pdf"};
   if (ready) {
     files_.Record(tx, prepared->file);

@@ -53,6 +53,7 @@ struct PreparedDocument {
   files::StoredFile file;   // the PDF, staged in the file store (its row is added by Issue)
   nlohmann::json payload;   // what it certifies, and the seal's signature over the PDF's SM3 and
   std::string signature_hex;  // the payload: SM2 signing, too, happens outside the write transaction
+  std::string body;           // the text drawn: dates and lists that the payload does not certify
   /// Drawn and signed beforehand (not when the department had no seal key yet).
   bool ready() const { return !signature_hex.empty(); }
 };

@@ -113,6 +113,9 @@ std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& i
     out.push_back(v);
   };
   int corrections = 0, completed = 0;
+  // The step the case stands at, replayed from its events: a 退回 (return_step) moves it back to the
+  // step it names, so completing a step again after a return counts once.
+  int at = 0, at_decision = 0;
   bool accepted = false, decided = false, concluded = false;
   std::string decider;
   for (const auto& e : c.events) {
@@ -130,15 +133,32 @@ std::vector<supervision::Violation> CheckCaseRecord(const Case& c, const Item& i
       }
     }
     if (e.action == "request_correction") ++corrections;
-    if (e.action == "accept") accepted = true;
-    if (e.action == "complete_step") ++completed;
+    if (e.action == "accept") {
+      accepted = true;
+      at = steps > 1 ? 2 : 1;
+    }
+    if (e.action == "complete_step") ++at;
+    if (e.action == "return_step") {
+      const std::string mark = "退回“";
+      const auto from = e.opinion.find(mark);
+      const auto to = from == std::string::npos ? from : e.opinion.find("”环节重新办理", from);
+      if (to != std::string::npos) {
+        const std::string name = e.opinion.substr(from + mark.size(), to - from - mark.size());
+        for (int k = 0; k < steps; ++k) {
+          if (item.steps[static_cast<std::size_t>(k)].name == name) at = k + 1;
+        }
+      }
+    }
+    if (e.action == "decide" && !at_decision) at_decision = at;
     if (e.action == "conclude") concluded = true;
   }
   if (corrections > 1) {
     add("MULTI_CORRECTION", "", "同一申请告知补正 " + std::to_string(corrections) + " 次，违反一次性告知（" + c.case_no + "）", "");
   }
-  // Step 1 is acceptance, the last step is the decision; every step between is completed.
+  // Step 1 is acceptance, the last step is the decision; every step between is completed: the
+  // decision was made at the last step.
   const int between = std::max(0, steps - 2);
+  completed = std::max(0, (at_decision ? at_decision : at) - (steps > 1 ? 2 : 1));
   if (decided && (!accepted || completed < between)) {
     add("STEP_SKIPPED", "",
         "作出审批决定前流程未走完：" + std::string(accepted ? "" : "无受理记录，") + "应完成中间环节 " +

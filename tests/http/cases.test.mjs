@@ -359,6 +359,13 @@ for (const backend of backends()) {
       assert.match(html, /<summary>收回本环节（经办人 孙丽 无法继续办理时）<\/summary>/);
       assert.equal((await approver.page({ action: 'release', opinion: '' })).status, 400);
       assert.equal((await handler('release', { opinion: '我来' })).status, 403, 'not another handler');
+      const taken = await approver.page({ action: 'release', opinion: '孙丽休假' });
+      assert.equal(taken.status, 303);
+      let held = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.equal(held.assignee_name, '');
+      assert.ok(held.events.some((e) => e.action === 'release' && /^收回 孙丽 签收的“审核”环节，等待重新签收。理由：孙丽休假$/.test(e.opinion)));
+      assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 403, 'no longer hers');
+      assert.equal((await reviewer('claim')).status, 200);
       assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 200);
       assert.equal((await approver('claim')).status, 200);
       // 取消签收: the holder gives the step up; it waits to be signed for again.

@@ -532,7 +532,8 @@ TEST(MaskApplicant, PeopleAndOrganisations) {
 TEST_P(Cases, APreparedDocumentStandsOnlyForWhatItCertifies) {
   Approval a(*n_);
   a.SeedInside();
-  auto s = a.cases.Submit(a.Citizen(), a.App("prep"));
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("prep"));
   n_->exchange->Pump();
   a.cases.Act(a.clerk, s.case_no, "accept", "", {});
   a.cases.Act(a.handler, s.case_no, Do("claim"));
@@ -558,6 +559,23 @@ TEST_P(Cases, APreparedDocumentStandsOnlyForWhatItCertifies) {
   auto v = a.documents.Verify(redrawn.doc_no, &pdf);
   EXPECT_TRUE(v.signature_valid);
   EXPECT_TRUE(v.bytes_match);
+  // A notice prints dates its payload does not certify (the promised day of a 受理通知书): a
+  // prepared one whose text differs is drawn again too.
+  auto t = a.cases.Submit(me, a.App("prep-2"));
+  n_->exchange->Pump();
+  Case accepted = a.cases.ForStaff(a.clerk, t.case_no);
+  accepted.accepted_on = "2026-03-02";
+  accepted.promised_due = "2026-03-09";
+  accepted.statutory_due = "2026-03-16";
+  approval::PreparedDocument notice = a.documents.Prepare(accepted, item, "acceptance", "", at);
+  ASSERT_TRUE(notice.ready());
+  Case later = accepted;
+  later.promised_due = "2026-03-10";
+  approval::IssuedDocument issued;
+  db::WithTx(*n_->db, [&](db::Tx& tx) { issued = a.documents.Issue(tx, later, item, "acceptance", "", &notice); });
+  EXPECT_EQ(issued.payload, notice.payload) << "the payload alone does not tell them apart";
+  EXPECT_NE(issued.pdf_sm3, notice.file.sm3);
+  EXPECT_NE(PdfText(a.documents.Pdf(issued)).find("承诺于 2026-03-10 前"), std::string::npos);
 }
 
 TEST_P(Cases, TheFlowAfterAcceptanceWithRolesStatesSuspensionAndExtension) {
@@ -857,6 +875,19 @@ TEST_P(Cases, EachDeadlineSaysWhetherItWasMetMissedOrStillRuns) {
   const auto gone = a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, w.case_no));
   ASSERT_FALSE(gone.empty());
   EXPECT_EQ(gone[0].status, "ended");
+  // Withdrawn after acceptance: acceptance was met; the limits of the decision end unmet.
+  auto x = a.cases.Submit(me, a.App("gone-later"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, x.case_no, "accept", "", {});
+  a.cases.Withdraw(me, x.case_no, "不再经营");
+  n_->exchange->Pump();
+  n_->exchange->Pump();
+  std::map<std::string, std::string> ended;
+  for (const auto& d : a.cases.DeadlinesOf(a.cases.ForStaff(a.clerk, x.case_no))) ended[d.name] = d.status;
+  EXPECT_EQ(ended["受理期限"], "met");
+  EXPECT_EQ(ended["承诺办结期限"], "ended");
+  EXPECT_EQ(ended["法定办结期限"], "ended");
+  EXPECT_EQ(ended.count("审查环节期限"), 0u);  // no step runs in a withdrawn case
 }
 
 TEST_P(Cases, AStepSignedForIsReleasedByItsHolderOrTakenBackByTheApprover) {

@@ -149,6 +149,29 @@ TEST_P(Supervision, AStepSentBackReopensItsClockFromTheDayOfReturn) {
   w.At("2026-03-10 09:00");  // not signed for again in time: late like any other step
   w.Tick();
   EXPECT_EQ(w.Colour(c, "step:2"), "red");
+  // Done again and decided: the record is whole (the step completed twice is no skipped step)…
+  auto redo_and_decide = [&](const std::string& no) {
+    w.cases.Act(w.handler, no, Do("claim"));
+    w.cases.Act(w.handler, no, Do("complete_step", "已补充现场核查记录"));
+    w.cases.Act(w.approver, no, Do("claim"));
+    w.cases.Act(w.approver, no, Do("decide", "同意", "approve"));
+  };
+  redo_and_decide(c);
+  // …but a record without the completion after the return shows the decision made at the
+  // returned step (counting completions alone would not see it).
+  const std::string broken = w.Received("k2");
+  w.cases.Act(w.clerk, broken, "accept", "", {});
+  w.cases.Act(w.handler, broken, Do("claim"));
+  w.cases.Act(w.handler, broken, Do("complete_step", "通过"));
+  w.cases.Act(w.approver, broken, Do("claim"));
+  w.cases.Act(w.approver, broken, back);
+  redo_and_decide(broken);
+  n_->Exec("DELETE FROM case_events WHERE action = 'complete_step' AND ts = (SELECT MAX(ts) FROM case_events WHERE "
+           "action = 'complete_step' AND case_id = (SELECT id FROM cases WHERE case_no = '" + broken + "')) AND case_id = "
+           "(SELECT id FROM cases WHERE case_no = '" + broken + "')");
+  w.Tick();
+  EXPECT_EQ(w.Alerts(c, "STEP_SKIPPED"), 0);
+  EXPECT_EQ(w.Alerts(broken, "STEP_SKIPPED"), 1);
 }
 
 TEST_P(Supervision, WhoeverClaimsAYellowStepIsToldAtOnce) {
