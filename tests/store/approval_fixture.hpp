@@ -119,4 +119,13 @@ inline approval::CaseAction Do(const std::string& action, const std::string& opi
   return a;
 }
 
+/// An accepted case of a fixture item (受理 → 审查 → 审批) through 审查 to the approver's decision.
+inline approval::Case Decide(Approval& a, const std::string& case_no, const std::string& decision = "approve",
+                             const std::string& opinion = "同意") {
+  a.cases.Act(a.handler, case_no, Do("claim"));
+  a.cases.Act(a.handler, case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, case_no, Do("claim"));
+  return a.cases.Act(a.approver, case_no, Do("decide", opinion, decision));
+}
+
 }  // namespace yiwang::testing

@@ -969,10 +969,7 @@ TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
   auto s = a.cases.Submit(me, a.App("termed"));
   n_->exchange->Pump();
   a.cases.Act(a.clerk, s.case_no, "accept", "", {});
-  a.cases.Act(a.handler, s.case_no, Do("claim"));
-  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
-  a.cases.Act(a.approver, s.case_no, Do("claim"));
-  a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve"));
+  Decide(a, s.case_no);
   a.cases.Act(a.clerk, s.case_no, Do("conclude"));  // 2026-03-02
   auto docs = a.documents.ForCase(s.case_no);
   ASSERT_EQ(docs.size(), 3u);
@@ -991,10 +988,7 @@ TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
     auto t = a.cases.Submit(me, a.App("term" + std::to_string(years)));
     n_->exchange->Pump();
     a.cases.Act(a.clerk, t.case_no, "accept", "", {});
-    a.cases.Act(a.handler, t.case_no, Do("claim"));
-    a.cases.Act(a.handler, t.case_no, Do("complete_step", "符合条件"));
-    a.cases.Act(a.approver, t.case_no, Do("claim"));
-    a.cases.Act(a.approver, t.case_no, Do("decide", "", "approve"));
+    Decide(a, t.case_no);
     a.cases.Act(a.clerk, t.case_no, Do("conclude"));
     const auto issued = a.documents.ForCase(t.case_no);
     ASSERT_EQ(issued.size(), 3u);
