@@ -550,7 +550,7 @@ Case CaseService::Withdraw(const identity::Context& ctx, const std::string& case
 }
 
 Case CaseService::ForApplicant(const identity::Context& ctx, const std::string& case_no) {
-  db::Conn c(db_);
+  db::Snapshot c(db_);  // the row and its events as of one moment (a withdrawal half seen offered it again)
   auto found = FindCase(c.sql(), case_no);
   // Another applicant's case is "not found", not "forbidden": its existence is not told.
   if (!found || ctx.principal.kind != "public" || found->applicant_id != ctx.principal.id) {
@@ -691,7 +691,7 @@ Case CaseService::PublicStatus(const std::string& typed_case_no, const std::stri
   std::string case_no = Trim(typed_case_no);
   std::transform(case_no.begin(), case_no.end(), case_no.begin(),
                  [](unsigned char ch) { return ch < 0x80 ? static_cast<char>(std::toupper(ch)) : static_cast<char>(ch); });
-  db::Conn c(db_);
+  db::Snapshot c(db_);
   std::string hash;
   soci::indicator ind = soci::i_null;
   c.sql() << "SELECT query_code_hash FROM cases WHERE case_no = :n", soci::use(case_no), soci::into(hash, ind);
@@ -1038,7 +1038,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
 
 Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no, bool* own_unit) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
-  db::Conn c(db_);
+  db::Snapshot c(db_);  // the row and its events as of one moment
   auto found = FindCase(c.sql(), case_no);
   if (!found || found->state == CaseState::kSubmitted) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
   // Per record: the case's department must be among the units the staff member handles.

@@ -129,6 +129,29 @@ class Conn {
   soci::session session_;
 };
 
+/// Several reads that must agree with one another (a case's row and its events) in one snapshot:
+/// without it, a write committed between two statements shows half of itself (PostgreSQL's READ
+/// COMMITTED takes a new snapshot per statement; so does SQLite outside a transaction). SQLite:
+/// a deferred read transaction; PostgreSQL: REPEATABLE READ, READ ONLY. Ends in the destructor.
+class Snapshot {
+ public:
+  explicit Snapshot(Database& db) : conn_(db) {
+    conn_.sql() << (db.is_sqlite() ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  }
+  ~Snapshot() {
+    try {
+      conn_.sql() << "COMMIT";  // nothing was written: ends the read (or the failed transaction) either way
+    } catch (...) {
+    }
+  }
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  soci::session& sql() { return conn_.sql(); }
+
+ private:
+  Conn conn_;
+};
+
 /// Runs fn(tx) in a transaction and commits; on SQLite "database is locked" the whole
 /// function is retried a few times (it must not have side effects outside the database).
 template <typename Fn>
