@@ -880,15 +880,24 @@ std::vector<Item> ParseCsv(const std::string& text) {
 // ---------------------------------------------------------------- XLSX
 
 std::string ExportXlsx(const std::vector<Item>& items) {
-  // Widths in characters (a CJK character is about two); wrapped: the multi-line cells; day
-  // limits and the version as numbers.
-  static const double kWidths[] = {14, 30, 14, 26, 12, 40, 40, 9, 9, 30, 9, 48, 30, 22, 6, 8};
-  static const bool kWrapped[] = {false, false, false, false, false, true, true,  false,
-                                  false, false, false, true,  true,  true, false, false};
-  const auto& names = TransferColumns();
+  // Per column, by name (a column added to TransferColumns() must be described here): width in
+  // characters (a CJK character is about two); wrapped: the multi-line cells; number: the day
+  // limits and the version.
+  struct Look {
+    double width;
+    bool wrapped, number;
+  };
+  static const std::map<std::string, Look> kLooks = {
+      {"事项编码", {14, false, false}}, {"事项名称", {30, false, false}},        {"实施部门编码", {14, false, false}},
+      {"实施部门", {26, false, false}}, {"事项类型", {12, false, false}},        {"设定依据", {40, true, false}},
+      {"申请条件", {40, true, false}},  {"法定时限", {9, false, true}},          {"承诺时限", {9, false, true}},
+      {"办理地点", {30, false, false}}, {"全程网办", {9, false, false}},         {"证照有效期（年）", {12, false, false}},
+      {"申请材料", {48, true, false}},  {"收费", {30, true, false}},             {"办理流程", {22, true, false}},
+      {"版本", {6, false, true}},       {"状态", {8, false, false}}};
   std::vector<core::XlsxColumn> columns;
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    columns.push_back({names[c], kWidths[c], kWrapped[c], c == 7 || c == 8 || c == 14});
+  for (const std::string& name : TransferColumns()) {
+    const Look& look = kLooks.at(name);  // throws (a programming error) for a column without its look
+    columns.push_back({name, look.width, look.wrapped, look.number});
   }
   std::vector<std::vector<std::string>> rows;
   for (const Item& item : items) rows.push_back(ItemRow(item));
