@@ -997,7 +997,7 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
   // every match, before LIMIT), not from a second scan.
   std::vector<long long> ids;
   bool counted = false;
-  {
+  if (!query.count_only) {
     auto st = (c.sql().prepare << "SELECT id" << (search.any() ? ", COUNT(*) OVER () AS total" : "") << " FROM cases"
                                << where << search.where(db_.is_sqlite()) << " ORDER BY "
                                << (order != kOrder.end() ? order->second : "received_at DESC, id DESC")

@@ -196,6 +196,7 @@ struct QueueQuery {
   std::string q;
   int page = 1;
   int per_page = 20;  // 1–200
+  bool count_only = false;  // the total alone (one COUNT), no rows: the workbench's figures
 };
 
 class CaseService {
