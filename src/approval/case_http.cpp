@@ -783,6 +783,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     using approval::CaseState;
     view["can_act"] = c.state == CaseState::kReceived && p.Has(identity::Role::kWindowClerk);
     view["can_correct"] = c.corrections_requested == 0 && !deemed;  // Art. 32: not once deemed accepted
+
     // After a refused form the clerk's choice stays chosen (an error must never turn a 补正 into
     // an acceptance on the next click); with no form sent, 予以受理 is preselected.
     const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";
@@ -798,6 +799,11 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                       {"resume", sent == "resume"},
                       {"extend", sent == "extend"}};
     approval::Item item = app.cases->ItemOf(c);
+    // 不予受理's grounds: 依法不需要取得行政许可 is for licences only; "other" stays chosen unless the sent form chose another.
+    view["refuse_not_required"] = item.kind == approval::ItemKind::kLicense;
+    if (!view.contains("form") || (!view["form"].contains("ground_not_required") && !view["form"].contains("ground_not_competent"))) {
+      view["form"]["ground_other"] = true;
+    }
     nlohmann::json steps = nlohmann::json::array();
     for (std::size_t i = 0; i < item.steps.size(); ++i) {
       const int no = static_cast<int>(i) + 1;
@@ -931,6 +937,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       a.action = action;
       a.opinion = req.Field("opinion");
       a.missing = Lines(req.Field("missing"));
+      a.ground = req.Field("ground");
+      a.authority = req.Field("authority");
       a.decision = req.Field("decision");
       a.attachments = AttachmentsFromForm(req);
       // 核定收费: one amount (元) and reason per fee, fee_amount_<no> / fee_note_<no>.
@@ -970,7 +978,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                              {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"},
                              {"approve", req.Field("decision") == "approve"},
                              {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")},
-                             {"to_step", req.Field("to_step")}};
+                             {"to_step", req.Field("to_step")}, {"authority", req.Field("authority")},
+                             {"ground_" + (req.Field("ground").empty() ? std::string("other") : req.Field("ground")), true}};
       return case_page(req,
                        {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},
                        ErrorCodeHttpStatus(e.code()));
@@ -1006,6 +1015,8 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.action = j.value("action", "");
     a.opinion = j.value("opinion", "");
     a.missing = missing;
+    a.ground = j.value("ground", "");
+    a.authority = j.value("authority", "");
     a.decision = j.value("decision", "");
     a.days = j.value("days", 0);
     a.to_step = j.value("to_step", 0);

@@ -1273,12 +1273,37 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   CaseFee paid_fee;  // record_payment / refund: the fee as it will be
   std::string payment_text;
   int back_to = 0;  // return_step: the step the case goes back to
+  Refusal refusal;  // refuse: its grounds, checked
   // ---- checks (nothing written yet)
   if (a.action == "accept" || a.action == "refuse" || a.action == "request_correction") {
     identity::RequireRole(ctx.principal, {identity::Role::kWindowClerk});
     if (c.state != CaseState::kReceived) throw wrong_state();
-    if (a.action == "refuse" && text.empty()) {
-      throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
+    if (a.action == "refuse") {
+      // 第三十二条第一款: the ground decides the clause cited and what the applicant is told.
+      refusal.ground = ParseRefusalGround(a.ground);
+      refusal.authority = Trim(a.authority);
+      refusal.reason = text;
+      if (refusal.ground == RefusalGround::kNotRequired && item.kind != ItemKind::kLicense) {
+        throw Error(ErrorCode::kInvalidInput, "本事项不是行政许可事项，不能以“依法不需要取得行政许可”不予受理",
+                    {{"ground", "请选择其他理由类别"}});
+      }
+      if (refusal.ground == RefusalGround::kNotCompetent && refusal.authority.empty()) {
+        throw Error(ErrorCode::kInvalidInput, "不属于本机关职权范围的，须告知申请人向哪个行政机关申请（行政许可法第三十二条第一款第（二）项）",
+                    {{"authority", "请填写申请人应当向其申请的行政机关"}});
+      }
+      if (core::Utf8Length(refusal.authority) > 100) {
+        throw Error(ErrorCode::kInvalidInput, "行政机关名称不超过 100 字", {{"authority", "行政机关名称不超过 100 字"}});
+      }
+      if (refusal.ground != RefusalGround::kNotCompetent && !refusal.authority.empty()) {
+        throw Error(ErrorCode::kInvalidInput, "只有“不属于本机关职权范围”时才填写应向其申请的行政机关；请改选该理由或清空机关名称",
+                    {{"authority", "理由类别不是“不属于本机关职权范围”时不填写"}});
+      }
+      if (refusal.ground == RefusalGround::kOther && text.empty()) {
+        throw Error(ErrorCode::kInvalidInput, "不予受理须说明理由", {{"opinion", "请填写不予受理的理由"}});
+      }
+    } else if (!Trim(a.authority).empty()) {
+      throw Error(ErrorCode::kInvalidInput, "您填写了应向其申请的行政机关，但选择的不是“不予受理”。请改选“不予受理”或清空机关名称",
+                  {{"authority", "不予受理时才填写"}});
     }
     // A list of what is missing sent with another decision: the clerk meant 补正 and chose
     // otherwise (the page shows every field at once). Nothing is decided on a contradiction.
@@ -1438,7 +1463,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     }
     if (a.action == "refuse") {
       x.state = CaseState::kRefused;
-      return "不予受理。理由：" + core::WithoutFullStop(text) +
+      return "不予受理。理由：" + RefusalReason(refusal) +
              "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
     }
     x.state = CaseState::kCorrection;
@@ -1458,6 +1483,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   const std::string notice_kind = a.action == "accept"   ? "acceptance"
                                   : a.action == "refuse" ? "refusal"
                                                          : "correction";
+  const std::string notice_text = a.action == "refuse" ? RefusalFinding(refusal, item.kind == ItemKind::kLicense) : text;
 
   // The sealed documents are drawn before the write transaction (tens of milliseconds each);
   // Issue re-draws inside only if the department's seal was made meanwhile.
@@ -1465,7 +1491,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   if (answering) {
     Case answered = c;
     answer(answered);
-    prepared = documents_.Prepare(answered, item, notice_kind, text, now);
+    prepared = documents_.Prepare(answered, item, notice_kind, notice_text, now);
   } else if (a.action == "decide") {
     Case decided = c;
     decided.decision = a.decision;
@@ -1599,7 +1625,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     // The sealed documents: the written answer to the application (第三十二条), the decision when
     // it is made, the certificate when a grant is concluded (第三十八条, 第四十四条).
     std::vector<IssuedDocument> docs;
-    if (answering) docs.push_back(documents_.Issue(tx, c, item, notice_kind, text, &prepared));
+    if (answering) docs.push_back(documents_.Issue(tx, c, item, notice_kind, notice_text, &prepared));
     if (a.action == "decide") docs.push_back(documents_.Issue(tx, c, item, "decision", text, &prepared));
     if (a.action == "conclude" && c.decision == "approve") {
       docs.push_back(documents_.Issue(tx, c, item, "certificate", "", &prepared));

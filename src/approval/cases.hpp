@@ -150,6 +150,8 @@ struct CaseAction {
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once
+  std::string ground;                // refuse: "not_required" | "not_competent" | "other" ("" = other)
+  std::string authority;             // refuse, not_competent: the authority to apply to
   std::string decision;              // decide: "approve" | "deny"
   int days = 0;                      // extend
   int to_step = 0;                   // return_step: the earlier step (0 = the one before this one)

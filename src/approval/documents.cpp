@@ -123,7 +123,7 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
            "；依法需要听证、检验检测、专家评审等的，所需时间不计算在内）。你（单位）可以凭办件编号和查询码在网上办事大厅查询办理进度。" +
            (opinion.empty() ? "" : "\n" + opinion);
   } else if (kind == "refusal") {
-    body = head + "经审查，" + reason + "。" + art32("第一款") + "本机关决定不予受理。\n" + remedy;
+    body = head + opinion + "\n" + remedy;  // the finding: RefusalFinding, composed where the grounds are checked
   } else if (kind == "correction") {
     std::string list = c.correction_note;
     for (std::size_t at; (at = list.find("；")) != std::string::npos;) list.replace(at, std::string("；").size(), "\n");

@@ -64,7 +64,8 @@ class DocumentService {
                   std::string public_url)
       : db_(db), clock_(clock), files_(files), seal_key_(std::move(seal_key)), public_url_(std::move(public_url)) {}
 
-  /// Renders a document outside any transaction, with the department's current seal.
+  /// Renders a document outside any transaction, with the department's current seal. `opinion`
+  /// is the staff member's words; for a "refusal", the whole finding (RefusalFinding).
   PreparedDocument Prepare(const Case& c, const Item& item, const std::string& kind, const std::string& opinion,
                            std::int64_t at);
   /// Stores, signs and records a document in the caller's transaction, rendering and signing it

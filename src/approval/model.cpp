@@ -53,6 +53,43 @@ const DecisionWording& WordingOf(ItemKind kind) {
   return kOther;
 }
 
+RefusalGround ParseRefusalGround(const std::string& key) {
+  if (key.empty() || key == "other") return RefusalGround::kOther;
+  if (key == "not_required") return RefusalGround::kNotRequired;
+  if (key == "not_competent") return RefusalGround::kNotCompetent;
+  throw Error(ErrorCode::kInvalidInput, "不予受理的理由类别无效：" + key, {{"ground", "请选择不予受理的理由类别"}});
+}
+
+std::string RefusalReason(const Refusal& r) {
+  const std::string own = core::WithoutFullStop(r.reason);
+  std::string out;
+  switch (r.ground) {
+    case RefusalGround::kNotRequired: out = "申请事项依法不需要取得行政许可"; break;
+    case RefusalGround::kNotCompetent: out = "申请事项依法不属于本机关职权范围，请向" + r.authority + "申请"; break;
+    case RefusalGround::kOther: return own;
+  }
+  return own.empty() ? out : out + "；" + own;
+}
+
+std::string RefusalFinding(const Refusal& r, bool licence) {
+  const char* clause = r.ground == RefusalGround::kNotRequired    ? "第一款第（一）项"
+                       : r.ground == RefusalGround::kNotCompetent ? "第一款第（二）项"
+                                                                  : "第一款";
+  const std::string own = core::WithoutFullStop(r.reason);
+  std::string out = "经审查，";
+  switch (r.ground) {
+    case RefusalGround::kNotRequired: out += "你（单位）申请的事项依法不需要取得行政许可"; break;
+    case RefusalGround::kNotCompetent: out += "你（单位）申请的事项依法不属于本机关职权范围"; break;
+    case RefusalGround::kOther: out += own; break;
+  }
+  out += "。";
+  if (r.ground != RefusalGround::kOther && !own.empty()) out += own + "。";
+  if (licence) out += std::string("根据《中华人民共和国行政许可法》第三十二条") + clause + "的规定，";
+  out += "本机关决定不予受理。";
+  if (r.ground == RefusalGround::kNotCompetent) out += "请向" + r.authority + "提出申请。";
+  return out;
+}
+
 std::string ItemStatusKey(ItemStatus s) {
   switch (s) {
     case ItemStatus::kDraft: return "draft";

@@ -28,6 +28,24 @@ struct DecisionWording {
 };
 const DecisionWording& WordingOf(ItemKind kind);
 
+/// Why an application is not accepted (不予受理, 行政许可法 第三十二条第一款): kNotRequired,
+/// 申请事项依法不需要取得行政许可 (第（一）项; licences only); kNotCompetent, 不属于本机关职权范围
+/// (第（二）项: the applicant must be told which authority to apply to); kOther, the clerk's own reasons.
+enum class RefusalGround { kNotRequired, kNotCompetent, kOther };
+/// "not_required" | "not_competent" | "other"; "" reads as kOther. Throws kInvalidInput otherwise.
+RefusalGround ParseRefusalGround(const std::string& key);
+struct Refusal {
+  RefusalGround ground = RefusalGround::kOther;
+  std::string authority;  // kNotCompetent: the authority to apply to
+  std::string reason;     // the clerk's words: required for kOther, optional otherwise
+};
+/// The reason as one clause without a final full stop, for the timeline ("不予受理。理由：…。"):
+/// "申请事项依法不属于本机关职权范围，请向东河区住房和城乡建设局申请；…".
+std::string RefusalReason(const Refusal& r);
+/// The sealed decision's finding (from "经审查，" to "本机关决定不予受理。…"), citing the clause of
+/// 第三十二条 for a licence; another kind of item cites no article of 行政许可法.
+std::string RefusalFinding(const Refusal& r, bool licence);
+
 /// kSuperseded: an older published version replaced by a newer one (kept for running cases).
 enum class ItemStatus { kDraft, kPublished, kRetired, kSuperseded };
 std::string ItemStatusKey(ItemStatus s);

@@ -403,6 +403,37 @@ for (const backend of backends()) {
       assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));
     });
 
+    it('不予受理 outside the office\'s powers names the authority to apply to (第三十二条第一款第（二）项), on the page and the API', async () => {
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
+      assert.ok(await waitState(caseNo, code, 'received'), 'the application reached the department');
+      const page = await (await clerk.get(`/cases/${caseNo}`)).text();
+      assert.match(page, /name="ground" value="not_required"/, 'a licence item offers 依法不需要取得行政许可');
+      assert.match(page, /name="ground" value="other" checked/, '其他理由 is chosen until the clerk chooses otherwise');
+      // The API: without the authority, refused with the field named; nothing changes.
+      let r = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'refuse', ground: 'not_competent' }, headers: { 'x-csrf-token': clerkCsrf } });
+      assert.equal(r.status, 400);
+      const err = await errorOf(r);
+      assert.equal(err.code, 'INVALID_INPUT');
+      assert.match(err.fields.authority, /行政机关/);
+      // The page: the error beside the form, the clerk's choice and words kept.
+      r = await clerk.post(`/cases/${caseNo}/actions`, { form: { _csrf: clerkCsrf, action: 'refuse', ground: 'not_competent', authority: '', opinion: '经营场所位于开发区' } });
+      assert.equal(r.status, 400);
+      const again = await r.text();
+      assert.match(again, /须告知申请人向哪个行政机关申请/);
+      assert.match(again, /name="ground" value="not_competent" checked/);
+      assert.doesNotMatch(again, /name="ground" value="other" checked/);
+      assert.match(again, /经营场所位于开发区<\/textarea>/);
+      assert.equal((await (await clerk.get(`/api/v1/cases/${caseNo}`)).json()).state, 'received');
+      r = await clerk.post(`/cases/${caseNo}/actions`, { form: { _csrf: clerkCsrf, action: 'refuse', ground: 'not_competent', authority: '东河经济开发区管理委员会', opinion: '经营场所位于开发区' } });
+      assert.equal(r.status, 303);
+      const refused = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.equal(refused.state, 'refused');
+      assert.match(refused.events.at(-1).opinion, /不属于本机关职权范围，请向东河经济开发区管理委员会申请；经营场所位于开发区。/);
+      assert.ok(await waitState(caseNo, code, 'refused'), 'the applicant sees the refusal');
+      const pub = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.ok(pub.events.some((e) => /请向东河经济开发区管理委员会申请/.test(e.opinion)), 'the applicant is told where to apply');
+    });
+
     it('撤回申请: the applicant withdraws over the API and the page; bad requests change nothing', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       assert.ok(await waitState(caseNo, code, 'received'), 'the application reached the department');

@@ -952,6 +952,63 @@ TEST_P(Cases, ARefusalIsAWrittenDecisionWithItsReasonsAndTheApplicantsRemedies) 
   EXPECT_EQ(a.cases.ForApplicant(me, s.case_no).state, CaseState::kRefused);
 }
 
+// 第三十二条第一款第（二）项: an application outside the office's powers is refused, and the
+// applicant is told which authority to apply to; the grounds are checked before anything changes.
+TEST_P(Cases, ARefusalOutsideTheOfficesPowersNamesTheAuthorityToApplyTo) {
+  Approval a(*n_);
+  a.SeedInside();
+  n_->exchange->Pump();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("elsewhere"));
+  auto other = a.cases.Submit(me, a.App("benefit", "SCJ-002"));
+  n_->exchange->Pump();
+  auto refuse = [](const std::string& ground, const std::string& authority, const std::string& opinion = "") {
+    approval::CaseAction act = Do("refuse", opinion);
+    act.ground = ground;
+    act.authority = authority;
+    return act;
+  };
+  auto refused = [&](const std::string& case_no, approval::CaseAction act, const std::string& field) {
+    try {
+      a.cases.Act(a.clerk, case_no, act);
+      FAIL() << field;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidInput) << e.message();
+      EXPECT_TRUE(e.fields().count(field)) << e.message();
+    }
+  };
+  refused(s.case_no, refuse("not_competent", "  "), "authority");                    // whom to apply to is required
+  std::string long_name;
+  for (int i = 0; i < 101; ++i) long_name += "局";
+  refused(s.case_no, refuse("not_competent", long_name), "authority");  // at most 100 characters
+  refused(s.case_no, refuse("other", "东河区住房和城乡建设局", "理由"), "authority");  // an authority with another ground
+  refused(s.case_no, refuse("jurisdiction", ""), "ground");
+  approval::CaseAction accept = Do("accept");
+  accept.authority = "东河区住房和城乡建设局";  // filled in, then 予以受理 chosen: a contradiction
+  refused(s.case_no, accept, "authority");
+  // 依法不需要取得行政许可 is for licences only.
+  n_->Exec("UPDATE items SET kind = 'payment' WHERE code = 'SCJ-002'");
+  refused(other.case_no, refuse("not_required", ""), "ground");
+  EXPECT_EQ(a.cases.ForStaff(a.clerk, s.case_no).state, CaseState::kReceived);  // nothing changed
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.refuse'"), 0);
+
+  Case c = a.cases.Act(a.clerk, s.case_no, refuse("not_competent", " 东河区住房和城乡建设局 "));
+  EXPECT_EQ(c.state, CaseState::kRefused);
+  EXPECT_NE(c.events.back().opinion.find("理由：申请事项依法不属于本机关职权范围，请向东河区住房和城乡建设局申请。"), std::string::npos)
+      << c.events.back().opinion;
+  auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 1u);
+  const std::string text = PdfText(a.documents.Pdf(docs[0]));
+  EXPECT_NE(text.find("第三十二条第一款第（二）项的规定，本机关决定不予受理。请向东河区住房和城乡建设局提出申请。"), std::string::npos) << text;
+  EXPECT_TRUE(a.documents.Verify(docs[0].doc_no).signature_valid);
+  n_->exchange->Pump();
+  EXPECT_NE(a.cases.ForApplicant(me, s.case_no).events.back().opinion.find("请向东河区住房和城乡建设局申请"), std::string::npos);
+  // The other kind: refused for other reasons, without 行政许可法.
+  c = a.cases.Act(a.clerk, other.case_no, refuse("", "", "申请人不具备主体资格"));
+  const std::string other_text = PdfText(a.documents.Pdf(a.documents.ForCase(other.case_no).at(0)));
+  EXPECT_NE(other_text.find("经审查，申请人不具备主体资格。本机关决定不予受理。"), std::string::npos) << other_text;
+}
+
 TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
   Approval a(*n_);
   a.SeedInside();

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "approval/deadlines.hpp"
+#include "approval/model.hpp"
 #include "core/error.hpp"
 
 namespace yiwang::approval {
@@ -114,6 +115,48 @@ TEST(CertificateTerm, RunsThroughTheDayBeforeTheSameDateYearsOn) {
   EXPECT_EQ(ValidUntil("2028-02-29", 5), "2033-02-28");  // no 29 February in 2033: the term ends on the 28th
   EXPECT_EQ(ValidUntil("2028-02-29", 4), "2032-02-28");  // a leap year again: the day before the 29th
   EXPECT_EQ(ValidUntil("2027-03-01", 1), "2028-02-29");
+}
+
+}  // namespace
+}  // namespace yiwang::approval
+
+namespace yiwang::approval {
+namespace {
+
+// 不予受理 (行政许可法 第三十二条第一款): the ground decides the clause cited and what the applicant is told.
+TEST(Refusal, EachGroundCitesItsClauseAndOutsideThePowersNamesTheAuthority) {
+  Refusal r{RefusalGround::kNotCompetent, "东河区住房和城乡建设局", ""};
+  EXPECT_EQ(RefusalFinding(r, true),
+            "经审查，你（单位）申请的事项依法不属于本机关职权范围。根据《中华人民共和国行政许可法》第三十二条第一款第（二）项的规定，"
+            "本机关决定不予受理。请向东河区住房和城乡建设局提出申请。");
+  EXPECT_EQ(RefusalReason(r), "申请事项依法不属于本机关职权范围，请向东河区住房和城乡建设局申请");
+  // Another kind of item cites no article of 行政许可法; the authority is still named.
+  EXPECT_EQ(RefusalFinding(r, false),
+            "经审查，你（单位）申请的事项依法不属于本机关职权范围。本机关决定不予受理。请向东河区住房和城乡建设局提出申请。");
+  // The clerk's own words follow the finding as a sentence of their own (one full stop).
+  r = {RefusalGround::kNotRequired, "", "个体工商户设立登记后即可从事该项经营。"};
+  EXPECT_EQ(RefusalFinding(r, true),
+            "经审查，你（单位）申请的事项依法不需要取得行政许可。个体工商户设立登记后即可从事该项经营。"
+            "根据《中华人民共和国行政许可法》第三十二条第一款第（一）项的规定，本机关决定不予受理。");
+  EXPECT_EQ(RefusalReason(r), "申请事项依法不需要取得行政许可；个体工商户设立登记后即可从事该项经营");
+  r = {RefusalGround::kOther, "", "申请人不具备主体资格。"};
+  EXPECT_EQ(RefusalFinding(r, true),
+            "经审查，申请人不具备主体资格。根据《中华人民共和国行政许可法》第三十二条第一款的规定，本机关决定不予受理。");
+  EXPECT_EQ(RefusalReason(r), "申请人不具备主体资格");
+}
+
+TEST(Refusal, GroundKeys) {
+  EXPECT_EQ(ParseRefusalGround(""), RefusalGround::kOther);  // the API before grounds: reasons only
+  EXPECT_EQ(ParseRefusalGround("other"), RefusalGround::kOther);
+  EXPECT_EQ(ParseRefusalGround("not_required"), RefusalGround::kNotRequired);
+  EXPECT_EQ(ParseRefusalGround("not_competent"), RefusalGround::kNotCompetent);
+  try {
+    ParseRefusalGround("jurisdiction");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_TRUE(e.fields().count("ground"));
+  }
 }
 
 }  // namespace
