@@ -821,7 +821,20 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_complete"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && !last;
     view["can_decide"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && last;
     const approval::DecisionWording& wording = approval::WordingOf(item.kind);
-    view["wording"] = {{"grant", wording.grant}, {"deny", wording.deny}, {"deny_short", wording.deny_short}};
+    view["wording"] = {{"grant", wording.grant},
+                       {"deny", wording.deny},
+                       {"deny_short", wording.deny_short},
+                       {"propose_grant", approval::ProposalLabel(item.kind, "approve")},
+                       {"propose_deny", approval::ProposalLabel(item.kind, "deny")}};
+    // 拟办意见 of the steps before the decision, beside the decision form.
+    nlohmann::json proposals = nlohmann::json::array();
+    for (const auto& sp : approval::StepProposals(c)) {
+      proposals.push_back({{"step", sp.step_name}, {"actor", sp.actor}, {"time", core::FormatLocal(sp.ts)},
+                           {"label", sp.proposal.empty() ? "未填写拟办意见" : approval::ProposalLabel(item.kind, sp.proposal)},
+                           {"deny", sp.proposal == "deny"}, {"opinion", sp.opinion}});
+    }
+    view["proposals"] = proposals;
+    view["has_proposals"] = !proposals.empty();
     // 退回: to an earlier handling step (not 受理), by whoever holds this step.
     nlohmann::json back = nlohmann::json::array();
     if (c.state == CaseState::kInProgress && c.assignee_id == p.id) {
@@ -937,6 +950,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       a.action = action;
       a.opinion = req.Field("opinion");
       a.missing = Lines(req.Field("missing"));
+      a.proposal = req.Field("proposal");
       a.ground = req.Field("ground");
       a.authority = req.Field("authority");
       a.decision = req.Field("decision");
@@ -979,6 +993,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
                              {"approve", req.Field("decision") == "approve"},
                              {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")},
                              {"to_step", req.Field("to_step")}, {"authority", req.Field("authority")},
+                             {"proposal_" + req.Field("proposal"), true},
                              {"ground_" + (req.Field("ground").empty() ? std::string("other") : req.Field("ground")), true}};
       return case_page(req,
                        {{fee_action ? "fee_error" : "error", fee_action ? ProblemsView(e) : http::ErrorView(e)}, {"form", form}},
@@ -1015,6 +1030,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.action = j.value("action", "");
     a.opinion = j.value("opinion", "");
     a.missing = missing;
+    a.proposal = j.value("proposal", "");
     a.ground = j.value("ground", "");
     a.authority = j.value("authority", "");
     a.decision = j.value("decision", "");

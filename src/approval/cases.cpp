@@ -92,12 +92,13 @@ void LoadDetails(soci::session& sql, Case& c) {
   for (const soci::row& r : ss) {
     c.suspensions.push_back({db::RowStr(r, "from_date"), db::RowStr(r, "to_date"), db::RowStr(r, "reason")});
   }
-  soci::rowset<soci::row> es = (sql.prepare << "SELECT ts, action, state, actor, unit_name, opinion, public FROM "
+  soci::rowset<soci::row> es = (sql.prepare << "SELECT ts, action, state, actor, unit_name, opinion, public, proposal FROM "
                                                "case_events WHERE case_id = :id ORDER BY ts, id",
                                 soci::use(id));
   for (const soci::row& r : es) {
     c.events.push_back({db::RowInt(r, "ts"), db::RowStr(r, "action"), db::RowStr(r, "state"), db::RowStr(r, "actor"),
-                        db::RowStr(r, "unit_name"), db::RowStr(r, "opinion"), db::RowInt(r, "public") != 0});
+                        db::RowStr(r, "unit_name"), db::RowStr(r, "opinion"), db::RowInt(r, "public") != 0,
+                        db::RowStr(r, "proposal")});
   }
   c.fees = LoadFees(sql, c.id);
   soci::rowset<soci::row> as = (sql.prepare << "SELECT event_ts, action, file_sm3, size, mime, filename, actor FROM "
@@ -280,14 +281,14 @@ const std::set<std::string>& CaseService::AllowedTypes() const {
 
 void CaseService::AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state,
                            const std::string& actor, const std::string& unit_name, const std::string& opinion,
-                           bool is_public) {
+                           bool is_public, const std::string& proposal) {
   long long id = case_id, ts = at;
   int pub = is_public ? 1 : 0;
   std::string st = CaseStateKey(state);
-  tx.sql() << "INSERT INTO case_events (case_id, ts, action, state, actor, unit_name, opinion, public) VALUES (:c, :t, "
-              ":a, :s, :ac, :u, :o, :p)",
+  tx.sql() << "INSERT INTO case_events (case_id, ts, action, state, actor, unit_name, opinion, public, proposal) VALUES "
+              "(:c, :t, :a, :s, :ac, :u, :o, :p, :pr)",
       soci::use(id), soci::use(ts), soci::use(action), soci::use(st), soci::use(actor), soci::use(unit_name),
-      soci::use(opinion), soci::use(pub);
+      soci::use(opinion), soci::use(pub), soci::use(proposal);
 }
 
 CaseService::StagedUploads CaseService::StageUploads(const Item& item, const std::vector<Upload>& uploads,
@@ -543,7 +544,7 @@ Case CaseService::Withdraw(const identity::Context& ctx, const std::string& case
                   {"case.withdraw_request", "case", case_no, "success", std::string(core::Utf8Prefix(text, 300))});
     exchange_.Send(tx, core::Zone::kInternal, "application.withdrawn",
                    {{"case_no", case_no}, {"reason", text}, {"requested_at", now}, {"applicant_name", c->applicant_name}});
-    c->events.push_back({now, "withdraw_request", CaseStateKey(c->state), c->applicant_name, "", opinion, true});
+    c->events.push_back({now, "withdraw_request", CaseStateKey(c->state), c->applicant_name, "", opinion, true, ""});
     out = PublicOnly(*c);
   });
   return out;
@@ -787,7 +788,7 @@ void CaseService::RegisterPacketHandlers() {
     Watch(tx, c, Item{}, cal);
     c.events.clear();
     FeedBack(tx, c, {now, "receive", CaseStateKey(CaseState::kReceived), "数据交换", unit ? unit->name : "",
-                     "申请已送达办理部门，受理期限至 " + c.acceptance_due, true});
+                     "申请已送达办理部门，受理期限至 " + c.acceptance_due, true, ""});
   });
   // Internal zone: corrections arrive; the acceptance clock restarts (第三十二条).
   exchange_.On("application.corrected", [this](db::Tx& tx, const exchange::Packet& p) {
@@ -818,7 +819,7 @@ void CaseService::RegisterPacketHandlers() {
     AddEvent(tx, c->id, now, "corrections_received", CaseState::kReceived, "数据交换", "",
              "补正材料已送达，受理期限至 " + c->acceptance_due, true);
     Watch(tx, *c, Item{}, cal);
-    FeedBack(tx, *c, {now, "corrections_received", st, "数据交换", "", "补正材料已送达，受理期限至 " + c->acceptance_due, true});
+    FeedBack(tx, *c, {now, "corrections_received", st, "数据交换", "", "补正材料已送达，受理期限至 " + c->acceptance_due, true, ""});
   });
   // Internal zone: the applicant withdraws. Before the decision the case ends here (every clock
   // closed, a running special procedure ended); after it, the request is answered as too late.
@@ -875,7 +876,7 @@ void CaseService::RegisterPacketHandlers() {
     audit_.Append(tx, identity::Context::System("数据交换").ToActor(),
                   {"case." + action, "case", c->case_no, "success", opinion});
     if (sms_) sms_->Send(tx, c->contact_mobile, ApplicantMessage(*c, action));
-    FeedBack(tx, *c, {now, action, st, "数据交换", unit_name, opinion, true});
+    FeedBack(tx, *c, {now, action, st, "数据交换", unit_name, opinion, true, ""});
   });
   // External zone: a change of state fed back from inside.
   exchange_.On("case.updated", [this](db::Tx& tx, const exchange::Packet& p) {
@@ -1214,12 +1215,33 @@ std::string AttachmentName(const std::string& filename) {
   return out.empty() ? "附件" : out;
 }
 
+std::vector<StepProposal> StepProposals(const Case& c) {
+  std::vector<StepProposal> out;
+  const std::string open = "完成“", close = "”环节";
+  for (const auto& e : c.events) {
+    if (e.action != "complete_step" || e.opinion.rfind(open, 0) != 0) continue;
+    const auto end = e.opinion.find(close, open.size());
+    if (end == std::string::npos) continue;
+    const std::string said = "。意见：";
+    const auto words = e.opinion.find(said, end);
+    StepProposal p{e.opinion.substr(open.size(), end - open.size()), e.actor, e.proposal,
+                   words == std::string::npos ? "" : e.opinion.substr(words + said.size()), e.ts};
+    // A step done again after a 退回: its latest completion stands, in the flow's order.
+    auto same = std::find_if(out.begin(), out.end(), [&](const StepProposal& q) { return q.step_name == p.step_name; });
+    if (same != out.end()) *same = p; else out.push_back(p);
+  }
+  return out;
+}
+
 Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, const CaseAction& a) {
   static const std::set<std::string> kActions = {"accept", "refuse", "request_correction", "claim", "complete_step",
                                                  "decide", "conclude", "suspend", "resume", "extend", "assess_fees",
                                                  "record_payment", "refund", "return_step", "release"};
   if (!kActions.count(a.action)) {
     throw Error(ErrorCode::kInvalidInput, "未知的办理操作：" + a.action, {{"action", "不支持的办理操作"}});
+  }
+  if (!a.proposal.empty() && a.action != "complete_step") {
+    throw Error(ErrorCode::kInvalidInput, "拟办意见只在完成环节时填写", {{"proposal", "拟办意见只在完成环节时填写"}});
   }
   if (ctx.principal.kind != "staff" && ctx.principal.kind != "system") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
   bool own_unit = false;
@@ -1341,6 +1363,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     if (text.empty()) {
       throw Error(ErrorCode::kInvalidInput, "请填写本环节意见", {{"opinion", "请填写本环节的审查或审核意见"}});
     }
+    if (!a.proposal.empty() && a.proposal != "approve" && a.proposal != "deny") {
+      throw Error(ErrorCode::kInvalidInput, std::string("拟办意见应为拟") + w.grant_short + "或拟" + w.deny_short,
+                  {{"proposal", "请选择拟办意见"}});
+    }
   } else if (a.action == "release") {
     // 取消签收 by whoever signed for the step; or the department's 审批人 takes back a step someone
     // else holds (on leave, moved…) so that a colleague can sign for it: the case is never stuck.
@@ -1376,6 +1402,16 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     if (a.decision == "deny" && text.empty()) {
       throw Error(ErrorCode::kInvalidInput, std::string(w.deny_short) + "须说明理由",
                   {{"opinion", std::string("请填写") + w.deny_short + "的理由"}});
+    }
+    // A decision against a step's proposal (拟办意见) says why, on the record.
+    if (text.empty()) {
+      for (const StepProposal& p : StepProposals(c)) {
+        if (!p.proposal.empty() && p.proposal != a.decision) {
+          throw Error(ErrorCode::kInvalidInput,
+                      "决定与“" + p.step_name + "”环节的拟办意见（" + ProposalLabel(item.kind, p.proposal) + "）不同，请在决定意见中说明理由",
+                      {{"opinion", "请说明与拟办意见不同的理由"}});
+        }
+      }
     }
   } else if (a.action == "conclude") {
     if (c.state != CaseState::kDecided) throw wrong_state();
@@ -1511,7 +1547,8 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_name = ctx.principal.name;
       event_opinion = "签收“" + step->name + "”环节，环节期限至 " + c.step_due;
     } else if (a.action == "complete_step") {
-      event_opinion = "完成“" + step->name + "”环节" + (text.empty() ? "" : "。意见：" + text);
+      event_opinion = "完成“" + step->name + "”环节" + (a.proposal.empty() ? "" : "，" + ProposalLabel(item.kind, a.proposal)) +
+                      (text.empty() ? "" : "。意见：" + text);
       c.current_step += 1;
       c.assignee_id = 0;
       c.assignee_name.clear();
@@ -1633,8 +1670,10 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     c.revision += 1;
     // Who signs for a step is internal (claim, release); the rest is 全过程公开.
     const bool is_public = a.action != "claim" && a.action != "release";
-    const CaseEvent event{now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public};
-    AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public);
+    const CaseEvent event{now, a.action, st, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public,
+                          a.action == "complete_step" ? a.proposal : ""};
+    AddEvent(tx, c.id, now, a.action, c.state, ctx.principal.name, ctx.principal.unit_name, event_opinion, is_public,
+             event.proposal);
     for (std::size_t i = 0; i < attached.size(); ++i) {
       files_.Record(tx, attached[i]);
       CaseAttachment att{now, a.action, attached[i].sm3, attached[i].size, attached[i].mime,
@@ -1755,6 +1794,10 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
     nlohmann::json ej = {{"time", core::FormatLocal(e.ts)}, {"action", e.action}, {"state", e.state},
                          {"state_label", CaseStateLabel(ParseCaseState(e.state))}, {"actor", e.actor},
                          {"unit_name", e.unit_name}, {"opinion", e.opinion}};
+    if (staff_view && !e.proposal.empty()) {
+      ej["proposal"] = e.proposal;
+      ej["proposal_label"] = ProposalLabel(c.item_kind, e.proposal);
+    }
     // Who acted, as the timeline says it: a step the exchange recorded (收件, 补正材料送达, a
     // withdrawal) is the receiving department's, done by the system, not a person named 数据交换.
     ej["by"] = e.actor == "数据交换" ? (e.unit_name.empty() ? std::string("系统自动") : e.unit_name + "（系统自动）")

@@ -56,6 +56,7 @@ struct CaseEvent {
   std::string unit_name;
   std::string opinion;
   bool is_public = true;
+  std::string proposal;  // complete_step: "approve" | "deny" (拟办意见), else ""
 };
 
 /// A file a staff member attached to an action (办理附件), internal only.
@@ -130,7 +131,18 @@ struct Case {
   std::vector<CaseFee> fees;  // empty until assessed (and always for a free item)
 };
 
-/// One action on a case by staff.
+/// The latest completion of each handling step (in the order first completed): who did it, the
+/// 拟办意见 ("approve" | "deny" | "" when none was given) and the opinion written. For the 审批人's
+/// decision form and the check that a decision against a proposal gives its reasons.
+struct StepProposal {
+  std::string step_name;
+  std::string actor;
+  std::string proposal;
+  std::string opinion;
+  std::int64_t ts = 0;
+};
+std::vector<StepProposal> StepProposals(const Case& c);
+
 /// One uploaded material of an application.
 struct Upload {
   int material_no = 0;  // 1-based, as listed in the item's guide
@@ -150,6 +162,7 @@ struct CaseAction {
   std::string action;
   std::string opinion;
   std::vector<std::string> missing;  // request_correction: everything missing, at once
+  std::string proposal;              // complete_step: "approve" | "deny", the step's 拟办意见 ("" = none)
   std::string ground;                // refuse: "not_required" | "not_competent" | "other" ("" = other)
   std::string authority;             // refuse, not_competent: the authority to apply to
   std::string decision;              // decide: "approve" | "deny"
@@ -277,7 +290,7 @@ class CaseService {
   /// certificate delivery), paused while a special procedure runs. In the acting transaction.
   void Watch(db::Tx& tx, const Case& c, const Item& item, const calendar::Calendar& cal);
   void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
-                const std::string& unit_name, const std::string& opinion, bool is_public);
+                const std::string& unit_name, const std::string& opinion, bool is_public, const std::string& proposal = "");
   void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event, const std::vector<IssuedDocument>& docs = {});
   /// Promised, statutory and step due dates from acceptance, suspensions and extension.
   void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal);

@@ -53,6 +53,11 @@ const DecisionWording& WordingOf(ItemKind kind) {
   return kOther;
 }
 
+std::string ProposalLabel(ItemKind kind, const std::string& proposal) {
+  if (proposal.empty()) return "";
+  return std::string("拟") + (proposal == "approve" ? WordingOf(kind).grant_short : WordingOf(kind).deny_short);
+}
+
 RefusalGround ParseRefusalGround(const std::string& key) {
   if (key.empty() || key == "other") return RefusalGround::kOther;
   if (key == "not_required") return RefusalGround::kNotRequired;

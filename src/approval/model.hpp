@@ -27,6 +27,8 @@ struct DecisionWording {
   const char* seal;          // the text under the seal: 行政许可专用章 / 行政审批专用章
 };
 const DecisionWording& WordingOf(ItemKind kind);
+/// A step's 拟办意见 in the kind's words: "拟准予许可" / "拟不予许可" / "拟予以确认"…; "" for "".
+std::string ProposalLabel(ItemKind kind, const std::string& proposal);
 
 /// Why an application is not accepted (不予受理, 行政许可法 第三十二条第一款): kNotRequired,
 /// 申请事项依法不需要取得行政许可 (第（一）项; licences only); kNotCompetent, 不属于本机关职权范围

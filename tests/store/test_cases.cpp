@@ -1009,6 +1009,45 @@ TEST_P(Cases, ARefusalOutsideTheOfficesPowersNamesTheAuthorityToApplyTo) {
   EXPECT_NE(other_text.find("经审查，申请人不具备主体资格。本机关决定不予受理。"), std::string::npos) << other_text;
 }
 
+// 拟办意见: each handling step proposes; the 审批人 sees the proposals, and a decision against one
+// states its reasons.
+TEST_P(Cases, AStepsProposalIsRecordedAndADecisionAgainstItGivesItsReasons) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto s = a.cases.Submit(a.Citizen(), a.App("proposal"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  approval::CaseAction step = Do("complete_step", "经营场所与申请材料不符");
+  step.proposal = "refuse";
+  EXPECT_THROW(a.cases.Act(a.handler, s.case_no, step), Error);  // approve | deny only
+  approval::CaseAction claim = Do("claim");
+  claim.proposal = "deny";
+  EXPECT_THROW(a.cases.Act(a.approver, s.case_no, claim), Error);  // only when completing a step
+  step.proposal = "deny";
+  Case c = a.cases.Act(a.handler, s.case_no, step);
+  EXPECT_EQ(c.events.back().opinion, "完成“审查”环节，拟不予许可。意见：经营场所与申请材料不符");
+  EXPECT_EQ(c.events.back().proposal, "deny");
+  EXPECT_EQ(approval::CaseJson(c, true)["events"].back()["proposal_label"], "拟不予许可");
+  auto proposals = approval::StepProposals(a.cases.ForStaff(a.approver, s.case_no));
+  ASSERT_EQ(proposals.size(), 1u);
+  EXPECT_EQ(proposals[0].step_name, "审查");
+  EXPECT_EQ(proposals[0].proposal, "deny");
+  EXPECT_EQ(proposals[0].opinion, "经营场所与申请材料不符");
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  try {
+    a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve"));  // against 拟不予许可, without a word
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidInput);
+    EXPECT_TRUE(e.fields().count("opinion"));
+    EXPECT_NE(e.message().find("“审查”环节的拟办意见（拟不予许可）"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(a.cases.ForStaff(a.approver, s.case_no).state, CaseState::kInProgress);
+  c = a.cases.Act(a.approver, s.case_no, Do("decide", "现场核查确认经营场所已按申请材料整改", "approve"));
+  EXPECT_EQ(c.state, CaseState::kDecided);
+}
+
 TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
   Approval a(*n_);
   a.SeedInside();
