@@ -782,14 +782,17 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     const auto& p = req.principal;
     using approval::CaseState;
     view["can_act"] = c.state == CaseState::kReceived && p.Has(identity::Role::kWindowClerk);
+    // The list this page belongs to, named as in the menu (the same rule as the list's title).
+    view["window_section"] = p.Has(identity::Role::kWindowClerk) || p.Has(identity::Role::kSupervisor);
     view["can_correct"] = c.corrections_requested == 0 && !deemed;  // Art. 32: not once deemed accepted
 
     // After a refused form the clerk's choice stays chosen (an error must never turn a 补正 into
-    // an acceptance on the next click); with no form sent, 予以受理 is preselected.
+    // an acceptance on the next click); with no form sent, nothing is preselected: each answer is
+    // a sealed document, chosen on purpose.
     const std::string sent = view.contains("form") ? view["form"].value("action", "") : "";
     view["choose_correction"] = sent == "request_correction";
     view["choose_refuse"] = sent == "refuse";
-    view["choose_accept"] = !view["choose_correction"].get<bool>() && !view["choose_refuse"].get<bool>();
+    view["choose_accept"] = sent == "accept";
     view["refill"] = {{"acceptance", sent == "accept" || sent == "request_correction" || sent == "refuse"},
                       {"complete_step", sent == "complete_step"},
                       {"return_step", sent == "return_step"},
@@ -852,6 +855,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_release_own"] = c.state == CaseState::kInProgress && c.assignee_id == p.id;
     view["can_release_other"] =
         c.state == CaseState::kInProgress && c.assignee_id != 0 && c.assignee_id != p.id && p.Has(identity::Role::kApprover);
+    view["conclude_issues"] = c.decision == "approve";  // a grant's conclusion issues the certificate
     view["can_conclude"] = c.state == CaseState::kDecided &&
                            (p.Has(identity::Role::kApprover) || p.Has(identity::Role::kWindowClerk));
     const bool handles = p.Has(identity::Role::kHandler) || p.Has(identity::Role::kReviewer) || p.Has(identity::Role::kApprover);

@@ -1574,6 +1574,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.decided_at = now;
       c.assignee_id = 0;
       c.assignee_name.clear();
+      c.step_due.clear();  // no step runs any more
       event_opinion = a.decision == "approve"
                           ? w.grant + (text.empty() ? std::string() : "。" + text)
                           : std::string(w.deny) + "。理由：" + core::WithoutFullStop(text) +
@@ -1787,7 +1788,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
   for (const auto& m : c.materials) {
     materials.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename},
                          {"size_kb", (m.size + 1023) / 1024}, {"type", files::TypeLabel(m.mime)},
-                         {"sm3", m.file_sm3}, {"correction", m.round == 1}});
+                         {"sm3", m.file_sm3}, {"sm3_short", m.file_sm3.substr(0, 12)}, {"correction", m.round == 1}});
   }
   for (const auto& e : c.events) {
     if (!e.is_public && !staff_view) continue;
@@ -1830,7 +1831,11 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"correction_due", c.correction_due},
                       {"needs_correction", c.state == CaseState::kCorrection},
                       {"current_step", c.current_step},
-                      {"step_due", c.step_due},
+                      // A step's limit means something only while a step runs (not once decided).
+                      {"step_due", c.state == CaseState::kAccepted || c.state == CaseState::kInProgress ||
+                                           c.state == CaseState::kSuspended
+                                       ? c.step_due
+                                       : std::string()},
                       {"assignee_name", c.assignee_name},
                       {"extension_days", c.extension_days},
                       {"extended", c.extension_days > 0},

@@ -249,6 +249,10 @@ void RegisterCatalogueAdmin(http::Router& r, app::App& app) {
                            {"can_edit", req.principal.Has(identity::Role::kSysAdmin)}};
     if (error.is_null()) view.erase("error");
     view["is_draft"] = item.value("status", "") == "draft";
+    // The guide page is on the external zone (another address): linked only once published there.
+    view["is_published"] = item.value("status", "") == "published";
+    view["is_retired"] = item.value("status", "") == "retired";
+    view["public_url"] = app.config.public_url;
     view.update(extra);
     return app.renderer->Page(req, "internal/item_edit", is_new ? "新建事项" : "事项：" + item.value("name", ""), view, status);
   };

@@ -136,6 +136,21 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
   const Route* route = router_.Find(req.method, req.path, params, path_known);
   if (!route) {
     route_label = path_known ? "method_not_allowed" : "not_found";
+    // A form's address opened as a page (reloading the page a refused form answered, a link kept
+    // from it): back to the page the form is on, when there is one, instead of a bare 405.
+    if (path_known && (req.method == "GET" || req.method == "HEAD") && req.path.rfind("/api/", 0) != 0) {
+      const auto slash = req.path.find_last_of('/');
+      if (slash != std::string::npos && slash > 0) {
+        const std::string parent = req.path.substr(0, slash);
+        std::map<std::string, std::string> parent_params;
+        bool parent_known = false;
+        if (router_.Find("GET", parent, parent_params, parent_known)) {
+          route_label = "form_address";
+          return Response::Redirect(parent);
+        }
+      }
+      throw Error(ErrorCode::kMethodNotAllowed, "该地址用于提交表单，不能直接打开");
+    }
     if (path_known) {
       throw Error(ErrorCode::kMethodNotAllowed, "不支持的请求方法：" + req.method);
     }

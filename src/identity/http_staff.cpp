@@ -48,7 +48,16 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
     add("/admin/users", "角色与锁定", "分配角色、锁定与解锁、重置密码");
     add("/admin/accounts", "公众账户", "查看和锁定群众、企业账户");
   }
+  if (p.Has(identity::Role::kSupervisor)) {
+    add("/supervision", "电子监察", "各部门办件时限、亮灯、超期统计");
+    add("/supervision/alerts", "监察告警", "黄牌红牌预警、督办和答复");
+    add("/supervision/complaints", "投诉处理", "受理、转办、答复群众投诉");
+    add("/supervision/evaluation", "绩效评估", "部门月度评分与排名");
+  }
   if (p.Has(identity::Role::kAuditor)) add("/audit", "审计日志", "检索全部操作记录，校验审计链");
+  if (p.Has(identity::Role::kAuditor) && !p.Has(identity::Role::kSupervisor)) {
+    add("/supervision", "电子监察", "各部门办件时限、亮灯、超期统计（只读）");
+  }
   if (!p.Has(identity::Role::kSysAdmin) && !p.Has(identity::Role::kSecAdmin)) {
     add("/admin/users", "本单位人员", "查看本单位工作人员");
   }
@@ -81,12 +90,30 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
     const auto waiting = dept_stats.at(0)["n"].get<std::int64_t>();  // 待受理, counted above
     if (waiting > 0) todo.push_back({{"href", "/cases?state=received"}, {"label", "待受理的申请 " + std::to_string(waiting) + " 件"}});
   }
+  // The supervisor's own work: complaints waiting to be accepted, supervision alerts still open.
+  if (p.Has(identity::Role::kSupervisor)) {
+    if (app.complaints) {
+      const auto waiting = app.complaints->List(ContextOf(req), "received").size();
+      if (waiting > 0) {
+        todo.push_back({{"href", "/supervision/complaints?state=received"}, {"label", "待受理的投诉 " + std::to_string(waiting) + " 件"}});
+      }
+    }
+    if (app.monitor) {
+      supervision::AlertFilter f;
+      f.state = "open";
+      f.per_page = 1;
+      std::int64_t open = 0;
+      app.monitor->Alerts(ContextOf(req), f, &open);
+      if (open > 0) todo.push_back({{"href", "/supervision/alerts?state=open"}, {"label", "未办结的监察告警 " + std::to_string(open) + " 条"}});
+    }
+  }
   return {{"name", p.name},
           {"todo", todo},
           {"unit_name", p.unit_name},
           {"roles", roles},
           {"today", core::FormatLocalDate(app.clock->NowMs())},
           {"handles_cases", handles_cases},
+          {"supervises", p.Has(identity::Role::kSupervisor)},
           {"dept_stats", dept_stats},
           {"has_dept_stats", !dept_stats.empty()},
           {"system_stats", system_stats},

@@ -145,6 +145,7 @@ export async function workSteps(people, internal, caseNo) {
       }
       if (await p.locator('button:has-text("完成本环节，转下一环节")').count()) {
         await p.fill('#step-opinion', '同意');
+        await p.check('input[name=proposal][value=approve]');  // 拟办意见
         if (!attached) {  // the first step's handler attaches the site inspection record (办理附件)
           await p.setInputFiles('#step-files', { name: '现场核查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n% 现场核查\n%%EOF\n') });
         }
@@ -159,6 +160,8 @@ export async function workSteps(people, internal, caseNo) {
         break;
       }
       if (await p.locator('input[name=decision]').count()) {
+        // The steps' 拟办意见 stand beside the decision form.
+        assert.match(await p.textContent('main'), /前面环节的拟办意见[\s\S]*拟准予许可/);
         await p.check('input[value=approve]');
         await Promise.all([p.waitForURL(`**/cases/${caseNo}`), p.click('button >> text=作出决定')]);
         assert.match(await p.textContent('main'), /已作出准予许可决定，决定书已签章/);

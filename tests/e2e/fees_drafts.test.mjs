@@ -87,6 +87,7 @@ for (const backend of backends()) {
         }
         if (await sp.locator('button:has-text("完成本环节，转下一环节")').count()) {
           await sp.fill('#step-opinion', '符合条件');  // a step's opinion is required
+          await sp.check('input[name=proposal][value=approve]');
           await Promise.all([sp.waitForURL(`**/cases/${caseNo}`), sp.click('text=完成本环节，转下一环节')]);
         } else if (await sp.locator('input[name=decision]').count()) {
           await sp.check('input[value=approve]');

@@ -23,6 +23,8 @@ export async function launch() {
 /** A new browser context with the Chinese locale; `device` is DESKTOP or PHONE. */
 export async function newContext(browser, device = DESKTOP, extra = {}) {
   const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...device, ...extra });
+  // The pages ask before an act that cannot be undone (data-confirm: 作出决定, 办结…); the tests answer yes.
+  context.on('dialog', (dialog) => dialog.accept());
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
   return context;

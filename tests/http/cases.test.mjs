@@ -366,8 +366,13 @@ for (const backend of backends()) {
       assert.ok(held.events.some((e) => e.action === 'release' && /^收回 孙丽 签收的“审核”环节，等待重新签收。理由：孙丽休假$/.test(e.opinion)));
       assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 403, 'no longer hers');
       assert.equal((await reviewer('claim')).status, 200);
-      assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件' })).status, 200);
+      assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件', proposal: 'yes' })).status, 400, 'approve | deny');
+      assert.equal((await reviewer('complete_step', { opinion: '核查结论：符合条件', proposal: 'approve' })).status, 200);
       assert.equal((await approver('claim')).status, 200);
+      // The decision form: each step's 拟办意见 above it; it asks before sealing (data-confirm).
+      html = await (await approver.page.get()).text();
+      assert.match(html, /<h3>前面环节的拟办意见<\/h3>[\s\S]*<strong>审核<\/strong>：<span class="badge">拟准予许可<\/span>（孙丽，/);
+      assert.match(html, /data-confirm="决定作出后即生成决定书并加盖电子印章，不能撤回。确定作出决定？"/);
       // 取消签收: the holder gives the step up; it waits to be signed for again.
       html = await (await approver.page.get()).text();
       assert.match(html, /<summary>取消签收（交由他人办理）<\/summary>/);
@@ -395,7 +400,10 @@ for (const backend of backends()) {
       assert.doesNotMatch(extendHtml, /id="decide-opinion" name="opinion" rows="3">需组织/, 'only in the form it was sent from');
       const decided = await approver('decide', { decision: 'approve', opinion: '同意' });
       assert.equal(decided.status, 200);
-      assert.equal((await decided.json()).state, 'decided');
+      const decidedCase = await decided.json();
+      assert.equal(decidedCase.state, 'decided');
+      assert.equal(decidedCase.step_due, '', 'no step runs once decided: no step limit is shown');
+      assert.doesNotMatch(await (await clerk.get(`/cases/${caseNo}`)).text(), /当前环节期限/);
       assert.equal((await windowClerk('conclude')).status, 200);
       assert.ok(await waitState(caseNo, code, 'concluded'), 'the applicant sees the conclusion');
       const final = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
@@ -409,6 +417,10 @@ for (const backend of backends()) {
       const page = await (await clerk.get(`/cases/${caseNo}`)).text();
       assert.match(page, /name="ground" value="not_required"/, 'a licence item offers 依法不需要取得行政许可');
       assert.match(page, /name="ground" value="other" checked/, '其他理由 is chosen until the clerk chooses otherwise');
+      // Each answer is a sealed document: none is preselected, and the form asks before sending.
+      assert.match(page, /name="action" value="accept" required>/);
+      assert.doesNotMatch(page, /name="action" value="[a-z_]+" required checked/);
+      assert.match(page, /data-confirm="提交后即出具加盖电子印章的文书并通知申请人，不能撤回。确定提交？"/);
       // The API: without the authority, refused with the field named; nothing changes.
       let r = await clerk.post(`/api/v1/cases/${caseNo}/actions`, { json: { action: 'refuse', ground: 'not_competent' }, headers: { 'x-csrf-token': clerkCsrf } });
       assert.equal(r.status, 400);
@@ -424,6 +436,11 @@ for (const backend of backends()) {
       assert.doesNotMatch(again, /name="ground" value="other" checked/);
       assert.match(again, /经营场所位于开发区<\/textarea>/);
       assert.equal((await (await clerk.get(`/api/v1/cases/${caseNo}`)).json()).state, 'received');
+      // The address the refused form answered on, opened again (a reload): back to the case page.
+      const reload = await clerk.get(`/cases/${caseNo}/actions`);
+      assert.equal(reload.status, 303);
+      assert.equal(reload.headers.get('location'), `/cases/${caseNo}`);
+      assert.equal((await clerk.get(`/api/v1/cases/${caseNo}/actions`)).status, 405, 'the API keeps its 405');
       r = await clerk.post(`/cases/${caseNo}/actions`, { form: { _csrf: clerkCsrf, action: 'refuse', ground: 'not_competent', authority: '东河经济开发区管理委员会', opinion: '经营场所位于开发区' } });
       assert.equal(r.status, 303);
       const refused = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();

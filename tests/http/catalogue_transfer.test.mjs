@@ -202,7 +202,13 @@ for (const backend of backends()) {
       page = await (await admin.get(`/admin/items/${code}`)).text();
       const sm3 = page.match(/\/admin\/items\/DH-ZFB-950\/samples\/([0-9a-f]{64})/)[1];
       assert.equal((await fetch(`${node.external}/services/items/${code}/samples/${sm3}`)).status, 404, 'a draft is not public');
+      assert.match(page, /action="\/admin\/items\/DH-ZFB-950\/publish"/, 'a draft is offered 发布');
+      assert.doesNotMatch(page, /在外网查看办事指南/, 'and has no guide page yet');
       assert.equal((await admin.post(`/admin/items/${code}/publish`, { form: { _csrf: admin.csrf } })).status, 303);
+      // Published: no second 发布; the guide page is linked on the external zone's own address.
+      page = await (await admin.get(`/admin/items/${code}`)).text();
+      assert.doesNotMatch(page, /action="\/admin\/items\/DH-ZFB-950\/publish"/);
+      assert.ok(page.includes(`href="${node.external}/services/items/${code}" target="_blank" rel="noopener">在外网查看办事指南</a>`), 'the external address');
       let guide;
       for (let i = 0; i < 100; i++) {
         guide = await (await fetch(`${node.external}/services/items/${code}`)).text();

@@ -377,6 +377,15 @@ for (const backend of backends()) {
       assert.match(alertPage, /答复督办单/, 'the department is offered the answer form');
       assert.doesNotMatch(alertPage, /签发督办单/);
       assert.match(html[`supervisor /supervision/alerts/${alerts.B}`], /办结告警/);
+      // The supervisor's workbench: the open alerts as a to-do, and the supervision pages as shortcuts.
+      const open = await alertsOf(sup, '&state=open');
+      assert.ok(open.total > 0);
+      const home = await (await sup.get('/')).text();
+      assert.ok(home.includes(`<a class="button primary" href="/supervision/alerts?state=open">未办结的监察告警 ${open.total} 条</a>`), home);
+      for (const href of ['/supervision', '/supervision/alerts', '/supervision/complaints', '/supervision/evaluation']) {
+        assert.ok(home.includes(`<li class="card"><a href="${href}">`), `shortcut ${href}`);
+      }
+      assert.doesNotMatch(await (await scj.get('/')).text(), /未办结的监察告警/, 'not a clerk\'s to-do');
       // Rules can be changed by the supervisor only.
       const form = { _csrf: scj.csrf, enabled: '1', severity: 'low' };
       assert.equal((await scj.post('/supervision/rules/NO_REASON', { form })).status, 403);
