@@ -331,7 +331,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       if (!save_only) return submitted(app.drafts->Submit(ContextOf(req), draft_id));
       Response res = Response::Redirect("/services/items/" + http::UrlEncode(in.item_code) + "/apply?draft=" +
                                         std::to_string(draft_id));
-      http::Renderer::Flash(res, "草稿已保存。可随时在“我的办件 › 草稿”中继续填写；草稿只有您本人可见，提交前不会送交办理部门", secure);
+      http::Renderer::Flash(res, "草稿已保存。可随时在“我的办件”页面的“草稿”中继续填写；草稿只有您本人可见，提交前不会送交办理部门", secure);
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
@@ -489,21 +489,35 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   // The QR code on a sealed document opens this page: valid or not, and what was certified.
   // Uploading the PDF checks that not a byte of it was changed.
-  auto verify_page = [&app, secure](Request& req, const std::string* bytes) {
-    approval::Verification v = app.documents->Verify(req.Param("doc_no"), bytes);
-    nlohmann::json view = VerificationView(v);
-    view["doc_no"] = req.Param("doc_no");
-    view["checked_file"] = bytes != nullptr;
+  // GET /verify (no number): the form to type the number printed on a paper document.
+  auto verify_page = [&app, secure](Request& req, const std::string* bytes, const std::string& file_error = "") {
+    const bool lookup = req.Param("doc_no").empty();
+    nlohmann::json view = {{"lookup", true}, {"found", false}, {"valid", false}};
+    int status = 200;
+    if (!lookup) {
+      approval::Verification v = app.documents->Verify(req.Param("doc_no"), bytes);
+      view = VerificationView(v);
+      view["doc_no"] = req.Param("doc_no");
+      view["checked_file"] = bytes != nullptr;
+      status = !v.found ? 404 : file_error.empty() ? 200 : 400;
+      if (!file_error.empty()) view["file_error"] = file_error;
+    }
     Response cookies;
     if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
-    Response res = app.renderer->Page(req, "external/verify", "电子文书核验", view, v.found ? 200 : 404);
+    Response res = app.renderer->Page(req, "external/verify", "电子文书核验", view, status);
     for (auto& h : cookies.headers) res.headers.push_back(h);
     return res;
   };
+  r.Add("GET", "/verify", Access::kAnyone, [verify_page](Request& req) {
+    std::string no = core::Trim(req.Query("doc_no"));
+    std::transform(no.begin(), no.end(), no.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    if (!no.empty()) return Response::Redirect("/verify/" + http::UrlEncode(no));
+    return verify_page(req, nullptr);
+  });
   r.Add("GET", "/verify/:doc_no", Access::kAnyone, [verify_page](Request& req) { return verify_page(req, nullptr); });
   r.Add("POST", "/verify/:doc_no", Access::kAnyone, [verify_page](Request& req) {
     const http::Part* file = req.File("file");
-    if (!file || file->data.empty()) throw Error(ErrorCode::kInvalidInput, "请选择要核验的 PDF 文件");
+    if (!file || file->data.empty()) return verify_page(req, nullptr, "请选择要核验的 PDF 文件");
     return verify_page(req, &file->data);
   });
   r.Add("GET", "/api/v1/certificates/:doc_no/verify", Access::kAnyone, [&app](Request& req) {
@@ -544,6 +558,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
                                {"tabs", tabs},
                                {"pager", http::PagerView(req, list.total, page, 20)},
                                {"drafts", drafts},
+                               {"draft_count", drafts.size()},
                                {"has_drafts", !drafts.empty()}});
   });
   r.Add("POST", "/account/drafts/:id/delete", Access::kPublic, [&app, secure](Request& req) {
@@ -567,9 +582,15 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   // 办件查询: the form is sent by POST so that the query code stays out of the address (browser
   // history, proxies' and servers' logs); a link with ?case_no=&code= (older pages) still works.
-  auto track_page = [&app, secure](Request& req, const std::string& case_no, const std::string& code) {
+  auto track_page = [&app, secure](Request& req, const std::string& case_no, const std::string& code, bool posted) {
     nlohmann::json view = {{"case_no", case_no}};
-    if (!case_no.empty()) {
+    int status = 200;
+    if (posted && (core::Trim(case_no).empty() || core::Trim(code).empty())) {
+      view["error"] = core::Trim(case_no).empty() && core::Trim(code).empty() ? "请填写办件编号和查询码"
+                      : core::Trim(case_no).empty()                         ? "请填写办件编号"
+                                                                            : "请填写查询码（6 位数字，提交申请时告知，也在短信中）";
+      status = 400;
+    } else if (!case_no.empty()) {
       try {
         nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(case_no, code), false);
         c.erase("materials");  // file names may carry personal data; the applicant sees them logged in
@@ -581,15 +602,15 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     }
     Response cookies;
     if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
-    Response res = app.renderer->Page(req, "external/track", "办件查询", view);
+    Response res = app.renderer->Page(req, "external/track", "办件查询", view, status);
     for (auto& h : cookies.headers) res.headers.push_back(h);
     return res;
   };
   r.Add("GET", "/services/track", Access::kAnyone, [track_page](Request& req) {
-    return track_page(req, req.Query("case_no"), req.Query("code"));
+    return track_page(req, req.Query("case_no"), req.Query("code"), false);
   });
   r.Add("POST", "/services/track", Access::kAnyone, [track_page](Request& req) {
-    return track_page(req, req.Field("case_no"), req.Field("code"));
+    return track_page(req, req.Field("case_no"), req.Field("code"), true);
   });
 
   // ---- API

@@ -2,6 +2,7 @@
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/forms.hpp"
 #include "identity/views.hpp"
 
@@ -63,22 +64,29 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
       nlohmann::json in = values;
       in["password"] = req.Field("password");
       in["password_confirm"] = req.Field("password_confirm");
-      if (req.Field("agree") != "1") {
-        throw Error(ErrorCode::kInvalidInput, "请阅读并同意用户服务协议", {{"agree", "请勾选同意用户服务协议"}});
-      }
-      app.identity->Register(Ctx(req), RegistrationFrom(in));
+      // Every problem of the form at once: the agreement and every field (blank ones in words,
+      // "请填写…", not "校验位不符").
+      const identity::Registration reg = RegistrationFrom(in);
+      auto fields = app.identity->RegistrationProblems(reg);
+      if (req.Field("agree") != "1") fields["agree"] = "请勾选同意《用户服务协议》和《个人信息保护说明》";
+      if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "注册信息有误，请修正后再提交", fields);
+      app.identity->Register(Ctx(req), reg);
       Response res = Response::Redirect("/login");
       http::Renderer::Flash(res, "注册成功，请使用证件号码和密码登录", secure);
       return res;
     } catch (const Error& e) {
       if (!http::IsFormError(e)) throw;
       return register_page(req, {{"values", values}, {"error", http::ErrorView(e)},
-                                 {"is_enterprise", req.Field("kind") == "enterprise"}},
+                                 {"is_enterprise", req.Field("kind") == "enterprise"},
+                                 {"agreed", req.Field("agree") == "1"}},
                            ErrorCodeHttpStatus(e.code()));
     }
   });
 
   auto login_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+    view["lockout_threshold"] = app.config.lockout_threshold;
+    view["lockout_minutes"] = app.config.lockout_minutes;
+    view["district_name"] = app.config.district_name;
     Response tmp;
     req.csrf = http::PreSessionCsrf(req, tmp, secure);
     Response res = app.renderer->Page(req, "external/login", "用户登录", view, status);
@@ -87,10 +95,18 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
   };
   r.Add("GET", "/login", Access::kAnyone, [login_page](Request& req) {
     if (req.principal.kind == "public") return Response::Redirect("/account");
-    return login_page(req, {{"next", req.Query("next")}}, 200);
+    return login_page(req, {{"next", req.Query("next")}, {"login_required", !req.Query("next").empty()}}, 200);
   });
   r.Add("POST", "/login", Access::kAnyone, [&app, login_page](Request& req) {
     try {
+      // A blank form is not a wrong password: say what is missing, and count no failed attempt.
+      std::map<std::string, std::string> missing;
+      if (core::Trim(req.Field("login")).empty()) missing["login"] = "请填写证件号码";
+      if (req.Field("password").empty()) missing["password"] = "请填写密码";
+      if (!missing.empty()) {
+        throw Error(ErrorCode::kInvalidInput,
+                    missing.size() == 2 ? "请填写证件号码和密码" : missing.begin()->second, missing);
+      }
       identity::LoginResult result = app.identity->PublicLogin(req.client_ip, req.Field("login"), req.Field("password"));
       std::string next = http::SafeNext(req.Field("next"));
       Response res = Response::Redirect(next == "/" ? "/account" : next);

@@ -318,33 +318,65 @@ void IdentityService::ChangeOwnPassword(const Context& ctx, const std::string& k
 
 // ---------------------------------------------------------------- public accounts
 
-PublicAccount IdentityService::Register(const Context& ctx, const Registration& in) {
-  std::map<std::string, std::string> fields;
+namespace {
+PublicAccount AccountFrom(const Registration& in) {
   PublicAccount a;
   a.kind = in.kind;
   a.name = Trim(in.name);
   a.id_number = Upper(Trim(in.id_number));
   a.mobile = Trim(in.mobile);
-  a.legal_rep = Trim(in.legal_rep);
+  a.legal_rep = a.kind == "enterprise" ? Trim(in.legal_rep) : "";
+  return a;
+}
+}  // namespace
+
+std::map<std::string, std::string> IdentityService::RegistrationProblems(const Registration& in) const {
+  std::map<std::string, std::string> fields;
+  const PublicAccount a = AccountFrom(in);
   if (a.kind != "citizen" && a.kind != "enterprise") fields["kind"] = "请选择注册类型：个人或法人";
   if (a.kind == "enterprise") {
     if (a.name.empty() || core::Utf8Length(a.name) > 100) fields["name"] = "请填写单位（企业）全称";
-    if (!IsValidUscc(a.id_number)) fields["id_number"] = "统一社会信用代码不正确（应为18位，校验位不符）";
+    if (a.id_number.empty()) {
+      fields["id_number"] = "请填写统一社会信用代码";
+    } else if (!IsValidUscc(a.id_number)) {
+      fields["id_number"] = "统一社会信用代码不正确（应为18位，校验位不符）";
+    }
     if (a.legal_rep.empty() || core::Utf8Length(a.legal_rep) > 30) fields["legal_rep"] = "请填写法定代表人姓名";
   } else {
     if (core::Utf8Length(a.name) < 2 || core::Utf8Length(a.name) > 30) fields["name"] = "请填写与身份证一致的姓名";
-    if (!IsValidResidentId(a.id_number)) fields["id_number"] = "身份证号码不正确（应为18位，校验位不符）";
-    a.legal_rep.clear();
+    if (a.id_number.empty()) {
+      fields["id_number"] = "请填写身份证号码";
+    } else if (!IsValidResidentId(a.id_number)) {
+      fields["id_number"] = "身份证号码不正确（应为18位，校验位不符）";
+    }
   }
-  if (!IsValidMobile(a.mobile)) fields["mobile"] = "手机号码应为 11 位中国大陆手机号";
-  try {
-    CheckPassword(policy_, in.password, a.id_number, "password");
-  } catch (const Error& e) {
-    for (const auto& [k, v] : e.fields()) fields[k] = v;
-    if (e.fields().empty()) fields["password"] = e.message();
+  if (a.mobile.empty()) {
+    fields["mobile"] = "请填写手机号码";
+  } else if (!IsValidMobile(a.mobile)) {
+    fields["mobile"] = "手机号码应为 11 位中国大陆手机号";
   }
-  if (in.password != in.password_confirm) fields["password_confirm"] = "两次输入的密码不一致";
+  if (in.password.empty()) {
+    fields["password"] = "请设置登录密码";
+  } else {
+    try {
+      CheckPassword(policy_, in.password, a.id_number, "password");
+    } catch (const Error& e) {
+      for (const auto& [k, v] : e.fields()) fields[k] = v;
+      if (e.fields().empty()) fields["password"] = e.message();
+    }
+  }
+  if (in.password_confirm.empty()) {
+    fields["password_confirm"] = "请再次输入密码";
+  } else if (in.password != in.password_confirm) {
+    fields["password_confirm"] = "两次输入的密码不一致";
+  }
+  return fields;
+}
+
+PublicAccount IdentityService::Register(const Context& ctx, const Registration& in) {
+  const auto fields = RegistrationProblems(in);
   if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "注册信息有误，请修正后再提交", fields);
+  PublicAccount a = AccountFrom(in);
   std::string hash = HashPassword(in.password);
   return db::WithTx(db_, [&](db::Tx& tx) {
     if (store::FindPublicByIdNumber(tx.sql(), a.id_number)) {

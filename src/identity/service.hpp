@@ -109,6 +109,9 @@ class IdentityService {
   bool TotpRequired(const User& u) const;
 
   // ---- public accounts (external zone)
+  /// Every problem of a registration, by field ("请填写…" for a blank one); empty when it can be
+  /// registered (the ID number's uniqueness is checked by Register, in its transaction).
+  std::map<std::string, std::string> RegistrationProblems(const Registration& input) const;
   PublicAccount Register(const Context& ctx, const Registration& input);
   std::optional<PublicAccount> FindPublic(std::int64_t id);
   std::int64_t CountPublic();

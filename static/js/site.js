@@ -87,6 +87,13 @@
         }
       });
     });
+    // A form that came back with an error asks for every file again (browsers never keep a chosen
+    // file): a material's "请重新选择" note goes once a file is chosen for it.
+    document.querySelectorAll('[data-reselect]').forEach(function (note) {
+      var input = note.parentNode.querySelector('input[type="file"]');
+      if (!input) return;
+      input.addEventListener('change', function () { note.hidden = !!(input.files && input.files.length); });
+    });
     // Registration: show the legal representative field for enterprises only.
     var kinds = document.querySelectorAll('input[name="kind"]');
     var rep = document.querySelector('.enterprise-only');

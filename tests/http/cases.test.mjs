@@ -406,6 +406,13 @@ for (const backend of backends()) {
       assert.doesNotMatch(await (await clerk.get(`/cases/${caseNo}`)).text(), /当前环节期限/);
       assert.equal((await windowClerk('conclude')).status, 200);
       assert.ok(await waitState(caseNo, code, 'concluded'), 'the applicant sees the conclusion');
+      // The verification page of its certificate: 核验 pressed without a file says so (not a bare error).
+      const checker = new Client(node.external);
+      const verify = await (await checker.get(`/verify/${caseNo}-Z`)).text();
+      assert.match(verify, /电子印章有效/);
+      const noFile = await checker.post(`/verify/${caseNo}-Z`, { form: { _csrf: csrfFrom(verify) } });
+      assert.equal(noFile.status, 400);
+      assert.match(await noFile.text(), /data-form-error>请选择要核验的 PDF 文件<\/div>/);
       const final = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
       assert.ok(!final.events.some((e) => e.action === 'claim'), 'who signed for a step is not shown outside');
       assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));

@@ -120,7 +120,8 @@ for (const backend of backends()) {
       });
       assert.equal(res.status, 400);
       const page = await res.text();
-      assert.ok(textOf(page).includes('请勾选同意用户服务协议'));
+      assert.ok(textOf(page).includes('请勾选同意《用户服务协议》和《个人信息保护说明》'));
+      assert.ok(textOf(page).includes('手机号码应为 11 位中国大陆手机号'), 'the other fields are checked too');
       const res2 = await c.post('/register', {
         form: { _csrf: c.cookies.get('yw_pre'), kind: 'citizen', name: '王小二', id_number: residentId(), mobile: '1381234', password: 'autumn-moon-2024', password_confirm: 'autumn-moon-2024', agree: '1' },
       });
