@@ -355,6 +355,38 @@ int main(int argc, char** argv) {
     std::cout << "已删除超过保留期限的草稿 " << n << " 份" << std::endl;
   });
 
+  // ---- uploaded files nothing refers to any more (drafts purged, failed uploads); weekly from cron
+  Common gc_opts;
+  int gc_days = 30;
+  bool gc_delete = false;
+  auto* files_cmd = cli.add_subcommand("files", "文件存储：gc（清理不再被任何记录引用的文件）");
+  files_cmd->require_subcommand(1);
+  auto* gc = files_cmd->add_subcommand("gc", "找出不再被办件、文书、草稿、附件或事项目录引用的文件；加 --delete 才删除（记入审计日志）");
+  gc_opts.Add(gc);
+  gc->add_option("--days", gc_days, "只清理最后保存超过这么多天的文件（至少 7，默认 30）")->check(CLI::Range(7, 3650));
+  gc->add_flag("--delete", gc_delete, "删除找到的文件（不加时只统计）");
+  gc->callback([&] {
+    auto app = yiwang::app::App::Open(gc_opts.Load());
+    const std::int64_t cutoff = app->clock->NowMs() - static_cast<std::int64_t>(gc_days) * 24 * 3600 * 1000;
+    const yiwang::files::Collection r = app->files->Collect(cutoff, gc_delete);
+    auto mb = [](std::int64_t b) { return std::to_string((b + 512 * 1024) / (1024 * 1024)) + " MB"; };
+    std::cout << "被引用的文件 " << r.referenced << " 个；超过 " << gc_days << " 天未被引用的文件 " << r.orphans << " 个（"
+              << mb(r.orphan_bytes) << "）" << std::endl;
+    if (!gc_delete) {
+      std::cout << "未删除任何文件（加 --delete 删除）" << std::endl;
+      return;
+    }
+    std::cout << "已删除 " << r.removed << " 个（" << mb(r.removed_bytes) << "）" << std::endl;
+    if (r.removed > 0) {
+      yiwang::db::WithTx(*app->db, [&](yiwang::db::Tx& tx) {
+        app->audit->Append(tx, yiwang::identity::Context::System("文件清理").ToActor(),
+                           {"files.gc", "file", "", "success",
+                            "删除超过 " + std::to_string(gc_days) + " 天未被引用的文件 " + std::to_string(r.removed) + " 个，共 " +
+                                std::to_string(r.removed_bytes) + " 字节"});
+      });
+    }
+  });
+
   // ---- exchange keys (split zones): each node signs what it writes to the spool with its own
   // SM2 key and accepts only what the other node's key signed (ADR 0004).
   auto* xc = cli.add_subcommand("exchange", "分区部署的交换签名密钥：key | trust");

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "db/row.hpp"
 
 namespace yiwang::files {
 namespace fs = std::filesystem;
@@ -133,16 +135,110 @@ StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& 
 }
 
 void FileStore::Record(db::Tx& tx, const StoredFile& f) {
-  int known = 0;
-  tx.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(f.sm3), soci::into(known);
-  if (!known) {
-    long long size = f.size, now = clock_.NowMs();
-    // Base64 text: SOCI 4.0 binds no bytea/BLOB portably (its PostgreSQL blob is a large
-    // object), and one column type keeps one code path (ADR 0009).
-    soci::indicator ind = f.is_inline() ? soci::i_ok : soci::i_null;
-    tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, :d)",
-        soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(f.inline_base64, ind);
+  long long size = f.size, now = clock_.NowMs(), stale = now - kRedateAfterMs;
+  // Base64 text: SOCI 4.0 binds no bytea/BLOB portably (its PostgreSQL blob is a large
+  // object), and one column type keeps one code path (ADR 0009).
+  soci::indicator ind = f.is_inline() ? soci::i_ok : soci::i_null;
+  // A file recorded again is re-dated when its date is old, so that garbage collection (which
+  // removes only files dated before its cutoff, re-checked in its own write transaction) never
+  // takes a file just referenced again. On PostgreSQL the upsert also locks the row against a
+  // collection deleting it at the same moment; SQLite has one writer.
+  tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, :d) "
+              "ON CONFLICT (sm3) DO UPDATE SET created_at = excluded.created_at WHERE files.created_at < :st",
+      soci::use(f.sm3), soci::use(size), soci::use(f.mime), soci::use(now), soci::use(f.inline_base64, ind),
+      soci::use(stale);
+  // A large file's bytes were written by Stage before this transaction; a collection running
+  // meanwhile may have removed them with their old row. Then nothing is recorded: the request
+  // fails and its retry stages the bytes again.
+  if (!f.is_inline() && !fs::exists(PathFor(f.sm3))) {
+    throw Error(ErrorCode::kConflict, "文件保存时被同时进行的存储清理移除，请重新提交");
   }
+}
+
+namespace {
+/// The first 16 hex digits of an SM3 as a number (64 bits of the hash: a collision only keeps an
+/// orphan, never removes a referenced file).
+std::uint64_t Prefix(const std::string& hex) { return std::stoull(hex.substr(0, 16), nullptr, 16); }
+bool IsHex64(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+}  // namespace
+
+Collection FileStore::Collect(std::int64_t cutoff_ms, bool remove) {
+  if (cutoff_ms > clock_.NowMs() - 7 * 24LL * 3600 * 1000) {
+    throw Error(ErrorCode::kInvalidInput, "只清理至少 7 天前保存的文件");
+  }
+  Collection out;
+  // Everything that refers to a file, read once (outside any write transaction: at 1,000,000
+  // cases this is millions of rows); a file referenced after this read is re-dated by Record.
+  std::vector<std::uint64_t> refs;
+  {
+    db::Conn c(db_);
+    for (const char* q : {"SELECT file_sm3 FROM case_materials", "SELECT pdf_sm3 FROM documents",
+                          "SELECT file_sm3 FROM application_draft_materials", "SELECT file_sm3 FROM case_attachments"}) {
+      soci::rowset<std::string> rs = c.sql().prepare << q;
+      for (const std::string& h : rs) {
+        if (IsHex64(h)) refs.push_back(Prefix(h));
+      }
+    }
+    // Catalogue items keep their blank forms and samples in the item's JSON body (every version,
+    // kept for running cases): any SM3-shaped text there counts.
+    soci::rowset<std::string> bodies = c.sql().prepare << "SELECT body FROM items";
+    for (const std::string& body : bodies) {
+      for (std::size_t i = 0; i + 64 <= body.size();) {
+        const std::size_t end = body.find_first_not_of("0123456789abcdef", i);
+        const std::size_t run = (end == std::string::npos ? body.size() : end) - i;
+        if (run == 64) refs.push_back(Prefix(body.substr(i, 64)));
+        i += run + 1;
+      }
+    }
+  }
+  std::sort(refs.begin(), refs.end());
+  refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+  out.referenced = static_cast<std::int64_t>(refs.size());
+  std::vector<std::string> orphans;
+  {
+    db::Conn c(db_);
+    long long cut = cutoff_ms;
+    soci::rowset<soci::row> rs = (c.sql().prepare << "SELECT sm3, size FROM files WHERE created_at < :c", soci::use(cut));
+    for (const soci::row& r : rs) {
+      const std::string h = db::RowStr(r, "sm3");
+      if (!IsHex64(h) || std::binary_search(refs.begin(), refs.end(), Prefix(h))) continue;
+      orphans.push_back(h);
+      ++out.orphans;
+      out.orphan_bytes += db::RowInt(r, "size");
+    }
+  }
+  if (!remove) return out;
+  // In small write transactions: each row is deleted only if still dated before the cutoff (a
+  // Record since re-dated it), and a large file's bytes go in the same transaction.
+  for (std::size_t at = 0; at < orphans.size(); at += 200) {
+    std::int64_t removed = 0, bytes = 0;
+    db::WithTx(db_, [&](db::Tx& tx) {
+      removed = bytes = 0;  // a retried transaction counts again
+      for (std::size_t i = at; i < std::min(orphans.size(), at + 200); ++i) {
+        std::string h = orphans[i];
+        long long cut = cutoff_ms, size = 0;
+        int on_disk = 0;
+        tx.sql() << "SELECT size, CASE WHEN content IS NULL THEN 1 ELSE 0 END FROM files WHERE sm3 = :h AND created_at < :c",
+            soci::use(h), soci::use(cut), soci::into(size), soci::into(on_disk);
+        if (!tx.sql().got_data()) continue;
+        soci::statement del = (tx.sql().prepare << "DELETE FROM files WHERE sm3 = :h AND created_at < :c", soci::use(h),
+                               soci::use(cut));
+        del.execute(true);
+        if (del.get_affected_rows() != 1) continue;
+        if (on_disk) {
+          std::error_code ec;
+          fs::remove(PathFor(h), ec);
+        }
+        ++removed;
+        bytes += size;
+      }
+    });
+    out.removed += removed;
+    out.removed_bytes += bytes;
+  }
+  return out;
 }
 
 std::string FileStore::Read(const std::string& sm3) const {

@@ -38,8 +38,20 @@ std::string TypeLabel(const std::string& mime);
 /// double quotes, at most 200 bytes (not cutting a UTF-8 character); "" when nothing is left.
 std::string SafeFileName(const std::string& filename);
 
+/// What a garbage collection found and removed (FileStore::Collect).
+struct Collection {
+  std::int64_t referenced = 0;  // distinct files something refers to
+  std::int64_t orphans = 0;     // files nothing refers to, recorded before the cutoff
+  std::int64_t orphan_bytes = 0;
+  std::int64_t removed = 0;     // of them, removed (0 on a dry run)
+  std::int64_t removed_bytes = 0;
+};
+
 class FileStore {
  public:
+  /// Record re-dates a file recorded more than this long ago (so that a collection with a
+  /// cutoff older than this never removes a file that was just referenced again).
+  static constexpr std::int64_t kRedateAfterMs = 24LL * 3600 * 1000;
   /// Files of at most this many bytes are kept in the database (generated documents, small
   /// scans); larger ones as files on disk. See ADR 0009 for the measurement behind it.
   static constexpr std::int64_t kInlineMaxBytes = 256 * 1024;
@@ -61,6 +73,14 @@ class FileStore {
   std::string Read(const std::string& sm3) const;
   std::string Read(db::Tx& tx, const std::string& sm3) const;
   bool Exists(const std::string& sm3) const;
+  /// Garbage collection (`yiwang files gc`): files that no case material, document, draft
+  /// material, attachment or catalogue item (blank forms, samples) refers to, and that were last
+  /// recorded before `cutoff_ms` (files of drafts purged after 90 days, of failed uploads).
+  /// With `remove`, deletes their rows and, for large files, their bytes on disk; otherwise only
+  /// counts. Safe beside a running node: each removal re-checks the date in a write transaction,
+  /// Record re-dates a file it references again (kRedateAfterMs) and refuses one whose bytes
+  /// vanished (kConflict: the request is retried), and the cutoff must be at least 7 days back.
+  Collection Collect(std::int64_t cutoff_ms, bool remove);
   std::string PathFor(const std::string& sm3) const;
   const std::string& root() const { return root_; }
 

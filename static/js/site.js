@@ -34,6 +34,23 @@
       formError.scrollIntoView({ block: 'center' });
       formError.focus({ preventScroll: true });
     }
+    // Parts of a form that belong to one choice (data-show-when="name:value": the 补正 list to
+    // 一次性告知补正, the grounds to 不予受理) are shown only while it is chosen; hidden, their fields
+    // are not sent. Without JavaScript everything is shown and the server checks the combination.
+    document.querySelectorAll('[data-show-when]').forEach(function (el) {
+      var rule = el.getAttribute('data-show-when').split(':');
+      var form = el.closest('form');
+      if (!form || rule.length !== 2) return;
+      var radios = form.querySelectorAll('input[type="radio"][name="' + rule[0] + '"]');
+      var update = function () {
+        var on = false;
+        radios.forEach(function (r) { if (r.checked && r.value === rule[1]) on = true; });
+        el.hidden = !on;
+        el.querySelectorAll('input, textarea, select').forEach(function (f) { f.disabled = !on; });
+      };
+      radios.forEach(function (r) { r.addEventListener('change', update); });
+      update();
+    });
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {
       form.addEventListener('submit', function (e) {
         if (!window.confirm(form.getAttribute('data-confirm'))) e.preventDefault();

@@ -82,7 +82,14 @@ export async function requestCorrections(clerk, internal, caseNo, timeoutMs) {
   await act(clerk, internal, caseNo, async (p) => {
     // Nothing listed: refused, and the error (far down the page, beside the form) is brought into
     // view and focused, not left below the fold of the page that comes back at its top.
+    // Nothing is preselected; each choice shows its own fields only (the list for 补正, the
+    // grounds for 不予受理).
+    assert.ok(!(await p.isChecked('input[value=accept]')), 'no answer is preselected');
+    assert.ok(!(await p.isVisible('#missing')) && !(await p.isVisible('#authority')));
+    await p.check('input[value=refuse]');
+    assert.ok(await p.isVisible('#authority') && !(await p.isVisible('#missing')));
     await p.check('input[value=request_correction]');
+    assert.ok(await p.isVisible('#missing') && !(await p.isVisible('#authority')));
     await Promise.all([p.waitForURL(`**/cases/${caseNo}/actions`), p.click('form[action$="/actions"] button[type=submit] >> text=提交')]);
     const shown = await p.locator('[data-form-error]').evaluate((el) => {
       const r = el.getBoundingClientRect();

@@ -68,6 +68,18 @@ for (const backend of backends()) {
       assert.ok(Number(m[1]) > 50, 'the demo wrote its units, staff and accounts to the log');
     });
 
+    it('files gc counts without removing unless --delete; a cutoff under 7 days is refused', () => {
+      let r = cli(['files', 'gc', ...dbArgs()]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /被引用的文件 \d+ 个；超过 30 天未被引用的文件 0 个（0 MB）/);
+      assert.match(r.stdout, /未删除任何文件（加 --delete 删除）/);
+      r = cli(['files', 'gc', '--days', '3', '--delete', ...dbArgs()]);
+      assert.notEqual(r.status, 0, 'at least 7 days');
+      r = cli(['files', 'gc', '--delete', ...dbArgs()]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /已删除 0 个/);
+    });
+
     it('user totp-code shows the current code of a demo admin (demo mode)', () => {
       const r = cli(['user', 'totp-code', 'sysadmin', ...dbArgs()]);
       assert.equal(r.status, 0, r.stderr);

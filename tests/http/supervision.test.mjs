@@ -421,6 +421,14 @@ for (const backend of backends()) {
       ]);
       assert.deepEqual(await actionsOf(alerts.B), [['supervision.alert', '电子监察'], ['supervision.notice', '电子监察']]);
       assert.equal((await sup.get('/api/v1/audit')).status, 403, 'the supervisor does not read the audit log');
+      // The 操作 filter takes the name the page shows as well as the code.
+      const byName = await json(await auditor.get('/api/v1/audit?per_page=200&action=' + encodeURIComponent('办结告警')));
+      assert.ok(byName.total >= 1);
+      assert.ok(byName.records.every((r) => r.action === 'supervision.close'));
+      const unknown = await auditor.get('/api/v1/audit?action=' + encodeURIComponent('不存在的操作'));
+      assert.equal(unknown.status, 400);
+      const page = await (await auditor.get('/audit?action=' + encodeURIComponent('督办单'))).text();
+      assert.match(page, /“督办单”对应多种操作：答复督办单（supervision.answer）、发出督办单（supervision.notice）/);
       // The reminder of 04-29 also went by text message to the handler's mobile (the outbox).
       const admin = await login('sysadmin');
       const sms = await admin.get('/admin/sms');

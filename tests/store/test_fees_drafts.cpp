@@ -578,6 +578,65 @@ TEST_P(FeesDrafts, ADraftIsKeptNinetyDaysAfterItsLastSave) {
   EXPECT_EQ(a.drafts.Purge(), 1);  // the touched one, now expired too
 }
 
+// `yiwang files gc`: the files of purged drafts (small ones in the database, large ones on disk)
+// are found and, when asked, removed; every referenced file stays; a file referenced again is
+// re-dated and kept; a large file's bytes removed under a recording transaction refuse it.
+TEST_P(FeesDrafts, FilesNothingRefersToAreCollectedAndReferencedOnesStay) {
+  Approval a(*n_);
+  a.SeedInside();
+  auto me = a.Citizen();
+  const std::string large = kPdf + std::string(300 * 1024, 'L');  // above the inline limit: on disk
+  approval::DraftInput in;
+  in.item_code = "SCJ-002";
+  in.contact_name = "张三";
+  in.uploads = {{1, "申请书.pdf", kPdf + "draft-small"}, {2, "营业执照.pdf", large}};
+  a.drafts.Save(me, 0, in);  // 2026-03-02
+  auto s = a.cases.Submit(me, a.App("kept", "SCJ-002"));  // its materials are referenced
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});  // and its 受理通知书
+  const std::string large_sm3 = core::Sm3Hex(large), small_sm3 = core::Sm3Hex(kPdf + "draft-small");
+  const std::int64_t files_before = n_->Count("files", "1 = 1");
+  ASSERT_TRUE(std::filesystem::exists(n_->files->PathFor(large_sm3)));
+  n_->clock.Set(core::ParseLocal("2026-06-02 09:00"));
+  EXPECT_EQ(a.drafts.Purge(), 1);
+  const std::int64_t cutoff = n_->clock.NowMs() - 30LL * 24 * 3600 * 1000;
+  EXPECT_THROW(n_->files->Collect(n_->clock.NowMs() - 3LL * 24 * 3600 * 1000, true), Error);  // at least 7 days back
+
+  files::Collection dry = n_->files->Collect(cutoff, false);
+  EXPECT_EQ(dry.orphans, 2);
+  EXPECT_EQ(dry.orphan_bytes, static_cast<std::int64_t>(large.size() + kPdf.size() + 11));
+  EXPECT_EQ(dry.removed, 0);
+  EXPECT_EQ(n_->Count("files", "1 = 1"), files_before);  // a dry run changes nothing
+
+  // The small one is uploaded again meanwhile (a new draft): re-dated, so it is kept.
+  approval::DraftInput again = in;
+  again.uploads = {{1, "申请书.pdf", kPdf + "draft-small"}};
+  a.drafts.Save(me, 0, again);
+  files::Collection done = n_->files->Collect(cutoff, true);
+  EXPECT_EQ(done.orphans, 1);
+  EXPECT_EQ(done.removed, 1);
+  EXPECT_EQ(n_->Count("files", "sm3 = '" + large_sm3 + "'"), 0);
+  EXPECT_FALSE(std::filesystem::exists(n_->files->PathFor(large_sm3)));
+  EXPECT_EQ(n_->Count("files", "sm3 = '" + small_sm3 + "'"), 1);
+  EXPECT_EQ(n_->Count("files", "1 = 1"), files_before - 1);
+  // Everything referenced still reads back, byte for byte (the hash is checked on read).
+  for (const auto& m : a.cases.ForStaff(a.clerk, s.case_no).materials) EXPECT_NO_THROW(n_->files->Read(m.file_sm3));
+  for (const auto& d : a.documents.ForCase(s.case_no)) EXPECT_NO_THROW(a.documents.Pdf(d));
+  EXPECT_EQ(n_->files->Collect(cutoff, true).removed, 0);  // nothing left to remove
+
+  // A large file staged, then its bytes removed before its row is recorded: refused, nothing recorded.
+  const std::string other = kPdf + std::string(300 * 1024, 'M');
+  files::StoredFile staged = n_->files->Stage(other, {"application/pdf"});
+  std::filesystem::remove(n_->files->PathFor(staged.sm3));
+  try {
+    db::WithTx(*n_->db, [&](db::Tx& tx) { n_->files->Record(tx, staged); });
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+  }
+  EXPECT_EQ(n_->Count("files", "sm3 = '" + staged.sm3 + "'"), 0);
+}
+
 YIWANG_BACKENDS(FeesDrafts);
 
 }  // namespace
