@@ -361,6 +361,14 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     if (c.state == approval::CaseState::kCorrection && item) {
       nlohmann::json materials = ItemForApply(*item)["materials"];
       MaterialProblems(materials, view);
+      // The ones the notice names (its lines are the clerk's words: a material named in one is marked).
+      bool any_asked = false;
+      for (auto& m : materials) {
+        const std::string name = m.value("name", "");
+        m["asked"] = !name.empty() && c.correction_note.find(name) != std::string::npos;
+        any_asked = any_asked || m["asked"].get<bool>();
+      }
+      view["any_asked"] = any_asked;
       view["correction_materials"] = materials;
       view["limits"] = UploadLimitsView(app.config);
     }

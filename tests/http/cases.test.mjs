@@ -202,6 +202,9 @@ for (const backend of backends()) {
       // All six materials of 食品经营许可（新办）, the sixth included (the form had four fixed slots before).
       for (let n = 1; n <= 6; n++) assert.match(html, new RegExp(`<label for="c-material_${n}">${n}\\. `));
       assert.match(html, /<label for="c-material_6">6\. 授权委托书/);
+      // The one the notice names is marked; the others are not.
+      assert.match(html, /<label for="c-material_6">6\. 授权委托书[^<]*<span class="badge danger">补正告知中提到<\/span>/);
+      assert.doesNotMatch(html, /<label for="c-material_1">[^<]*<span class="badge/);
       assert.match(html, /data-upload-max="\d+"/);
       // A file that is not a PDF, JPG, PNG or OFD by content: refused beside its own field, nothing kept.
       let form = new FormData();
