@@ -1,6 +1,10 @@
 # The README's commands. Everything goes through scripts/ so CI and people run the same steps.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# ccache (used when installed, see CMakeLists.txt): paths relative to the checkout, so that a fresh
+# clone in another directory (CI) reuses what an earlier one compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: all deps build demo test test-unit test-asan bench bench-approval bench-supervision clean format
 
