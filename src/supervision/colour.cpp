@@ -1,4 +1,5 @@
 // The colour arithmetic of the monitor (pure: no database, unit-tested).
+#include <algorithm>
 #include <chrono>
 
 #include "supervision/colour.hpp"
@@ -48,6 +49,43 @@ std::string NextCheck(const std::string& colour, const std::string& warn_on, con
   if (colour == "green") return warn_on;
   if (colour == "yellow") return DayAfter(due_on);
   return kNever;
+}
+
+std::string SubjectHref(const std::string& source, const std::string& subject) {
+  if (source == "approval") return "/cases/" + subject;
+  if (source == "complaints") return "/supervision/complaints/" + subject;
+  return "";
+}
+
+Digest ReminderDigest(std::vector<Warned> list, bool to_unit) {
+  Digest d;
+  if (list.empty()) return d;
+  std::stable_sort(list.begin(), list.end(), [](const Warned& a, const Warned& b) {
+    return a.due_on != b.due_on ? a.due_on < b.due_on : a.subject < b.subject;
+  });
+  auto line = [](const Warned& w) { return w.subject + " " + w.label + "将于 " + w.due_on + " 届满"; };
+  if (list.size() == 1) {
+    const Warned& w = list.front();
+    d.title = "期限即将届满：" + w.subject;
+    d.body = d.sms = "【电子监察提醒】" + line(w) + "，请抓紧办理。";
+    d.link = SubjectHref(w.source, w.subject);
+    return d;
+  }
+  const std::string n = std::to_string(list.size());
+  d.title = "期限即将届满：" + n + " 件";
+  d.body = "【电子监察提醒】以下 " + n + " 件的期限即将届满，请抓紧办理（按届满日期排列）：";
+  for (std::size_t i = 0; i < list.size() && i < kDigestLines; ++i) d.body += "\n" + line(list[i]);
+  if (list.size() > kDigestLines) {
+    d.body += "\n……另有 " + std::to_string(list.size() - kDigestLines) + " 件，见办件列表（最紧急的在前）。";
+  }
+  d.sms = "【电子监察提醒】" + std::string(to_unit ? "本单位" : "您") + "有 " + n + " 件办理期限即将届满，最早于 " +
+          list.front().due_on + " 届满，请登录系统查看。";
+  const bool all_cases = std::all_of(list.begin(), list.end(), [](const Warned& w) { return w.source == "approval"; });
+  const bool all_complaints =
+      std::all_of(list.begin(), list.end(), [](const Warned& w) { return w.source == "complaints"; });
+  if (all_cases) d.link = to_unit ? "/cases?state=all" : "/cases";
+  if (all_complaints) d.link = "/supervision/complaints";
+  return d;
 }
 
 std::string ColourLabel(const std::string& colour) {

@@ -2,6 +2,7 @@
 // The colour arithmetic of electronic supervision: when a clock turns yellow and red.
 // Pure functions (no database), unit-tested on the official calendars.
 #include <string>
+#include <vector>
 
 #include "calendar/calendar.hpp"
 
@@ -22,6 +23,25 @@ std::string ColourOn(const std::string& today, const std::string& warn_on, const
 /// yellow, never ("9999-12-31") once red.
 std::string NextCheck(const std::string& colour, const std::string& warn_on, const std::string& due_on);
 inline constexpr const char* kNever = "9999-12-31";
+
+/// The page of a watched record in the workbench ("" when its module has none).
+std::string SubjectHref(const std::string& source, const std::string& subject);
+
+/// A clock that turned yellow at a tick, as its reminder names it.
+struct Warned {
+  std::string source, subject, label, due_on;  // label: "受理期限", "“审查”环节期限", …
+  std::string mobile;                          // the person's mobile ("" for a unit or none on file)
+};
+/// The reminder one person or unit gets for every clock of theirs that turned yellow at one
+/// tick (in practice, a day): one message and one text message, however many cases.
+struct Digest {
+  std::string title, body, link, sms;
+};
+/// One clock: the case is named in the title and linked. Several: counted in the title, listed
+/// in the body by due date (at most kDigestLines lines, then how many more), linked to the
+/// task list (the person's own, or the unit's for a unit), which sorts the most urgent first.
+Digest ReminderDigest(std::vector<Warned> list, bool to_unit);
+inline constexpr std::size_t kDigestLines = 30;
 
 std::string ColourLabel(const std::string& colour);    // 绿灯/黄灯/红灯
 std::string AlertStateLabel(const std::string& state);  // 待处理/已督办/已答复/已办结

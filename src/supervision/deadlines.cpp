@@ -7,12 +7,6 @@
 
 namespace yiwang::supervision {
 
-std::string SubjectHref(const std::string& source, const std::string& subject) {
-  if (source == "approval") return "/cases/" + subject;
-  if (source == "complaints") return "/supervision/complaints/" + subject;
-  return "";
-}
-
 void OutboxSms::Send(db::Tx& tx, const std::string& mobile, const std::string& text) {
   if (mobile.empty()) return;
   long long now = clock_.NowMs();
@@ -44,6 +38,8 @@ void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& s
     }
   }
   std::set<std::string> listed;
+  std::vector<std::string> taken;  // the yellow or red clocks a person just took over
+  long long taken_by = 0;
   for (const auto& d : open) {
     if (d.kind.empty() || d.due_on.empty()) continue;
     listed.insert(d.kind);
@@ -83,17 +79,23 @@ void Deadlines::Sync(db::Tx& tx, const std::string& source, const std::string& s
         soci::use(person), soci::use(d.person_name), soci::use(d.started_on), soci::use(d.due_on), soci::use(warn),
         soci::use(paused), soci::use(colour), soci::use(next_changed), soci::use(now), soci::use(e.id);
     // Someone takes over a clock that is already yellow or red: they are told at once (the
-    // reminder went to the unit, or to the previous holder).
+    // reminder went to the unit, or to the previous holder) — in one message for all its clocks.
     if (e.is_open && d.person_id && d.person_id != e.person_id && (e.colour == "yellow" || e.colour == "red")) {
-      const std::string title = "期限提醒：" + subject;
-      const std::string body = "您签收的“" + subject + "”" + d.label + (e.colour == "red" ? "已于 " : "将于 ") + d.due_on +
-                               " 届满" + (e.colour == "red" ? "，已超期，请尽快办结。" : "，请抓紧办理。");
-      long long zero = 0;
-      std::string link = SubjectHref(source, subject);
-      tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) VALUES (:r, :u, :t, :b, :l, "
-                  ":c)",
-          soci::use(person), soci::use(zero), soci::use(title), soci::use(body), soci::use(link), soci::use(now);
+      taken_by = person;
+      taken.push_back(d.label + (e.colour == "red" ? "已于 " : "将于 ") + d.due_on + " 届满" +
+                      (e.colour == "red" ? "，已超期" : ""));
     }
+  }
+  if (!taken.empty()) {
+    std::string body = "您签收的“" + subject + "”";
+    for (std::size_t i = 0; i < taken.size(); ++i) body += (i ? "；" : "") + taken[i];
+    body += "，请抓紧办理。";
+    const std::string title = "期限提醒：" + subject;
+    long long zero = 0;
+    std::string link = SubjectHref(source, subject);
+    tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) VALUES (:r, :u, :t, :b, :l, "
+                ":c)",
+        soci::use(taken_by), soci::use(zero), soci::use(title), soci::use(body), soci::use(link), soci::use(now);
   }
   for (const auto& [kind, e] : existing) {
     if (!e.is_open || listed.count(kind)) continue;

@@ -376,12 +376,7 @@ TickResult Monitor::Tick(const std::string& node) {
     // date), its event, a message to the person or unit, and a text message — written with one
     // statement each per thousand clocks, not four per clock (a tick may warn of thousands).
     if (const RuleInfo* info = rule("DEADLINE_WARNING"); info && !warned.empty()) {
-      std::string href = "''";  // the page of a record, per module (SubjectHref)
-      for (const char* src : {"approval", "complaints"}) {
-        href = "CASE WHEN a.source = '" + std::string(src) + "' THEN '" + SubjectHref(src, "") + "' || a.subject ELSE " +
-               href + " END";
-      }
-      const std::string text = "'【电子监察提醒】' || a.subject || ' ' || d.label || '将于 ' || a.due_on || ' 届满，请抓紧办理。'";
+      std::map<std::pair<long long, long long>, std::vector<Warned>> by_recipient;  // (person, unit) → warnings
       for (std::size_t from = 0; from < warned.size(); from += 1000) {
         std::string ids;
         for (std::size_t i = from; i < std::min(warned.size(), from + 1000); ++i) {
@@ -399,29 +394,34 @@ TickResult Monitor::Tick(const std::string& node) {
         ins.execute(true);
         r.alerts += static_cast<int>(ins.get_affected_rows());
         // The warnings this tick inserted (a repeated one keeps its first created_at).
-        const std::string where = " WHERE a.deadline_id IN (" + ids + ") AND a.rule_code = 'DEADLINE_WARNING' AND "
-                                  "a.created_at = :n";
-        const std::string fresh = " FROM sv_alerts a JOIN sv_deadlines d ON d.id = a.deadline_id" + where;
+        const std::string joined = " FROM sv_alerts a JOIN sv_deadlines d ON d.id = a.deadline_id";
+        const std::string where =
+            " WHERE a.deadline_id IN (" + ids + ") AND a.rule_code = 'DEADLINE_WARNING' AND a.created_at = :n";
         tx.sql() << "INSERT INTO sv_events (alert_id, source, subject, ts, action, actor, text) SELECT a.id, a.source, "
                     "a.subject, :n0, 'reminder', '电子监察', '提醒' || CASE WHEN a.person_name = '' THEN a.unit_name ELSE "
-                    "a.person_name END || '：' || "
-                 << text << fresh,
+                    "a.person_name END || '：【电子监察提醒】' || a.subject || ' ' || d.label || '将于 ' || a.due_on || "
+                    "' 届满，请抓紧办理。'"
+                 << joined << where,
             soci::use(now), soci::use(now);
-        tx.sql() << "INSERT INTO messages (recipient_id, unit_id, title, body, link, created_at) SELECT a.person_id, CASE "
-                    "WHEN a.person_id = 0 THEN a.unit_id ELSE 0 END, '期限即将届满：' || a.subject, "
-                 << text << ", " << href << ", :n0" << fresh,
-            soci::use(now), soci::use(now);
-        if (sms_) {
-          std::vector<std::pair<std::string, std::string>> texts;
-          soci::rowset<soci::row> rows =
-              (tx.sql().prepare << "SELECT u.mobile AS mobile, " << text
-                                << " AS text FROM sv_alerts a JOIN sv_deadlines d ON d.id = a.deadline_id JOIN users u ON "
-                                   "u.id = a.person_id"
-                                << where << " AND u.mobile <> ''",
-               soci::use(now));
-          for (const soci::row& x : rows) texts.emplace_back(db::RowStr(x, "mobile"), db::RowStr(x, "text"));
-          for (const auto& [mobile, body] : texts) sms_->Send(tx, mobile, body);
+        soci::rowset<soci::row> rows =
+            (tx.sql().prepare << "SELECT a.person_id AS person_id, a.unit_id AS unit_id, a.source AS source, a.subject AS "
+                                 "subject, d.label AS label, a.due_on AS due_on, COALESCE(u.mobile, '') AS mobile"
+                              << joined << " LEFT JOIN users u ON u.id = a.person_id" << where,
+             soci::use(now));
+        for (const soci::row& x : rows) {
+          const long long person = db::RowInt(x, "person_id");
+          by_recipient[{person, person ? 0 : db::RowInt(x, "unit_id")}].push_back(
+              {db::RowStr(x, "source"), db::RowStr(x, "subject"), db::RowStr(x, "label"), db::RowStr(x, "due_on"),
+               db::RowStr(x, "mobile")});
         }
+      }
+      // One message (and one text message) per person or unit and tick, listing every clock of
+      // theirs that turned yellow: the clocks change colour on the first tick of a day, so this is
+      // a daily digest, not one message per case (a unit with many cases had hundreds).
+      for (auto& [who, list] : by_recipient) {
+        const Digest dg = ReminderDigest(list, who.first == 0);
+        w.Message(who.first, who.second, dg.title, dg.body, dg.link, now);
+        if (sms_ && who.first != 0 && !list.front().mobile.empty()) sms_->Send(tx, list.front().mobile, dg.sms);
       }
     }
 

@@ -73,8 +73,6 @@ class Deadlines {
   Settings settings_;
 };
 
-/// The page of a watched record in the workbench ("" when its module has none).
-std::string SubjectHref(const std::string& source, const std::string& subject);
 
 /// A breach found in a module's records (not a deadline): refusal without reasons, a skipped
 /// step, a second correction notice, a fee that differs from the catalogue …

@@ -192,6 +192,53 @@ TEST_P(Supervision, WhoeverClaimsAYellowStepIsToldAtOnce) {
   EXPECT_EQ(n_->Count("messages", to_handler), 1);
 }
 
+TEST_P(Supervision, RemindersOfOneTickAreOneDigestPerPersonAndUnit) {
+  Watched w(*n_);
+  w.At("2026-03-02 09:00");
+  w.Seed();
+  const auto hid = std::to_string(w.handler.principal.id);
+  n_->Exec("UPDATE users SET mobile = '13700000001' WHERE id = " + hid);
+  const std::string c1 = w.Received("d1"), c2 = w.Received("d2");
+  std::vector<std::string> waiting;
+  for (int i = 3; i <= 5; ++i) waiting.push_back(w.Received("d" + std::to_string(i)));
+  for (const auto& c : {c1, c2}) {
+    w.cases.Act(w.clerk, c, "accept", "", {});
+    w.cases.Act(w.handler, c, Do("claim"));  // 审查 (3 days) due 03-05, yellow from 03-04
+  }
+  const std::string to_handler = "recipient_id = " + hid + " AND title LIKE '期限即将届满%'";
+  const std::string to_unit = "recipient_id = 0 AND unit_id = " + std::to_string(w.scj) + " AND title LIKE '期限即将届满%'";
+  w.At("2026-03-04 09:00");
+  EXPECT_EQ(w.Tick().yellow, 2);
+  // Two clocks of the handler: one message naming both, one text message.
+  EXPECT_EQ(n_->Count("messages", to_handler), 1);
+  EXPECT_EQ(n_->Count("messages", to_handler + " AND title = '期限即将届满：2 件' AND link = '/cases' AND body LIKE '%" +
+                                      c1 + " “审查”环节期限将于 2026-03-05 届满%' AND body LIKE '%" + c2 + "%'"),
+            1);
+  EXPECT_EQ(n_->Count("sms_outbox", "mobile = '13700000001'"), 1);
+  EXPECT_EQ(n_->Count("sms_outbox", "text LIKE '%您有 2 件办理期限即将届满，最早于 2026-03-05 届满%'"), 1);
+  // Each clock still has its own alert and its own event in the supervision record.
+  EXPECT_EQ(n_->Count("sv_alerts", "rule_code = 'DEADLINE_WARNING'"), 2);
+  EXPECT_EQ(n_->Count("sv_events", "action = 'reminder'"), 2);
+  EXPECT_EQ(n_->Count("messages", to_unit), 0);
+  w.Tick();  // the same day again: nothing new
+  EXPECT_EQ(n_->Count("messages", "title LIKE '期限即将届满%'"), 1);
+  // 03-06: the three applications still waiting at the window (受理期限 03-09) go to the unit in
+  // one message; the handler's two totals (promised 03-09) in another; no text to a unit.
+  w.At("2026-03-06 09:00");
+  w.Tick();
+  EXPECT_EQ(n_->Count("messages", to_unit), 1);
+  std::string unit_body;
+  {
+    soci::session sql(n_->db->pool());
+    sql << "SELECT body FROM messages WHERE " + to_unit, soci::into(unit_body);
+  }
+  for (const auto& c : waiting) EXPECT_NE(unit_body.find(c + " 受理期限（行政许可法第三十二条）将于 2026-03-09 届满"), std::string::npos) << unit_body;
+  EXPECT_EQ(n_->Count("messages", to_unit + " AND title = '期限即将届满：3 件' AND link = '/cases?state=all'"), 1);
+  EXPECT_EQ(n_->Count("messages", to_handler), 2);
+  EXPECT_EQ(n_->Count("sms_outbox", "mobile = '13700000001'"), 2);
+  EXPECT_EQ(n_->Count("sv_events", "action = 'reminder'"), 7);
+}
+
 TEST_P(Supervision, ASpecialProcedurePausesTheClocks) {
   Watched w(*n_);
   w.At("2026-03-02 09:00");

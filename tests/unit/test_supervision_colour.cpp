@@ -5,6 +5,7 @@
 
 #include "official_calendar.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -66,6 +67,48 @@ TEST(SupervisionColour, WorkingDaysAfterSkipsHolidaysAndCountsMakeUpDays) {
   EXPECT_EQ(WorkingDaysAfter(cal, "2026-09-30", 3), "2026-10-10");
   // From Fri 2026-02-13: Sat 02-14 调休 (1), then 02-24 (2), 02-25 (3).
   EXPECT_EQ(WorkingDaysAfter(cal, "2026-02-13", 3), "2026-02-25");
+}
+
+TEST(SupervisionColour, OneReminderNamesTheCaseAndLinksToIt) {
+  const Digest d = ReminderDigest({{"approval", "DH20260213000001", "受理期限", "2026-02-14", "13700000000"}}, false);
+  EXPECT_EQ(d.title, "期限即将届满：DH20260213000001");
+  EXPECT_EQ(d.body, "【电子监察提醒】DH20260213000001 受理期限将于 2026-02-14 届满，请抓紧办理。");
+  EXPECT_EQ(d.sms, d.body);
+  EXPECT_EQ(d.link, "/cases/DH20260213000001");
+  EXPECT_EQ(ReminderDigest({{"complaints", "TS1", "办理期限", "2026-02-14", ""}}, true).link,
+            "/supervision/complaints/TS1");
+}
+
+TEST(SupervisionColour, ManyRemindersBecomeOneDigestByDueDate) {
+  std::vector<Warned> list = {{"approval", "DH3", "“审查”环节期限", "2026-03-05", ""},
+                              {"approval", "DH1", "受理期限", "2026-03-04", ""},
+                              {"approval", "DH2", "办理期限", "2026-03-04", ""}};
+  const Digest d = ReminderDigest(list, true);
+  EXPECT_EQ(d.title, "期限即将届满：3 件");
+  EXPECT_EQ(d.body,
+            "【电子监察提醒】以下 3 件的期限即将届满，请抓紧办理（按届满日期排列）：\n"
+            "DH1 受理期限将于 2026-03-04 届满\nDH2 办理期限将于 2026-03-04 届满\nDH3 “审查”环节期限将于 2026-03-05 届满");
+  EXPECT_EQ(d.link, "/cases?state=all");  // a unit's digest opens the unit's list
+  EXPECT_EQ(d.sms, "【电子监察提醒】本单位有 3 件办理期限即将届满，最早于 2026-03-04 届满，请登录系统查看。");
+  EXPECT_EQ(ReminderDigest(list, false).link, "/cases");  // a person's, their own tasks
+  EXPECT_EQ(ReminderDigest(list, false).sms.find("您有 3 件"), std::string("【电子监察提醒】").size());
+  // Cases and complaints together: no single list holds both, so no link; the body names them.
+  list.push_back({"complaints", "TS9", "办理期限", "2026-03-06", ""});
+  EXPECT_EQ(ReminderDigest(list, false).link, "");
+  EXPECT_EQ(ReminderDigest({}, false).title, "");
+}
+
+TEST(SupervisionColour, ALongDigestListsTheFirstThirtyAndCountsTheRest) {
+  std::vector<Warned> list;
+  for (int i = 0; i < 45; ++i) {
+    list.push_back({"approval", "DH" + std::to_string(100 + i), "受理期限", i < 40 ? "2026-03-05" : "2026-03-04", ""});
+  }
+  const Digest d = ReminderDigest(list, false);
+  EXPECT_EQ(d.title, "期限即将届满：45 件");
+  EXPECT_EQ(std::count(d.body.begin(), d.body.end(), '\n'), 31);  // 30 lines and the remainder
+  EXPECT_NE(d.body.find("\nDH140 受理期限将于 2026-03-04 届满"), std::string::npos) << "earliest first";
+  EXPECT_NE(d.body.find("……另有 15 件，见办件列表（最紧急的在前）。"), std::string::npos);
+  EXPECT_EQ(d.body.find("DH139"), std::string::npos);  // beyond the 30 shown
 }
 
 }  // namespace
