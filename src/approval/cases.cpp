@@ -218,10 +218,15 @@ nlohmann::json MaterialsPayload(const std::vector<CaseMaterial>& ms, const std::
 
 std::string DecodeBase64(const std::string& b64) { return core::Base64Decode(b64, "交换包中的材料内容"); }
 
-/// The applicant's and the public's view: internal steps (who signed for what) left out.
+/// The applicant's and the public's view: internal steps (who signed for what) left out, and a
+/// step's proposal and opinion (PublicOpinion).
 Case PublicOnly(Case c) {
   c.events.erase(std::remove_if(c.events.begin(), c.events.end(), [](const CaseEvent& e) { return !e.is_public; }),
                  c.events.end());
+  for (CaseEvent& e : c.events) {
+    e.opinion = PublicOpinion(e.action, e.opinion);
+    e.proposal.clear();
+  }
   return c;
 }
 
@@ -725,7 +730,7 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
                   {"fees", FeesPacket(c.fees)},
                   {"event",
                    {{"ts", e.ts}, {"action", e.action}, {"state", e.state}, {"actor", e.actor}, {"unit_name", e.unit_name},
-                    {"opinion", e.opinion}}}});
+                    {"opinion", PublicOpinion(e.action, e.opinion)}}}});
 }
 
 void CaseService::RegisterPacketHandlers() {
@@ -1217,15 +1222,14 @@ std::string AttachmentName(const std::string& filename) {
 
 std::vector<StepProposal> StepProposals(const Case& c) {
   std::vector<StepProposal> out;
-  const std::string open = "完成“", close = "”环节";
   for (const auto& e : c.events) {
-    if (e.action != "complete_step" || e.opinion.rfind(open, 0) != 0) continue;
-    const auto end = e.opinion.find(close, open.size());
-    if (end == std::string::npos) continue;
+    if (e.action != "complete_step") continue;
+    const auto parts = SplitStepCompletion(e.opinion);
+    if (!parts) continue;
     const std::string said = "。意见：";
-    const auto words = e.opinion.find(said, end);
-    StepProposal p{e.opinion.substr(open.size(), end - open.size()), e.actor, e.proposal,
-                   words == std::string::npos ? "" : e.opinion.substr(words + said.size()), e.ts};
+    const auto words = parts->second.find(said);
+    StepProposal p{parts->first, e.actor, e.proposal,
+                   words == std::string::npos ? "" : parts->second.substr(words + said.size()), e.ts};
     // A step done again after a 退回: its latest completion stands, in the flow's order.
     auto same = std::find_if(out.begin(), out.end(), [&](const StepProposal& q) { return q.step_name == p.step_name; });
     if (same != out.end()) *same = p; else out.push_back(p);

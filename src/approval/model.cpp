@@ -58,6 +58,20 @@ std::string ProposalLabel(ItemKind kind, const std::string& proposal) {
   return std::string("拟") + (proposal == "approve" ? WordingOf(kind).grant_short : WordingOf(kind).deny_short);
 }
 
+std::optional<std::pair<std::string, std::string>> SplitStepCompletion(const std::string& text) {
+  static const std::string open = "完成“", close = "”环节";
+  if (text.rfind(open, 0) != 0) return std::nullopt;
+  const auto end = text.find(close, open.size());
+  if (end == std::string::npos) return std::nullopt;
+  return std::make_pair(text.substr(open.size(), end - open.size()), text.substr(end + close.size()));
+}
+
+std::string PublicOpinion(const std::string& action, const std::string& text) {
+  if (action != "complete_step") return text;
+  const auto parts = SplitStepCompletion(text);
+  return parts ? "完成“" + parts->first + "”环节" : "完成办理环节";
+}
+
 RefusalGround ParseRefusalGround(const std::string& key) {
   if (key.empty() || key == "other") return RefusalGround::kOther;
   if (key == "not_required") return RefusalGround::kNotRequired;

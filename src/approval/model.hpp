@@ -2,6 +2,7 @@
 // The approval item catalogue (事项目录): what an applicant can apply for, what it needs,
 // what it costs, how long it may take, and the steps it goes through. No I/O here.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,14 @@ struct DecisionWording {
 const DecisionWording& WordingOf(ItemKind kind);
 /// A step's 拟办意见 in the kind's words: "拟准予许可" / "拟不予许可" / "拟予以确认"…; "" for "".
 std::string ProposalLabel(ItemKind kind, const std::string& proposal);
+/// The text of a completed handling step, "完成“审查”环节，拟不予许可。意见：…", as
+/// {step name, proposal label and opinion after it}; nullopt if the text is not of that shape.
+std::optional<std::pair<std::string, std::string>> SplitStepCompletion(const std::string& text);
+/// What the applicant and the public see of an event's text. A handling step's 拟办意见 and
+/// opinion are internal working papers before the decision (过程性信息, 政府信息公开条例第十六条
+/// 第二款): the public timeline says only which step was completed. The decision states its own
+/// reasons; every other event's text is public as it is.
+std::string PublicOpinion(const std::string& action, const std::string& text);
 
 /// Why an application is not accepted (不予受理, 行政许可法 第三十二条第一款): kNotRequired,
 /// 申请事项依法不需要取得行政许可 (第（一）项; licences only); kNotCompetent, 不属于本机关职权范围

@@ -1014,7 +1014,8 @@ TEST_P(Cases, ARefusalOutsideTheOfficesPowersNamesTheAuthorityToApplyTo) {
 TEST_P(Cases, AStepsProposalIsRecordedAndADecisionAgainstItGivesItsReasons) {
   Approval a(*n_);
   a.SeedInside();
-  auto s = a.cases.Submit(a.Citizen(), a.App("proposal"));
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("proposal"));
   n_->exchange->Pump();
   a.cases.Act(a.clerk, s.case_no, "accept", "", {});
   a.cases.Act(a.handler, s.case_no, Do("claim"));
@@ -1034,6 +1035,15 @@ TEST_P(Cases, AStepsProposalIsRecordedAndADecisionAgainstItGivesItsReasons) {
   EXPECT_EQ(proposals[0].step_name, "审查");
   EXPECT_EQ(proposals[0].proposal, "deny");
   EXPECT_EQ(proposals[0].opinion, "经营场所与申请材料不符");
+  // The applicant and the public see that the step was done, not its proposal or opinion
+  // (过程性信息, 政府信息公开条例第十六条第二款).
+  n_->exchange->Pump();
+  for (const Case& outside : {a.cases.ForApplicant(me, s.case_no), a.cases.PublicStatus(s.case_no, s.query_code)}) {
+    ASSERT_EQ(outside.events.back().action, "complete_step");
+    EXPECT_EQ(outside.events.back().opinion, "完成“审查”环节");
+    EXPECT_EQ(outside.events.back().proposal, "");
+    EXPECT_EQ(approval::CaseJson(outside, false)["events"].back().count("proposal"), 0u);
+  }
   a.cases.Act(a.approver, s.case_no, Do("claim"));
   try {
     a.cases.Act(a.approver, s.case_no, Do("decide", "", "approve"));  // against 拟不予许可, without a word

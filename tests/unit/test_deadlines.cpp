@@ -159,5 +159,21 @@ TEST(Refusal, GroundKeys) {
   }
 }
 
+TEST(ApprovalModel, APublicTimelineNamesTheCompletedStepWithoutItsProposalOrOpinion) {
+  const std::string full = "完成“现场核查”环节，拟不予许可。意见：经营场所与申请材料不符";
+  const auto parts = SplitStepCompletion(full);
+  ASSERT_TRUE(parts);
+  EXPECT_EQ(parts->first, "现场核查");
+  EXPECT_EQ(parts->second, "，拟不予许可。意见：经营场所与申请材料不符");
+  EXPECT_EQ(PublicOpinion("complete_step", full), "完成“现场核查”环节");
+  EXPECT_EQ(PublicOpinion("complete_step", "完成“审查”环节"), "完成“审查”环节");
+  EXPECT_FALSE(SplitStepCompletion("完成审查"));
+  EXPECT_EQ(PublicOpinion("complete_step", "意见：不符"), "完成办理环节");  // never the raw text
+  // Other events are public as written: a decision's reasons, a return, a suspension.
+  EXPECT_EQ(PublicOpinion("decide", "不予许可。理由：不符合条件"), "不予许可。理由：不符合条件");
+  EXPECT_EQ(PublicOpinion("return_step", "“审核”环节退回“审查”环节重新办理。理由：缺页"),
+            "“审核”环节退回“审查”环节重新办理。理由：缺页");
+}
+
 }  // namespace
 }  // namespace yiwang::approval
