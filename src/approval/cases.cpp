@@ -1087,8 +1087,8 @@ Item CaseService::ItemOf(const Case& c) {
   return *v;
 }
 
-void CaseService::RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal) {
-  const std::vector<calendar::Suspension> stops = Stops(c, core::FormatLocalDate(clock_.NowMs()));
+void CaseService::RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal, const std::string& today) {
+  const std::vector<calendar::Suspension> stops = Stops(c, today);
   const calendar::Date from = calendar::ParseDate(c.accepted_on);
   c.promised_due = calendar::FormatDate(
       DecisionDeadline(cal, periods_, "承诺办结期限", from, item.promised_days, stops, c.extension_days).result.due);
@@ -1497,7 +1497,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       x.accepted_on = deemed.value_or(today);
       x.current_step = item.steps.size() > 1 ? 2 : 1;  // step 1 (受理) is this act
       x.step_started_on = today;
-      RecomputeDues(x, item, cal);
+      RecomputeDues(x, item, cal, today);
       return "予以受理。受理通知书：" + x.case_no + "-S，承诺于 " + x.promised_due + " 前办结（法定期限 " + x.statutory_due +
              "）" + (deemed ? "。因未在受理期限内告知补正，自收到申请材料之日起视为受理（第三十二条第一款第（四）项）" : "") + (text.empty() ? "" : "。" + text);
     }
@@ -1557,7 +1557,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_id = 0;
       c.assignee_name.clear();
       c.step_started_on = today;
-      RecomputeDues(c, item, cal);
+      RecomputeDues(c, item, cal, today);
     } else if (a.action == "release") {
       event_opinion = (c.assignee_id == ctx.principal.id ? "取消签收“" + step->name + "”环节"
                                                           : "收回 " + c.assignee_name + " 签收的“" + step->name + "”环节") +
@@ -1571,7 +1571,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.assignee_id = 0;
       c.assignee_name.clear();
       c.step_started_on = today;  // the step's limit runs again from today
-      RecomputeDues(c, item, cal);
+      RecomputeDues(c, item, cal, today);
     } else if (a.action == "decide") {
       c.state = CaseState::kDecided;
       c.decision = a.decision;
@@ -1592,7 +1592,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       c.suspensions.push_back({today, "", text});
       tx.sql() << "INSERT INTO case_suspensions (case_id, from_date, reason) VALUES (:c, :f, :r)", soci::use(id),
           soci::use(today), soci::use(text);
-      RecomputeDues(c, item, cal);
+      RecomputeDues(c, item, cal, today);
       event_opinion = "进入特别程序：" + text + "。所需时间不计算在办理期限内（行政许可法第四十五条），已书面告知申请人";
     } else if (a.action == "resume") {
       // The procedure's days ran from its first day to yesterday; today counts again.
@@ -1601,12 +1601,12 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       tx.sql() << "UPDATE case_suspensions SET to_date = :t WHERE case_id = :c AND to_date = ''", soci::use(last),
           soci::use(id);
       c.state = c.assignee_id ? CaseState::kInProgress : CaseState::kAccepted;
-      RecomputeDues(c, item, cal);
+      RecomputeDues(c, item, cal, today);
       event_opinion = "特别程序结束，恢复计时" + (text.empty() ? std::string() : "。" + text) + "。承诺办结期限调整为 " +
                       c.promised_due;
     } else if (a.action == "extend") {
       c.extension_days = a.days;
-      RecomputeDues(c, item, cal);
+      RecomputeDues(c, item, cal, today);
       event_opinion = "经批准延长办理期限 " + std::to_string(a.days) + " 个工作日（行政许可法第四十二条），理由：" +
                       core::WithoutFullStop(text) + "。办结期限调整为 " + c.statutory_due;
     } else if (a.action == "assess_fees") {

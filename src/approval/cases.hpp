@@ -292,8 +292,9 @@ class CaseService {
   void AddEvent(db::Tx& tx, std::int64_t case_id, std::int64_t at, const std::string& action, CaseState state, const std::string& actor,
                 const std::string& unit_name, const std::string& opinion, bool is_public, const std::string& proposal = "");
   void FeedBack(db::Tx& tx, const Case& c, const CaseEvent& event, const std::vector<IssuedDocument>& docs = {});
-  /// Promised, statutory and step due dates from acceptance, suspensions and extension.
-  void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal);
+  /// Promised, statutory and step due dates from acceptance, suspensions and extension, as of
+  /// `today` (the acting transaction's date, so that one action reads the clock once).
+  void RecomputeDues(Case& c, const Item& item, const calendar::Calendar& cal, const std::string& today);
   /// Checks every upload against the item and stages the files (before the transaction);
   /// RecordUploads adds their rows (and a small file's bytes) inside it.
   struct StagedUploads {
