@@ -603,21 +603,21 @@ Submitted ComplaintService::Register(const identity::Context& ctx, const Input& 
   return out;
 }
 
-std::vector<Complaint> ComplaintService::List(const identity::Context& ctx, const std::string& state) {
+ComplaintPage ComplaintService::List(const identity::Context& ctx, const std::string& state, int page, int per_page) {
   identity::RequireRole(ctx.principal, {identity::Role::kSupervisor, identity::Role::kAuditor});
   if (!state.empty()) ParseState(state);
+  page = std::max(page, 1);
+  per_page = std::clamp(per_page, 1, 500);
   db::Conn c(db_);
-  std::vector<Complaint> out;
-  const std::string order = " ORDER BY received_at DESC, id DESC LIMIT 500";
-  if (state.empty()) {
-    soci::rowset<soci::row> rows =
-        (c.sql().prepare << "SELECT " << kCols << " FROM complaints WHERE state <> 'submitted'" << order);
-    for (const soci::row& r : rows) out.push_back(Load(r));
-  } else {
-    soci::rowset<soci::row> rows =
-        (c.sql().prepare << "SELECT " << kCols << " FROM complaints WHERE state = :s" << order, soci::use(state));
-    for (const soci::row& r : rows) out.push_back(Load(r));
-  }
+  ComplaintPage out;
+  // state is one of the known keys (ParseState) or "": every complaint received.
+  const std::string where = state.empty() ? " WHERE state <> 'submitted'" : " WHERE state = '" + state + "'";
+  c.sql() << "SELECT COUNT(*) FROM complaints" << where, soci::into(out.total);
+  const long long offset = static_cast<long long>(page - 1) * per_page;
+  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCols << " FROM complaints" << where
+                                                  << " ORDER BY received_at DESC, id DESC LIMIT "
+                                                  << per_page << " OFFSET " << offset);
+  for (const soci::row& r : rows) out.rows.push_back(Load(r));
   return out;
 }
 

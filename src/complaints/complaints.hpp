@@ -109,6 +109,11 @@ struct Settings {
   int reply_days = 15;               // working days from acceptance to the reply
 };
 
+struct ComplaintPage {
+  std::vector<Complaint> rows;
+  std::int64_t total = 0;
+};
+
 class ComplaintService {
  public:
   ComplaintService(db::Database& db, const core::Clock& clock, const audit::AuditLog& audit, exchange::Exchange& exchange,
@@ -129,7 +134,9 @@ class ComplaintService {
   // ---- internal zone (监察员; auditors may read)
   /// A complaint received by letter or phone: received at once, its clock starts today.
   Submitted Register(const identity::Context& ctx, const Input& in);
-  std::vector<Complaint> List(const identity::Context& ctx, const std::string& state);
+  /// Newest first, one page (`page` from 1, `per_page` 1…500) and the count of the filter;
+  /// `state` "" is every complaint received (not one still being submitted).
+  ComplaintPage List(const identity::Context& ctx, const std::string& state, int page = 1, int per_page = 500);
   Complaint ForStaff(const identity::Context& ctx, const std::string& complaint_no);
   /// accept | reject | reply: role, unit, state and the action's own rules are checked before
   /// anything is written; nothing changes on an error.

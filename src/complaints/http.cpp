@@ -3,6 +3,7 @@
 // anonymous forms), the confirmation with the query code shown once, tracking with the code;
 // POST /api/v1/complaints and GET /api/v1/complaints/{no}. Internal (监察员): the list, a
 // complaint with its clock and actions, registering letters and calls; the same as an API.
+#include <algorithm>
 #include "app/app.hpp"
 #include "app/modules.hpp"
 #include "complaints/complaints.hpp"
@@ -164,10 +165,15 @@ void RegisterComplaintsInternal(http::Router& r, app::App& app) {
   r.Add("GET", "/supervision/complaints", Access::kStaff, [&app, staff_json](Request& req) {
     std::string state = req.Query("state", "all");
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
+    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    constexpr int kPerPage = 20;
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& c : app.complaints->List(ContextOf(req), state == "all" ? "" : state)) rows.push_back(staff_json(c, today));
+    const complaints::ComplaintPage list = app.complaints->List(ContextOf(req), state == "all" ? "" : state, page, kPerPage);
+    for (const auto& c : list.rows) rows.push_back(staff_json(c, today));
     return app.renderer->Page(req, "internal/complaints", "投诉处理",
-                              {{"complaints", rows}, {"empty", rows.empty()}, {"state_" + state, true}, {"today", today},
+                              {{"complaints", rows}, {"empty", rows.empty()}, {"beyond", rows.empty() && list.total > 0},
+                               {"total", list.total}, {"pager", http::PagerView(req, list.total, page, kPerPage)},
+                               {"state_" + state, true}, {"today", today},
                                {"can_register", app.complaints->CanAct(req.principal)},
                                {"unit_name", app.complaints->UnitName()},
                                {"acceptance_days", app.complaints->settings().acceptance_days},
@@ -247,8 +253,11 @@ void RegisterComplaintsInternal(http::Router& r, app::App& app) {
   r.Add("GET", "/api/v1/supervision/complaints", Access::kStaff, [&app, staff_json](Request& req) {
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
     nlohmann::json rows = nlohmann::json::array();
-    for (const auto& c : app.complaints->List(ContextOf(req), req.Query("state"))) rows.push_back(staff_json(c, today));
-    return Response::Json({{"complaints", rows}});
+    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    const int per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 500), 1, 500));
+    const complaints::ComplaintPage list = app.complaints->List(ContextOf(req), req.Query("state"), page, per_page);
+    for (const auto& c : list.rows) rows.push_back(staff_json(c, today));
+    return Response::Json({{"complaints", rows}, {"total", list.total}, {"page", page}, {"per_page", per_page}});
   });
   r.Add("POST", "/api/v1/supervision/complaints", Access::kStaff, [&app](Request& req) {
     complaints::Submitted s = app.complaints->Register(ContextOf(req), InputFromJson(req.Json()));

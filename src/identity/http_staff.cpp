@@ -93,7 +93,7 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
   // The supervisor's own work: complaints waiting to be accepted, supervision alerts still open.
   if (p.Has(identity::Role::kSupervisor)) {
     if (app.complaints) {
-      const auto waiting = app.complaints->List(ContextOf(req), "received").size();
+      const auto waiting = app.complaints->List(ContextOf(req), "received", 1, 1).total;
       if (waiting > 0) {
         todo.push_back({{"href", "/supervision/complaints?state=received"}, {"label", "待受理的投诉 " + std::to_string(waiting) + " 件"}});
       }

@@ -114,6 +114,17 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     nlohmann::json view = {{"alerts", rows}, {"empty", rows.empty()}, {"total", total}, {"page", f.page}, {"pages", pages},
                            {"colour", f.colour}, {"dept", f.dept}, {"state_" + (f.state.empty() ? "all" : f.state), true},
                            {"colour_" + (f.colour.empty() ? "any" : f.colour), true}};
+    // Whoever sees every unit's alerts narrows them to a department or town, chosen by name;
+    // anyone else sees only their own department's, so there is nothing to choose.
+    if (req.principal.Has(identity::Role::kSupervisor) || req.principal.Has(identity::Role::kAuditor)) {
+      nlohmann::json depts = nlohmann::json::array();
+      for (const auto& u : app.identity->Units()) {
+        if ((u.kind != "department" && u.kind != "town") || (!u.active && u.code != f.dept)) continue;
+        depts.push_back({{"code", u.code}, {"name", u.name}, {"selected", u.code == f.dept}});
+      }
+      view["depts"] = depts;
+      view["dept_filter"] = true;
+    }
     if (f.page > 1) view["prev"] = link(f.page - 1);
     if (f.page < pages) view["next"] = link(f.page + 1);
     return app.renderer->Page(req, "internal/alerts", "监察告警", view);

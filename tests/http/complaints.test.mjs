@@ -207,6 +207,14 @@ for (const backend of backends()) {
       await inside(no);
       const list = await (await sup.get('/supervision/complaints?state=received')).text();
       assert.match(list, new RegExp(no));
+      // The list counts and pages: the API's total is what the page says, one row a page.
+      const all = await (await sup.get('/api/v1/supervision/complaints?per_page=1')).json();
+      assert.ok(all.total >= 2, `several complaints by now (${all.total})`);
+      assert.equal(all.complaints.length, 1);
+      const second = await (await sup.get('/api/v1/supervision/complaints?per_page=1&page=2')).json();
+      assert.notEqual(second.complaints[0].complaint_no, all.complaints[0].complaint_no);
+      assert.match(await (await sup.get('/supervision/complaints?state=all')).text(), new RegExp(`共 ${all.total} 件`));
+      assert.match(await (await sup.get('/supervision/complaints?state=all&page=999')).text(), /这一页没有投诉。<a href="\/supervision\/complaints\?state=all&amp;page=1">回到第一页/);
       let r = await sup.get(`/supervision/complaints/${no}`);
       assert.equal(r.status, 200);
       const page = await r.text();

@@ -238,7 +238,16 @@ TEST_P(Complaints, AcceptRejectReplyAndAWrongRoleOrStateChangesNothing) {
   EXPECT_EQ(FieldsOf([&] { f.complaints.Act(f.supervisor, a, f.Do("close")); }).count("action"), 1u);
   EXPECT_EQ(CodeOf([&] { f.complaints.Act(f.supervisor, "TS20260302999999", f.Do("accept")); }), ErrorCode::kNotFound);
   EXPECT_EQ(CodeOf([&] { f.complaints.List(f.clerk, ""); }), ErrorCode::kForbidden);
-  EXPECT_EQ(f.complaints.List(f.auditor, "received").size(), 2u);
+  EXPECT_EQ(f.complaints.List(f.auditor, "received").rows.size(), 2u);
+  // One page at a time, with the count of the filter.
+  const auto first = f.complaints.List(f.auditor, "received", 1, 1);
+  EXPECT_EQ(first.total, 2);
+  ASSERT_EQ(first.rows.size(), 1u);
+  const auto second = f.complaints.List(f.auditor, "received", 2, 1);
+  ASSERT_EQ(second.rows.size(), 1u);
+  EXPECT_NE(first.rows[0].complaint_no, second.rows[0].complaint_no);
+  EXPECT_TRUE(f.complaints.List(f.auditor, "received", 3, 1).rows.empty());
+  EXPECT_EQ(CodeOf([&] { f.complaints.List(f.auditor, "no_such_state"); }), ErrorCode::kInvalidInput);
   EXPECT_EQ(snapshot(), before);
 
   // Accepted (by a 监察员 in an office of the complaints unit): the reply clock replaces the
