@@ -207,7 +207,7 @@ Notice WriteNotice(Writes& w, const Alert& a, const std::string& content, const 
   tx.sql() << "UPDATE sv_alerts SET state = 'noticed', card = 'yellow' WHERE id = :a", soci::use(alert_id);
   w.Event(alert_id, a.source, a.subject, now, "notice", issued_by,
            "发出督办单（黄牌）" + notice_no + "，要求 " + required_by + " 前办结并答复：" + content);
-  w.Message(0, unit, "督办单 " + notice_no, content + "（请于 " + required_by + " 前办结并在系统中答复）",
+  w.Message(0, unit, "督办单 " + notice_no, content + "（要求办结日期：" + required_by + "，请在系统中答复）",
           "/supervision/alerts/" + std::to_string(alert_id), now);
   Notice n;
   n.notice_no = notice_no;
@@ -357,8 +357,9 @@ TickResult Monitor::Tick(const std::string& node) {
         a.unit_name = d.unit_name;
         const std::string required = WorkingDaysAfter(cal, today, cfg.notice_days);
         WriteNotice(w, a,
-                    d.open ? "“" + d.subject + "”" + d.label + "已超期，请于 " + required + " 前办结，并书面说明超期原因。"
-                           : "“" + d.subject + "”" + d.label + "超期完成，请于 " + required + " 前书面说明超期原因。",
+                    // The date is the notice's own field (要求办结日期), shown beside the text.
+                    d.open ? "“" + d.subject + "”" + d.label + "已超期，请在要求办结日期前办结，并书面说明超期原因。"
+                           : "“" + d.subject + "”" + d.label + "超期完成，请在要求办结日期前书面说明超期原因。",
                     required, "电子监察", now);
         audit_.Append(tx, system, {"supervision.notice", "alert", std::to_string(*id), "success", "自动发出督办单（黄牌）"});
         ++r.notices;

@@ -92,6 +92,10 @@ TEST_P(Supervision, ACaseLeftAloneTurnsYellowThenRedAcrossSpringFestival) {
   EXPECT_EQ(n_->Count("sv_alerts", "subject = '" + c + "' AND rule_code = 'DEADLINE_WARNING' AND state = 'closed'"), 1);
   // The notice asks for completion in 3 working days: 02-27 (1), Sat 02-28 调休 (2), 03-02 (3).
   EXPECT_EQ(n_->Count("sv_notices", "required_by = '2026-03-02' AND card = 'yellow' AND state = 'issued'"), 1);
+  // The unit's message names the date once, as the notice's own field.
+  EXPECT_EQ(n_->Count("messages", "title LIKE '督办单%' AND body LIKE '%已超期，请在要求办结日期前办结，并书面说明超期原因。"
+                                  "（要求办结日期：2026-03-02，请在系统中答复）' AND body NOT LIKE '%2026-03-02%2026-03-02%'"),
+            1);
 }
 
 TEST_P(Supervision, AStepDueOnAMakeUpSaturdayAndTheTotalLimit) {
