@@ -610,13 +610,15 @@ ComplaintPage ComplaintService::List(const identity::Context& ctx, const std::st
   per_page = std::clamp(per_page, 1, 500);
   db::Conn c(db_);
   ComplaintPage out;
-  // state is one of the known keys (ParseState) or "": every complaint received.
-  const std::string where = state.empty() ? " WHERE state <> 'submitted'" : " WHERE state = '" + state + "'";
-  c.sql() << "SELECT COUNT(*) FROM complaints" << where, soci::into(out.total);
+  // "" is every complaint received; the state is bound, never pasted.
+  const std::string key = state.empty() ? "submitted" : state;
+  const std::string where = state.empty() ? " WHERE state <> :s" : " WHERE state = :s";
+  c.sql() << "SELECT COUNT(*) FROM complaints" << where, soci::use(key), soci::into(out.total);
   const long long offset = static_cast<long long>(page - 1) * per_page;
   soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kCols << " FROM complaints" << where
                                                   << " ORDER BY received_at DESC, id DESC LIMIT "
-                                                  << per_page << " OFFSET " << offset);
+                                                  << per_page << " OFFSET " << offset,
+                                  soci::use(key));
   for (const soci::row& r : rows) out.rows.push_back(Load(r));
   return out;
 }

@@ -1,6 +1,7 @@
 // The colour arithmetic of the monitor (pure: no database, unit-tested).
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 #include "supervision/colour.hpp"
 
@@ -63,20 +64,32 @@ Digest ReminderDigest(std::vector<Warned> list, bool to_unit) {
   std::stable_sort(list.begin(), list.end(), [](const Warned& a, const Warned& b) {
     return a.due_on != b.due_on ? a.due_on < b.due_on : a.subject < b.subject;
   });
-  auto line = [](const Warned& w) { return w.subject + " " + w.label + "将于 " + w.due_on + " 届满"; };
-  if (list.size() == 1) {
-    const Warned& w = list.front();
-    d.title = "期限即将届满：" + w.subject;
-    d.body = d.sms = "【电子监察提醒】" + line(w) + "，请抓紧办理。";
-    d.link = SubjectHref(w.source, w.subject);
+  // One line per case (a case's total and its step may turn yellow together), in the order of
+  // its earliest clock: "DH… 受理期限将于 2026-03-09 届满；“审查”环节期限将于 …".
+  std::vector<std::string> subjects;
+  std::map<std::string, std::string> line;
+  for (const Warned& w : list) {
+    std::string& l = line[w.subject];
+    if (l.empty()) {
+      subjects.push_back(w.subject);
+      l = w.subject + " ";
+    } else {
+      l += "；";
+    }
+    l += w.label + "将于 " + w.due_on + " 届满";
+  }
+  if (subjects.size() == 1) {
+    d.title = "期限即将届满：" + subjects.front();
+    d.body = d.sms = "【电子监察提醒】" + line[subjects.front()] + "，请抓紧办理。";
+    d.link = SubjectHref(list.front().source, subjects.front());
     return d;
   }
-  const std::string n = std::to_string(list.size());
+  const std::string n = std::to_string(subjects.size());
   d.title = "期限即将届满：" + n + " 件";
   d.body = "【电子监察提醒】以下 " + n + " 件的期限即将届满，请抓紧办理（按届满日期排列）：";
-  for (std::size_t i = 0; i < list.size() && i < kDigestLines; ++i) d.body += "\n" + line(list[i]);
-  if (list.size() > kDigestLines) {
-    d.body += "\n……另有 " + std::to_string(list.size() - kDigestLines) + " 件，见办件列表（最紧急的在前）。";
+  for (std::size_t i = 0; i < subjects.size() && i < kDigestLines; ++i) d.body += "\n" + line[subjects[i]];
+  if (subjects.size() > kDigestLines) {
+    d.body += "\n……另有 " + std::to_string(subjects.size() - kDigestLines) + " 件，见办件列表。";
   }
   d.sms = "【电子监察提醒】" + std::string(to_unit ? "本单位" : "您") + "有 " + n + " 件办理期限即将届满，最早于 " +
           list.front().due_on + " 届满，请登录系统查看。";

@@ -37,9 +37,10 @@ struct Warned {
 struct Digest {
   std::string title, body, link, sms;
 };
-/// One clock: the case is named in the title and linked. Several: counted in the title, listed
-/// in the body by due date (at most kDigestLines lines, then how many more), linked to the
-/// task list (the person's own, or the unit's for a unit), which sorts the most urgent first.
+/// One case (one clock, or its total and its step together): the case is named in the title and
+/// linked. Several cases: counted in the title, listed one line per case by due date (at most
+/// kDigestLines lines, then how many more), linked to the task list (the person's own, sorted
+/// most urgent first, or the unit's for a unit).
 Digest ReminderDigest(std::vector<Warned> list, bool to_unit);
 inline constexpr std::size_t kDigestLines = 30;
 

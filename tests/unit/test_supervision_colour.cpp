@@ -98,6 +98,23 @@ TEST(SupervisionColour, ManyRemindersBecomeOneDigestByDueDate) {
   EXPECT_EQ(ReminderDigest({}, false).title, "");
 }
 
+TEST(SupervisionColour, ACasesTotalAndStepTogetherAreOneCase) {
+  // The last step's limit is the total's: both clocks turn yellow at the same tick.
+  std::vector<Warned> one = {{"approval", "DH1", "承诺办结期限", "2026-03-05", ""},
+                             {"approval", "DH1", "“决定”环节期限", "2026-03-04", ""}};
+  Digest d = ReminderDigest(one, false);
+  EXPECT_EQ(d.title, "期限即将届满：DH1");
+  EXPECT_EQ(d.body, "【电子监察提醒】DH1 “决定”环节期限将于 2026-03-04 届满；承诺办结期限将于 2026-03-05 届满，请抓紧办理。");
+  EXPECT_EQ(d.link, "/cases/DH1");
+  one.push_back({"approval", "DH2", "受理期限", "2026-03-05", ""});
+  d = ReminderDigest(one, false);
+  EXPECT_EQ(d.title, "期限即将届满：2 件");
+  EXPECT_EQ(d.sms, "【电子监察提醒】您有 2 件办理期限即将届满，最早于 2026-03-04 届满，请登录系统查看。");
+  EXPECT_EQ(std::count(d.body.begin(), d.body.end(), '\n'), 2);  // one line a case
+  EXPECT_NE(d.body.find("\nDH1 “决定”环节期限将于 2026-03-04 届满；承诺办结期限将于 2026-03-05 届满\nDH2 受理期限"),
+            std::string::npos);
+}
+
 TEST(SupervisionColour, ALongDigestListsTheFirstThirtyAndCountsTheRest) {
   std::vector<Warned> list;
   for (int i = 0; i < 45; ++i) {
@@ -107,7 +124,7 @@ TEST(SupervisionColour, ALongDigestListsTheFirstThirtyAndCountsTheRest) {
   EXPECT_EQ(d.title, "期限即将届满：45 件");
   EXPECT_EQ(std::count(d.body.begin(), d.body.end(), '\n'), 31);  // 30 lines and the remainder
   EXPECT_NE(d.body.find("\nDH140 受理期限将于 2026-03-04 届满"), std::string::npos) << "earliest first";
-  EXPECT_NE(d.body.find("……另有 15 件，见办件列表（最紧急的在前）。"), std::string::npos);
+  EXPECT_NE(d.body.find("……另有 15 件，见办件列表。"), std::string::npos);
   EXPECT_EQ(d.body.find("DH139"), std::string::npos);  // beyond the 30 shown
 }
 
