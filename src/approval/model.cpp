@@ -67,6 +67,10 @@ std::optional<std::pair<std::string, std::string>> SplitStepCompletion(const std
 }
 
 std::string PublicOpinion(const std::string& action, const std::string& text) {
+  if (action == "return_step") {  // "“审核”环节退回“审查”环节重新办理。理由：…": the reasons argue the steps' opinions
+    const auto why = text.find("。理由：");
+    return why == std::string::npos ? text : text.substr(0, why);
+  }
   if (action != "complete_step") return text;
   const auto parts = SplitStepCompletion(text);
   return parts ? "完成“" + parts->first + "”环节" : "完成办理环节";

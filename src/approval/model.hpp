@@ -35,8 +35,9 @@ std::string ProposalLabel(ItemKind kind, const std::string& proposal);
 std::optional<std::pair<std::string, std::string>> SplitStepCompletion(const std::string& text);
 /// What the applicant and the public see of an event's text. A handling step's 拟办意见 and
 /// opinion are internal working papers before the decision (过程性信息, 政府信息公开条例第十六条
-/// 第二款): the public timeline says only which step was completed. The decision states its own
-/// reasons; every other event's text is public as it is.
+/// 第二款): the public timeline says only which step was completed, and of a step sent back
+/// (退回) only from where to where, not the reasons, which argue about those opinions. The
+/// decision states its own reasons; every other event's text is public as it is.
 std::string PublicOpinion(const std::string& action, const std::string& text);
 
 /// Why an application is not accepted (不予受理, 行政许可法 第三十二条第一款): kNotRequired,

@@ -744,7 +744,7 @@ TEST_P(Cases, AStepIsSentBackToAnEarlierHandlingStepWithReasons) {
   a.cases.Act(a.approver, s.case_no, Do("claim"));
   c = a.cases.Act(a.approver, s.case_no, Do("decide", "同意", "approve"));
   EXPECT_EQ(c.state, CaseState::kDecided);
-  // The applicant sees the return and its reason on the public timeline.
+  // The applicant sees the return on the public timeline.
   n_->exchange->Pump();
   Case mine = a.cases.ForApplicant(me, s.case_no);
   std::vector<std::string> seen;
@@ -755,7 +755,13 @@ TEST_P(Cases, AStepIsSentBackToAnEarlierHandlingStepWithReasons) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"submit", "receive", "accept", "complete_step", "return_step", "complete_step",
                                             "decide"}));
-  EXPECT_EQ(returned, "“审批”环节退回“审查”环节重新办理。理由：现场核查记录缺页");
+  // From where to where; the reasons stay inside (过程性信息), where the staff see them.
+  EXPECT_EQ(returned, "“审批”环节退回“审查”环节重新办理");
+  bool inside_has_reason = false;
+  for (const auto& e : a.cases.ForStaff(a.handler, s.case_no).events) {
+    if (e.action == "return_step") inside_has_reason = e.opinion == "“审批”环节退回“审查”环节重新办理。理由：现场核查记录缺页";
+  }
+  EXPECT_TRUE(inside_has_reason);
 }
 
 TEST_P(Cases, AnItemThatIsNotALicenceIsDecidedInItsOwnWordsAndLaw) {

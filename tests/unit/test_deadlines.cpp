@@ -169,10 +169,13 @@ TEST(ApprovalModel, APublicTimelineNamesTheCompletedStepWithoutItsProposalOrOpin
   EXPECT_EQ(PublicOpinion("complete_step", "完成“审查”环节"), "完成“审查”环节");
   EXPECT_FALSE(SplitStepCompletion("完成审查"));
   EXPECT_EQ(PublicOpinion("complete_step", "意见：不符"), "完成办理环节");  // never the raw text
-  // Other events are public as written: a decision's reasons, a return, a suspension.
+  // A return says from where to where, not why (the reasons argue about the steps' opinions).
+  EXPECT_EQ(PublicOpinion("return_step", "“审核”环节退回“审查”环节重新办理。理由：审查意见未写明核查结论"),
+            "“审核”环节退回“审查”环节重新办理");
+  // Other events are public as written: a decision's reasons, a suspension.
   EXPECT_EQ(PublicOpinion("decide", "不予许可。理由：不符合条件"), "不予许可。理由：不符合条件");
-  EXPECT_EQ(PublicOpinion("return_step", "“审核”环节退回“审查”环节重新办理。理由：缺页"),
-            "“审核”环节退回“审查”环节重新办理。理由：缺页");
+  EXPECT_EQ(PublicOpinion("suspend", "进入特别程序：检验检测。所需时间不计算在办理期限内"),
+            "进入特别程序：检验检测。所需时间不计算在办理期限内");
 }
 
 }  // namespace
