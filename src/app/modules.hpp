@@ -2,6 +2,8 @@
 // Route registration of each module (each lives in its domain folder as http.cpp).
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "http/router.hpp"
 
 namespace yiwang::app {
@@ -14,6 +16,9 @@ namespace yiwang::modules {
 http::Response& SetSessionCookie(http::Response& res, app::App& app, const std::string& zone, const std::string& token);
 /// The identity context of a request (who, from where, which zone) for services and audit.
 identity::Context ContextOf(const http::Request& req);
+/// The active departments and towns for a select ({departments: [{code, name, selected}], towns:
+/// […]}), shown in two groups; a retired unit only when it is the one selected (an old link).
+nlohmann::json UnitOptions(app::App& app, const std::string& selected);
 
 /// /healthz, /static/*, /metrics (internal), /robots.txt.
 void RegisterCommon(http::Router& r, app::App& app, const std::string& zone);

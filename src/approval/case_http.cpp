@@ -535,7 +535,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   r.Add("GET", "/account/cases", Access::kPublic, [&app](Request& req) {
     nlohmann::json rows = nlohmann::json::array(), drafts = nlohmann::json::array();
     const std::string group = req.Query("show");
-    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    const int page = http::PageParam(req);
     std::map<std::string, std::int64_t> counts;
     const approval::CasePage list = app.cases->MyCases(ContextOf(req), group, page, 20, &counts);
     for (const auto& c : list.cases) {
@@ -576,7 +576,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     return res;
   });
   r.Add("GET", "/services/concluded", Access::kAnyone, [&app](Request& req) {
-    const int page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+    const int page = http::PageParam(req);
     std::int64_t total = 0;
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& c : app.cases->Concluded(page, 20, &total)) {
@@ -656,7 +656,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   // 我的办件 over the API: the applicant's own cases in one group, newest first, with the counts.
   r.Add("GET", "/api/v1/applications", Access::kPublic, [&app](Request& req) {
-    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    const int page = http::PageParam(req);
     const int per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 20), 1, 200));
     std::map<std::string, std::int64_t> counts;
     const approval::CasePage list = app.cases->MyCases(ContextOf(req), req.Query("show"), page, per_page, &counts);
@@ -744,7 +744,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     query.mine = state == "mine";
     query.state = state == "all" || query.mine ? "" : state;
     query.q = req.Query("q");
-    query.page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    query.page = http::PageParam(req);
     query.per_page = 20;
     approval::CasePage list;
     std::string q_error;
@@ -1039,7 +1039,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     query.mine = req.Query("queue") == "mine";
     query.state = req.Query("state");
     query.q = req.Query("q");
-    query.page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    query.page = http::PageParam(req);
     query.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
     const approval::CasePage list = app.cases->Queue(ContextOf(req), query);
     for (const auto& c : list.cases) rows.push_back(approval::CaseJson(c, true));

@@ -28,7 +28,7 @@ approval::store::Query QueryFrom(const Request& req, bool published_only) {
   q.kind = req.Query("kind");
   q.status = req.Query("status");
   q.published_only = published_only;
-  q.page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+  q.page = http::PageParam(req);
   q.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 20), 1, 100));
   return q;
 }

@@ -75,7 +75,7 @@ audit::AuditLog::Query QueryFrom(const Request& req) {
   q.action = ActionFilter(req.Query("action"));
   q.outcome = req.Query("outcome");
   q.object_id = req.Query("object_id");
-  q.page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+  q.page = http::PageParam(req);
   q.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
   return q;
 }

@@ -18,18 +18,6 @@ using http::Access;
 using http::Request;
 using http::Response;
 
-/// Departments and towns a complaint may be about, for the form's list.
-nlohmann::json UnitOptions(app::App& app, const std::string& selected) {
-  nlohmann::json departments = nlohmann::json::array(), towns = nlohmann::json::array();
-  for (const identity::Unit& u : app.identity->Units()) {
-    if (!u.active) continue;
-    nlohmann::json o = {{"code", u.code}, {"name", u.name}, {"selected", u.code == selected}};
-    if (u.kind == "department") departments.push_back(o);
-    if (u.kind == "town") towns.push_back(o);
-  }
-  return {{"departments", departments}, {"towns", towns}};
-}
-
 complaints::Input InputFromForm(const Request& req) {
   complaints::Input in;
   in.about = req.Field("about");
@@ -165,13 +153,13 @@ void RegisterComplaintsInternal(http::Router& r, app::App& app) {
   r.Add("GET", "/supervision/complaints", Access::kStaff, [&app, staff_json](Request& req) {
     std::string state = req.Query("state", "all");
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
-    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    const int page = http::PageParam(req);
     constexpr int kPerPage = 20;
     nlohmann::json rows = nlohmann::json::array();
     const complaints::ComplaintPage list = app.complaints->List(ContextOf(req), state == "all" ? "" : state, page, kPerPage);
     for (const auto& c : list.rows) rows.push_back(staff_json(c, today));
     return app.renderer->Page(req, "internal/complaints", "投诉处理",
-                              {{"complaints", rows}, {"empty", rows.empty()}, {"beyond", rows.empty() && list.total > 0},
+                              {{"complaints", rows}, {"empty", rows.empty()},
                                {"total", list.total}, {"pager", http::PagerView(req, list.total, page, kPerPage)},
                                {"state_" + state, true}, {"today", today},
                                {"can_register", app.complaints->CanAct(req.principal)},
@@ -253,7 +241,7 @@ void RegisterComplaintsInternal(http::Router& r, app::App& app) {
   r.Add("GET", "/api/v1/supervision/complaints", Access::kStaff, [&app, staff_json](Request& req) {
     const std::string today = core::FormatLocalDate(app.clock->NowMs());
     nlohmann::json rows = nlohmann::json::array();
-    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
+    const int page = http::PageParam(req);
     const int per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 500), 1, 500));
     const complaints::ComplaintPage list = app.complaints->List(ContextOf(req), req.Query("state"), page, per_page);
     for (const auto& c : list.rows) rows.push_back(staff_json(c, today));

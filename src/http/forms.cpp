@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "http/forms.hpp"
 
 namespace yiwang::http {
@@ -27,6 +28,10 @@ bool IsFormError(const Error& e) {
       return false;
   }
   return false;
+}
+
+int PageParam(const Request& req) {
+  return static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 1000000));
 }
 
 nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int per_page) {

@@ -14,6 +14,8 @@ bool IsFormError(const Error& e);
 /// Pagination view: pages, prev/next links keeping the other query parameters; beyond and the
 /// link to the first page when the page asked for is past the last.
 nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int per_page);
+/// The `page` query parameter, from 1, clamped to 1…1,000,000 (never an int overflow).
+int PageParam(const Request& req);
 /// A same-site path to go back to after login ("/" when the given one is not local).
 std::string SafeNext(const std::string& next);
 

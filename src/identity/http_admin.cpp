@@ -176,7 +176,7 @@ void RegisterAdmin(http::Router& r, app::App& app) {
   // ---- public accounts
   r.Add("GET", "/admin/accounts", Access::kStaff, [&app](Request& req) {
     const int per_page = 50;
-    const int page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+    const int page = http::PageParam(req);
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& a : app.identity->ListPublic(ContextOf(req), page, per_page)) rows.push_back(identity::PublicJson(a, false));
     return app.renderer->Page(req, "internal/accounts", "公众账户",

@@ -37,6 +37,17 @@ identity::Context ContextOf(const Request& req) {
   return c;
 }
 
+nlohmann::json UnitOptions(app::App& app, const std::string& selected) {
+  nlohmann::json departments = nlohmann::json::array(), towns = nlohmann::json::array();
+  for (const identity::Unit& u : app.identity->Units()) {
+    if (!u.active && u.code != selected) continue;
+    nlohmann::json o = {{"code", u.code}, {"name", u.name}, {"selected", u.code == selected}};
+    if (u.kind == "department") departments.push_back(o);
+    if (u.kind == "town") towns.push_back(o);
+  }
+  return {{"departments", departments}, {"towns", towns}};
+}
+
 Response& SetSessionCookie(Response& res, app::App& app, const std::string& zone, const std::string& token) {
   return res.SetCookie(zone == "internal" ? "yw_int" : "yw_ext", token, -1, app.config.secure_cookies);
 }

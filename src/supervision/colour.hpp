@@ -1,5 +1,6 @@
 #pragma once
-// The colour arithmetic of electronic supervision: when a clock turns yellow and red.
+// The colour arithmetic of electronic supervision (when a clock turns yellow and red) and the
+// words of its reminders (a record's page, the daily digest).
 // Pure functions (no database), unit-tested on the official calendars.
 #include <string>
 #include <vector>

@@ -42,7 +42,7 @@ supervision::AlertFilter FilterFrom(const Request& req) {
   f.dept = req.Query("dept");
   f.source = req.Query("source");
   f.subject = req.Query("subject");
-  f.page = static_cast<int>(std::max<std::int64_t>(1, req.QueryInt("page", 1)));
+  f.page = http::PageParam(req);
   f.per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
   return f;
 }
@@ -117,13 +117,7 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     // Whoever sees every unit's alerts narrows them to a department or town, chosen by name;
     // anyone else sees only their own department's, so there is nothing to choose.
     if (req.principal.Has(identity::Role::kSupervisor) || req.principal.Has(identity::Role::kAuditor)) {
-      nlohmann::json depts = nlohmann::json::array();
-      for (const auto& u : app.identity->Units()) {
-        if ((u.kind != "department" && u.kind != "town") || (!u.active && u.code != f.dept)) continue;
-        depts.push_back({{"code", u.code}, {"name", u.name}, {"selected", u.code == f.dept}});
-      }
-      view["depts"] = depts;
-      view["dept_filter"] = true;
+      view["units"] = UnitOptions(app, f.dept);
     }
     if (f.page > 1) view["prev"] = link(f.page - 1);
     if (f.page < pages) view["next"] = link(f.page + 1);
@@ -207,7 +201,7 @@ void RegisterSupervision(http::Router& r, app::App& app) {
   r.Add("GET", "/messages", Access::kStaff, [&app](Request& req) {
     const bool unread_only = req.Query("show") == "unread";
     const int per_page = 20;
-    const int page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("page", 1), 1, 100000));
+    const int page = http::PageParam(req);
     const supervision::MessagePage mp = app.inbox->List(ContextOf(req), unread_only, page, per_page);
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& m : mp.rows) {
