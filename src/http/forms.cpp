@@ -1,5 +1,8 @@
-#include <algorithm>
 #include "http/forms.hpp"
+
+#include <algorithm>
+
+#include "http/pager.hpp"
 
 namespace yiwang::http {
 
@@ -53,6 +56,21 @@ nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int p
   }
   if (page > 1) v["prev"] = link(page - 1);
   if (page < pages) v["next"] = link(page + 1);
+  // The numbered links (templates/partials/pager.mustache); every entry carries every key so
+  // that a missing one is not looked up in the enclosing view.
+  nlohmann::json numbers = nlohmann::json::array();
+  for (int n : PageWindow(page, static_cast<int>(std::min<std::int64_t>(pages, 1000000)))) {
+    numbers.push_back({{"n", n}, {"gap", n == 0}, {"current", n == page}, {"href", n == 0 ? "" : link(n)}});
+  }
+  v["numbers"] = numbers;
+  // Long lists also get "跳至 N 页": a GET form carrying the list's other parameters.
+  if (pages > 7) {
+    nlohmann::json keep = nlohmann::json::array();
+    for (const auto& [k, val] : req.query) {
+      if (k != "page") keep.push_back({{"name", k}, {"value", val}});
+    }
+    v["jump"] = {{"path", req.path}, {"keep", keep}};
+  }
   return v;
 }
 

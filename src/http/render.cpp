@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/assets.hpp"
 #include "core/crypto.hpp"
@@ -66,13 +69,35 @@ const NavItem kExternalNav[] = {
     {"/services", "网上办事"}, {"/interact", "政民互动"}, {"/invest", "招商引资"}, {"/culture", "文化旅游"},
 };
 
+/// Shared pieces of markup, templates/partials/<name>.mustache, included as {{> partials/<name>}}
+/// (the full path: a partial is looked up like a variable, so a bare name such as "pager" would
+/// find the view's own "pager" object instead).
+void AddPartials(mst::data& root) {
+  static const std::vector<std::pair<std::string, std::string_view>> partials = [] {
+    std::vector<std::pair<std::string, std::string_view>> out;
+    constexpr std::string_view kDir = "templates/partials/";
+    constexpr std::string_view kExt = ".mustache";
+    for (const auto& [path, text] : core::AllAssets()) {
+      if (path.starts_with(kDir) && path.ends_with(kExt)) {
+        out.emplace_back(std::string(path.substr(10, path.size() - 10 - kExt.size())), text);
+      }
+    }
+    return out;
+  }();
+  for (const auto& [key, text] : partials) {
+    root.set(key, mst::partial([text] { return std::string(text); }));
+  }
+}
+
 }  // namespace
 
 Renderer::Renderer(const core::Config& config) : config_(config) {}
 
 std::string Renderer::Render(const std::string& name, const nlohmann::json& view) const {
   mst::mustache& t = Template(name);
-  std::string out = t.render(ToData(view));
+  mst::data data = ToData(view);
+  if (data.is_object()) AddPartials(data);
+  std::string out = t.render(data);
   if (!t.is_valid()) throw Error(ErrorCode::kInternal, "页面模板 " + name + " 渲染失败：" + t.error_message());
   return out;
 }

@@ -106,12 +106,8 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     std::int64_t total = 0;
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& a : app.monitor->Alerts(ContextOf(req), f, &total)) rows.push_back(supervision::AlertJson(a));
-    const std::int64_t pages = std::max<std::int64_t>(1, (total + f.per_page - 1) / f.per_page);
-    auto link = [&](int page) {
-      return "/supervision/alerts?state=" + http::UrlEncode(f.state) + "&colour=" + http::UrlEncode(f.colour) +
-             "&dept=" + http::UrlEncode(f.dept) + "&page=" + std::to_string(page);
-    };
-    nlohmann::json view = {{"alerts", rows}, {"empty", rows.empty()}, {"total", total}, {"page", f.page}, {"pages", pages},
+    nlohmann::json view = {{"alerts", rows}, {"empty", rows.empty()}, {"total", total},
+                           {"pager", http::PagerView(req, total, f.page, f.per_page)},
                            {"colour", f.colour}, {"dept", f.dept}, {"state_" + (f.state.empty() ? "all" : f.state), true},
                            {"colour_" + (f.colour.empty() ? "any" : f.colour), true}};
     // Whoever sees every unit's alerts narrows them to a department or town, chosen by name;
@@ -119,8 +115,6 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     if (req.principal.Has(identity::Role::kSupervisor) || req.principal.Has(identity::Role::kAuditor)) {
       view["units"] = UnitOptions(app, f.dept);
     }
-    if (f.page > 1) view["prev"] = link(f.page - 1);
-    if (f.page < pages) view["next"] = link(f.page + 1);
     return app.renderer->Page(req, "internal/alerts", "监察告警", view);
   });
   auto alert_page = [&app](Request& req, nlohmann::json view, int status) {

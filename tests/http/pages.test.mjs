@@ -80,6 +80,41 @@ for (const backend of backends()) {
       assert.match(html, /页面不存在/);
     });
 
+    it('a long list numbers its pages (first, last, five around the current) and jumps to a page, keeping its filter', async () => {
+      const { total } = await (await fetch(node.external + '/api/v1/items?per_page=1')).json();
+      const pages = Math.ceil(total / 10);
+      assert.ok(pages > 14, `the demo catalogue fills many pages (${total} items)`);
+      const pagerOf = async (path) => {
+        const res = await fetch(node.external + path);
+        assert.equal(res.status, 200, path);
+        const nav = (await res.text()).match(/<nav class="pager"[\s\S]*?<\/nav>/)?.[0] ?? '';
+        const row = (nav.match(/<span class="pager-numbers">([\s\S]*?)<\/span> <span class="pager-of">/)?.[1] ?? '')
+          .replace(/<span class="pager-gap"[^>]*>…<\/span>/g, ' … ').replace(/<[^>]+>/g, ' ').trim().split(/\s+/).join(' ');
+        return { nav, row };
+      };
+      let { nav, row } = await pagerOf('/services?per_page=10&page=9');
+      assert.equal(row, `1 … 7 8 9 10 11 … ${pages}`);
+      assert.match(nav, /<span class="pager-current" aria-current="page">9<\/span>/);
+      assert.match(nav, new RegExp(`第 9 / ${pages} 页`));
+      // Each number links to its page with the list's other parameters.
+      const link10 = nav.match(/<a href="([^"]+)" aria-label="第 10 页">10<\/a>/)?.[1] ?? '';
+      assert.deepEqual(Object.fromEntries(new URL(link10.replaceAll('&amp;', '&'), node.external).searchParams), { per_page: '10', page: '10' });
+      // The jump form sends page with the same parameters (hidden), to the same list.
+      const form = nav.match(/<form class="pager-jump" method="get" action="\/services">[\s\S]*?<\/form>/)?.[0] ?? '';
+      assert.match(form, /<input type="hidden" name="per_page" value="10">/);
+      assert.doesNotMatch(form, /type="hidden" name="page"/);
+      assert.match(form, new RegExp(`<input name="page" type="number" min="1" max="${pages}"`));
+      ({ row } = await pagerOf('/services?per_page=10&page=2'));
+      assert.equal(row, `1 2 3 4 5 6 … ${pages}`);
+      ({ row } = await pagerOf(`/services?per_page=10&page=${pages}`));
+      assert.equal(row, `1 … ${pages - 5} ${pages - 4} ${pages - 3} ${pages - 2} ${pages - 1} ${pages}`);
+      // A short list has no jump form; one page has no pager at all.
+      ({ nav } = await pagerOf('/services?per_page=100'));
+      assert.doesNotMatch(nav, /pager-jump/);
+      ({ nav } = await pagerOf('/services?per_page=100&q=' + encodeURIComponent('食品经营')));
+      assert.equal(nav, '');
+    });
+
     it('registration form: a wrong ID re-renders the form (400) with the Chinese error and the entered values, escaped', async () => {
       const c = new Client(node.external);
       const form = await c.get('/register');
