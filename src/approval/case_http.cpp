@@ -852,10 +852,13 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     view["can_claim"] = flowing && c.assignee_id == 0 && p.roles.count(step_role) > 0;
     view["can_complete"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && !last;
     view["can_decide"] = c.state == CaseState::kInProgress && c.assignee_id == p.id && last;
+    // A licence whose item fixes no term: the 审批人 may set one (a 变更 keeps the original's).
+    view["asks_licence_term"] = item.kind == approval::ItemKind::kLicense && item.valid_years == 0;
     const approval::DecisionWording& wording = approval::WordingOf(item.kind);
     view["wording"] = {{"grant", wording.grant},
                        {"deny", wording.deny},
                        {"deny_short", wording.deny_short},
+                       {"grant_short", wording.grant_short},
                        {"propose_grant", approval::ProposalLabel(item.kind, "approve")},
                        {"propose_deny", approval::ProposalLabel(item.kind, "deny")}};
     // 拟办意见 of the steps before the decision, beside the decision form.
@@ -987,6 +990,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       a.ground = req.Field("ground");
       a.authority = req.Field("authority");
       a.decision = req.Field("decision");
+      a.valid_until = core::Trim(req.Field("valid_until"));
       a.attachments = AttachmentsFromForm(req);
       // 核定收费: one amount (元) and reason per fee, fee_amount_<no> / fee_note_<no>.
       for (int no = 1; no <= 50; ++no) {
@@ -1023,6 +1027,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
       // back as it was sent (the fee forms refill from their rows).
       nlohmann::json form = {{"action", action},      {"opinion", req.Field("opinion")}, {"missing", req.Field("missing")},
                              {"days", req.Field("days")}, {"deny", req.Field("decision") == "deny"},
+                             {"valid_until", req.Field("valid_until")},
                              {"approve", req.Field("decision") == "approve"},
                              {"amount", req.Field("amount")}, {"refund_no", req.Field("refund_no")},
                              {"to_step", req.Field("to_step")}, {"authority", req.Field("authority")},
@@ -1067,6 +1072,7 @@ void RegisterCasesInternal(http::Router& r, app::App& app) {
     a.ground = j.value("ground", "");
     a.authority = j.value("authority", "");
     a.decision = j.value("decision", "");
+    a.valid_until = j.value("valid_until", "");
     a.days = j.value("days", 0);
     a.to_step = j.value("to_step", 0);
     if (j.contains("fees")) {  // assess_fees: [{fee_no, amount (元), note}]

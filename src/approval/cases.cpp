@@ -24,7 +24,7 @@ const char* kCaseCols =
     "applicant_name, applicant_id_number, contact_name, contact_mobile, description, state, corrections_requested, "
     "correction_note, correction_due, submitted_at, received_at, corrections_complete_at, accepted_at, accepted_on, acceptance_due, "
     "promised_due, statutory_due, current_step, assignee_id, assignee_name, step_started_on, step_due, extension_days, "
-    "decision, decided_at, concluded_at, revision, "
+    "decision, licence_valid_until, decided_at, concluded_at, revision, "
     // The item's kind words the decision (approval/model.hpp WordingOf): the case's version, or
     // the item's latest version should that one not be in this zone's catalogue.
     "COALESCE((SELECT i.kind FROM items i WHERE i.code = cases.item_code AND i.version = cases.item_version), "
@@ -70,6 +70,7 @@ Case LoadCase(const soci::row& r) {
   c.step_due = db::RowStr(r, "step_due");
   c.extension_days = static_cast<int>(db::RowInt(r, "extension_days"));
   c.decision = db::RowStr(r, "decision");
+  c.licence_valid_until = db::RowStr(r, "licence_valid_until");
   c.decided_at = db::RowInt(r, "decided_at");
   c.concluded_at = db::RowInt(r, "concluded_at");
   c.revision = static_cast<int>(db::RowInt(r, "revision"));
@@ -1407,6 +1408,21 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
       throw Error(ErrorCode::kInvalidInput, std::string(w.deny_short) + "须说明理由",
                   {{"opinion", std::string("请填写") + w.deny_short + "的理由"}});
     }
+    // 证照有效期至: only when granting a licence whose item fixes no term (a 变更 keeps the
+    // original licence's term, which the 审批人 reads off the original in the materials).
+    if (!a.valid_until.empty()) {
+      const auto refuse = [](const std::string& message) {
+        throw Error(ErrorCode::kInvalidInput, message, {{"valid_until", message}});
+      };
+      if (a.decision != "approve") refuse(std::string("证照有效期只在") + w.grant_short + "时填写");
+      if (item.kind != ItemKind::kLicense) refuse("证照有效期只适用于行政许可事项");
+      if (item.valid_years != 0) {
+        refuse("本事项的证照有效期由事项目录规定（" +
+               (item.valid_years == Item::kPermanent ? std::string("长期") : std::to_string(item.valid_years) + " 年") +
+               "），不在决定时填写");
+      }
+      if (const std::string problem = LicenceTermProblem(a.valid_until, today); !problem.empty()) refuse(problem);
+    }
     // A decision against a step's proposal (拟办意见) says why, on the record.
     if (text.empty()) {
       for (const StepProposal& p : StepProposals(c)) {
@@ -1535,6 +1551,7 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
   } else if (a.action == "decide") {
     Case decided = c;
     decided.decision = a.decision;
+    decided.licence_valid_until = a.valid_until;
     prepared = documents_.Prepare(decided, item, "decision", text, now);
   } else if (a.action == "conclude" && c.decision == "approve") {
     prepared = documents_.Prepare(c, item, "certificate", "", now);
@@ -1575,12 +1592,14 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     } else if (a.action == "decide") {
       c.state = CaseState::kDecided;
       c.decision = a.decision;
+      c.licence_valid_until = a.valid_until;  // checked above: only with a grant
       c.decided_at = now;
       c.assignee_id = 0;
       c.assignee_name.clear();
       c.step_due.clear();  // no step runs any more
       event_opinion = a.decision == "approve"
-                          ? w.grant + (text.empty() ? std::string() : "。" + text)
+                          ? w.grant + (a.valid_until.empty() ? std::string() : "，证照有效期至 " + a.valid_until) +
+                                (text.empty() ? std::string() : "。" + text)
                           : std::string(w.deny) + "。理由：" + core::WithoutFullStop(text) +
                                 "。申请人如不服，可以自收到本决定之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。";
     } else if (a.action == "conclude") {
@@ -1649,13 +1668,13 @@ Case CaseService::Act(const identity::Context& ctx, const std::string& case_no, 
     soci::statement update = (tx.sql().prepare << "UPDATE cases SET state = :s, accepted_at = :aa, accepted_on = :ao, promised_due = :pd, statutory_due = "
                 ":sd, corrections_requested = :cr, correction_note = :cn, correction_due = :cd, current_step = :cs, assignee_id = :ai, "
                 "assignee_name = :an, step_started_on = :ss, step_due = :sdu, extension_days = :ed, decision = :de, "
-                "decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id AND "
+                "licence_valid_until = :lv, decided_at = :da, concluded_at = :ca, updated_at = :u, revision = revision + 1 WHERE id = :id AND "
                 "revision = :rev",
         soci::use(st), soci::use(accepted_at), soci::use(c.accepted_on), soci::use(c.promised_due),
         soci::use(c.statutory_due), soci::use(c.corrections_requested), soci::use(c.correction_note),
         soci::use(c.correction_due), soci::use(c.current_step), soci::use(assignee), soci::use(c.assignee_name),
         soci::use(c.step_started_on), soci::use(c.step_due), soci::use(c.extension_days), soci::use(c.decision),
-        soci::use(decided_at), soci::use(concluded_at), soci::use(n),
+        soci::use(c.licence_valid_until), soci::use(decided_at), soci::use(concluded_at), soci::use(n),
         soci::use(id), soci::use(revision));
     update.execute(true);
     // Checked against the revision read before the checks: two people acting on the same case at
@@ -1833,6 +1852,7 @@ nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* 
                       {"statutory_due", c.statutory_due},
                       {"correction_note", c.correction_note},
                       {"correction_due", c.correction_due},
+                      {"licence_valid_until", c.licence_valid_until},
                       {"needs_correction", c.state == CaseState::kCorrection},
                       {"current_step", c.current_step},
                       // A step's limit means something only while a step runs (not once decided).

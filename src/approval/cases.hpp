@@ -122,6 +122,9 @@ struct Case {
   std::string step_due;
   int extension_days = 0;
   std::string decision;  // "approve" | "deny"
+  // 证照有效期至 set by the 审批人 when granting a licence whose item fixes no term (a 变更 keeps
+  // the original licence's); "" otherwise: the certificate's term then comes from the item.
+  std::string licence_valid_until;
   std::int64_t decided_at = 0;
   std::int64_t concluded_at = 0;
   std::vector<CaseSuspension> suspensions;
@@ -166,6 +169,8 @@ struct CaseAction {
   std::string ground;                // refuse: "not_required" | "not_competent" | "other" ("" = other)
   std::string authority;             // refuse, not_competent: the authority to apply to
   std::string decision;              // decide: "approve" | "deny"
+  std::string valid_until;           // decide, approve, a licence whose item fixes no term: 证照有效期至
+                                     // (YYYY-MM-DD, optional; LicenceTermProblem)
   int days = 0;                      // extend
   int to_step = 0;                   // return_step: the earlier step (0 = the one before this one)
   std::vector<FeeInput> fees;        // assess_fees: amounts that differ from the catalogue, with reasons

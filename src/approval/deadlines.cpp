@@ -110,4 +110,17 @@ std::string ValidUntil(const std::string& issued_on, int years) {
   return calendar::FormatDate(sys_days{end} - days{1});  // 02-29 in a common year counts on to 03-01
 }
 
+std::string LicenceTermProblem(const std::string& valid_until, const std::string& today) {
+  calendar::Date until;
+  try {
+    until = calendar::ParseDate(valid_until);
+  } catch (const Error&) {
+    return "证照有效期至应为日期（如 2030-06-30）";
+  }
+  if (calendar::FormatDate(until) != valid_until) return "证照有效期至应为日期（如 2030-06-30）";
+  if (until <= calendar::ParseDate(today)) return "证照有效期至应在今天（" + today + "）之后";
+  if (until > calendar::ParseDate(ValidUntil(today, 50))) return "证照有效期不能超过 50 年";
+  return "";
+}
+
 }  // namespace yiwang::approval

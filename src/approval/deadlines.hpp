@@ -81,4 +81,10 @@ std::string ExplainDeadline(const Deadline& d);
 /// the day before the same date `years` on (issued 2028-02-29 for 5 years: through 2033-02-28).
 std::string ValidUntil(const std::string& issued_on, int years);
 
+/// What is wrong with the term (证照有效期至, YYYY-MM-DD) an 审批人 sets when granting a licence
+/// whose item fixes none — a 变更 keeps the original licence's term — decided on `today`; ""
+/// when nothing is. Refused: not a date, not after today, more than 50 years on (the
+/// catalogue's own limit for a term, ValidateItem).
+std::string LicenceTermProblem(const std::string& valid_until, const std::string& today);
+
 }  // namespace yiwang::approval

@@ -148,7 +148,7 @@ std::pair<IssuedDocument, DocumentData> Compose(const Case& c, const Item& item,
   const std::string valid_until = !certificate                                ? ""
                                   : item.valid_years > 0                      ? ValidUntil(today, item.valid_years)
                                   : item.valid_years == Item::kPermanent ? "长期"
-                                                                              : "";
+                                                                              : c.licence_valid_until;
   d.payload = {{"doc_no", d.doc_no}, {"case_no", c.case_no}, {"kind", kind},          {"title", d.title},
                {"holder", c.applicant_name}, {"holder_id", identity::MaskIdNumber(c.applicant_id_number)},
                {"item", c.item_name},  {"issuer", d.issuer},    {"decision", c.decision}, {"issued_on", today}};

@@ -388,6 +388,11 @@ for (const backend of backends()) {
         `the applicant sees the return: ${JSON.stringify(seenOutside.events.filter((e) => e.action === 'return_step'))}`);
       assert.ok(!JSON.stringify(seenOutside).includes('审核意见未写明核查结论'), 'but not its reasons, an internal working paper');
       assert.equal((await approver('decide', { decision: 'deny' })).status, 400, 'a denial needs reasons');
+      // 证照有效期至 is set at the decision only where the catalogue fixes no term (a 变更); this
+      // item fixes it, so a term sent with the grant is refused on its field.
+      const termed = await approver('decide', { decision: 'approve', opinion: '同意', valid_until: '2030-06-30' });
+      assert.equal(termed.status, 400);
+      assert.match((await errorOf(termed)).fields.valid_until, /由事项目录规定/);
       // On the page, a refused form comes back as it was sent, beside its error: the denial stays
       // chosen; an extension's days and reasons stay filled in (not reset to 10 and empty).
       const deny = await approver.page({ action: 'decide', decision: 'deny', opinion: '' });
@@ -396,6 +401,7 @@ for (const backend of backends()) {
       assert.match(denyHtml, /data-form-error/);
       assert.match(denyHtml, /value="deny"[^>]*checked/);
       assert.doesNotMatch(denyHtml, /value="approve"[^>]*checked/);
+      assert.doesNotMatch(denyHtml, /name="valid_until"/, 'the catalogue fixes this licence\'s term: nothing to set');
       const extend = await approver.page({ action: 'extend', days: '11', opinion: '需组织专家论证<b>' });
       assert.equal(extend.status, 400);
       const extendHtml = await extend.text();

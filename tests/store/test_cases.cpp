@@ -1115,6 +1115,77 @@ TEST_P(Cases, ALicenceWithATermIsCertifiedUntilItsLastDay) {
   }
 }
 
+TEST_P(Cases, ALicenceWhoseItemFixesNoTermCarriesTheTermTheApproverSets) {
+  // A 变更 keeps the original licence's term: the catalogue cannot state it, the 审批人 reads it
+  // off the original among the materials and sets it with the grant.
+  Approval a(*n_);
+  a.SeedInside();
+  approval::Item item = a.catalogue.Latest("SCJ-001");
+  item.valid_years = 0;
+  a.catalogue.PublishAll(identity::Context::System("测试"), {item});
+  n_->exchange->Pump();
+  auto me = a.Citizen();
+  auto s = a.cases.Submit(me, a.App("change"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, s.case_no, "accept", "", {});
+  a.cases.Act(a.handler, s.case_no, Do("claim"));
+  a.cases.Act(a.handler, s.case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, s.case_no, Do("claim"));
+  const int revision = a.cases.ForStaff(a.approver, s.case_no).revision;
+  // Today is 2026-03-02. Each bad term is refused on its field and changes nothing.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"2029-02-30", "approve"}, {"2029/06/30", "approve"}, {"明年六月", "approve"}, {"2026-03-02", "approve"},
+      {"2076-03-02", "approve"},  // more than 50 years
+      {"2029-06-30", "deny"}};    // a term only with a grant
+  for (const auto& [term, decision] : bad) {
+    approval::CaseAction d = Do("decide", decision == "deny" ? "不符合条件" : "同意", decision);
+    d.valid_until = term;
+    try {
+      a.cases.Act(a.approver, s.case_no, d);
+      ADD_FAILURE() << term << " " << decision;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidInput) << term;
+      EXPECT_TRUE(e.fields().count("valid_until")) << term << ": " << e.message();
+    }
+    const approval::Case unchanged = a.cases.ForStaff(a.approver, s.case_no);
+    EXPECT_EQ(unchanged.state, CaseState::kInProgress) << term;
+    EXPECT_EQ(unchanged.revision, revision) << term;
+    EXPECT_EQ(unchanged.licence_valid_until, "") << term;
+  }
+  EXPECT_EQ(a.documents.ForCase(s.case_no).size(), 1u);  // the 受理通知书 only
+  approval::CaseAction d = Do("decide", "同意", "approve");
+  d.valid_until = "2029-06-30";
+  approval::Case c = a.cases.Act(a.approver, s.case_no, d);
+  EXPECT_EQ(c.state, CaseState::kDecided);
+  EXPECT_EQ(a.cases.ForStaff(a.approver, s.case_no).licence_valid_until, "2029-06-30");
+  EXPECT_NE(c.events.back().opinion.find("证照有效期至 2029-06-30"), std::string::npos) << c.events.back().opinion;
+  a.cases.Act(a.clerk, s.case_no, Do("conclude"));
+  const auto docs = a.documents.ForCase(s.case_no);
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_EQ(docs[2].payload.value("valid_until", ""), "2029-06-30");
+  const std::string text = PdfText(a.documents.Pdf(docs[2]));
+  EXPECT_NE(text.find("至 2029-06-30"), std::string::npos) << text;
+  EXPECT_TRUE(a.documents.Verify(docs[2].doc_no).signature_valid);
+
+  // An item that fixes the term keeps it: the approver cannot set another.
+  item.valid_years = 5;
+  a.catalogue.PublishAll(identity::Context::System("测试"), {item});
+  n_->exchange->Pump();
+  auto t = a.cases.Submit(me, a.App("termed"));
+  n_->exchange->Pump();
+  a.cases.Act(a.clerk, t.case_no, "accept", "", {});
+  a.cases.Act(a.handler, t.case_no, Do("claim"));
+  a.cases.Act(a.handler, t.case_no, Do("complete_step", "符合条件"));
+  a.cases.Act(a.approver, t.case_no, Do("claim"));
+  try {
+    a.cases.Act(a.approver, t.case_no, d);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("由事项目录规定（5 年）"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(a.cases.ForStaff(a.approver, t.case_no).state, CaseState::kInProgress);
+}
+
 TEST_P(Cases, ALongCorrectionNoticeRunsOnToAnotherPageWithTheSealAfterIt) {
   Approval a(*n_);
   a.SeedInside();

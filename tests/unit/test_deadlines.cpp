@@ -117,6 +117,18 @@ TEST(CertificateTerm, RunsThroughTheDayBeforeTheSameDateYearsOn) {
   EXPECT_EQ(ValidUntil("2027-03-01", 1), "2028-02-29");
 }
 
+TEST(CertificateTerm, AnApproversTermIsADateAfterTodayAndWithinFiftyYears) {
+  EXPECT_EQ(LicenceTermProblem("2029-06-30", "2026-03-02"), "");
+  EXPECT_EQ(LicenceTermProblem("2026-03-03", "2026-03-02"), "");  // tomorrow
+  EXPECT_EQ(LicenceTermProblem("2076-03-01", "2026-03-02"), "");  // fifty years, to the day before
+  EXPECT_NE(LicenceTermProblem("2076-03-02", "2026-03-02"), "");
+  EXPECT_NE(LicenceTermProblem("2026-03-02", "2026-03-02"), "");  // today: already expiring
+  EXPECT_NE(LicenceTermProblem("2020-01-01", "2026-03-02"), "");
+  for (const char* bad : {"2029-02-30", "2029-13-01", "2029/06/30", "2029-6-30", "20290630", "长期", ""}) {
+    EXPECT_EQ(LicenceTermProblem(bad, "2026-03-02"), "证照有效期至应为日期（如 2030-06-30）") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace yiwang::approval
 
