@@ -60,6 +60,7 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
       *app->db, *app->clock, *app->audit, *app->exchange, *app->calendar,
       complaints::Settings{c.complaints_unit, c.complaints_acceptance_days, c.complaints_reply_days});
   app->complaints->RegisterPacketHandlers();
+  app->lookups = std::make_unique<identity::LookupGuard>(*app->db, *app->clock, *app->audit);
   if (c.zone != core::Zone::kExternal) app->complaints->WatchWith(app->deadlines.get());
   app->inbox = std::make_unique<supervision::Inbox>(*app->db, *app->clock, *app->audit);
   app->renderer = std::make_unique<http::Renderer>(c);

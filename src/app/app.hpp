@@ -18,6 +18,7 @@
 #include "http/metrics.hpp"
 #include "http/render.hpp"
 #include "http/router.hpp"
+#include "identity/lookup_guard.hpp"
 #include "identity/service.hpp"
 #include "supervision/evaluation.hpp"
 #include "supervision/messages.hpp"
@@ -45,6 +46,7 @@ struct App {
   std::unique_ptr<supervision::Inbox> inbox;  // 站内消息 of staff
   std::unique_ptr<approval::DraftService> drafts;
   std::unique_ptr<complaints::ComplaintService> complaints;
+  std::unique_ptr<identity::LookupGuard> lookups;  // wrong 查询码 counted (cases, complaints)
   std::unique_ptr<http::Renderer> renderer;
   std::unique_ptr<http::Metrics> metrics;
 

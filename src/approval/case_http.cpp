@@ -23,6 +23,9 @@
 namespace yiwang::modules {
 namespace {
 
+/// The cookie that carries a new case's query code from the submission to its page, once.
+constexpr const char* kQueryCodeCookie = "yw_code";
+
 using http::Access;
 using http::Request;
 using http::Response;
@@ -171,9 +174,24 @@ Response MaterialResponse(app::App& app, const approval::Case& c, const std::str
   throw Error(ErrorCode::kNotFound, "该办件没有这份材料");
 }
 
+/// A verification for anyone who asks. A document number is a case number (public in 办件公示)
+/// and a letter, so the holder's name is shown masked as in 办件公示 (MaskApplicant), the ID
+/// number already is; only whoever submits the very file, and so holds the document, sees the
+/// name as certified.
 nlohmann::json VerificationView(const approval::Verification& v) {
-  nlohmann::json j = {{"found", v.found}, {"valid", v.found && v.signature_valid && v.bytes_match}, {"message", v.message}};
-  if (v.found) j["document"] = approval::DocumentJson(v.document);
+  const bool valid = v.found && v.signature_valid && v.bytes_match;
+  nlohmann::json j = {{"found", v.found}, {"valid", valid}, {"message", v.message}};
+  if (v.found) {
+    j["document"] = approval::DocumentJson(v.document);
+    nlohmann::json& payload = j["document"]["payload"];
+    if (!(valid && v.file_checked) && payload.is_object() && payload.contains("holder") && payload["holder"].is_string()) {
+      // Where the case is not known here, a name of up to four characters is a person's.
+      const std::string holder = payload["holder"].get<std::string>();
+      const std::string kind = !v.holder_kind.empty() ? v.holder_kind : core::Utf8Length(holder) <= 4 ? "person" : "enterprise";
+      payload["holder"] = approval::MaskApplicant(kind, holder);
+      j["document"]["holder_masked"] = true;
+    }
+  }
   return j;
 }
 
@@ -295,9 +313,11 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     }
     return apply_page(req, req.Param("code"), view, 200);
   });
+  // The query code goes to the case page in a short-lived cookie, not in its address (history,
+  // logs; a link with a made-up ?code= would show a wrong one), and is shown there once.
   auto submitted = [secure](const approval::Submitted& s) {
-    Response res = Response::Redirect("/account/cases/" + http::UrlEncode(s.case_no) +
-                                      (s.query_code.empty() ? "" : "?code=" + s.query_code));
+    Response res = Response::Redirect("/account/cases/" + http::UrlEncode(s.case_no));
+    if (!s.query_code.empty()) res.SetCookie(kQueryCodeCookie, s.case_no + "." + s.query_code, 300, secure);
     http::Renderer::Flash(res, s.repeated ? "该申请已提交过，未重复创建办件" : "申请已提交，办件编号 " + s.case_no, secure);
     return res;
   };
@@ -342,7 +362,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       return apply_page(req, in.item_code, view, ErrorCodeHttpStatus(e.code()));
     }
   });
-  auto case_page = [&app](Request& req, nlohmann::json view, int status) {
+  auto case_page = [&app, secure](Request& req, nlohmann::json view, int status) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, false, &app.cases->payments());
     view["deadlines_html"] = DeadlinesHtml(app, c, false);
@@ -393,9 +413,18 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     }
     view["documents"] = DocumentsView(app, c.case_no, "/account/cases/");
     view["has_documents"] = !view["documents"].empty();
-    // The query code is shown once, right after submission (only its SM3 is stored).
-    const std::string code = req.Query("code");
-    if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) view["query_code"] = code;
+    // The query code is shown once, right after submission (only its SM3 is stored): from the
+    // cookie the submission set, for this case only; the page then clears it.
+    const std::string sent_code = req.Cookie(kQueryCodeCookie);
+    bool clear_code = false;
+    if (!sent_code.empty()) {
+      const std::string prefix = c.case_no + ".";
+      const std::string code = sent_code.rfind(prefix, 0) == 0 ? sent_code.substr(prefix.size()) : "";
+      if (code.size() == 6 && code.find_first_not_of("0123456789") == std::string::npos) {
+        view["query_code"] = code;
+        clear_code = true;
+      }
+    }
     // 撤回申请: offered until the decision; a request on its way is shown instead of the offer.
     const bool pending = approval::WithdrawalPending(c);
     if (approval::Withdrawable(c.state) && !pending) view["can_withdraw"] = true;
@@ -419,7 +448,9 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         view["can_rate"] = true;
       }
     }
-    return app.renderer->Page(req, "external/case", "办件 " + c.case_no, view, status);
+    Response res = app.renderer->Page(req, "external/case", "办件 " + c.case_no, view, status);
+    if (clear_code) res.SetCookie(kQueryCodeCookie, "", 0, secure);
+    return res;
   };
   r.Add("POST", "/account/cases/:case_no/rating", Access::kPublic, [&app, case_page, secure](Request& req) {
     try {
@@ -600,12 +631,16 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       status = 400;
     } else if (!case_no.empty()) {
       try {
-        nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(case_no, code), false);
+        nlohmann::json c = approval::CaseJson(
+            app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("case", case_no),
+                               [&] { return app.cases->PublicStatus(case_no, code); }),
+            false);
         c.erase("materials");  // file names may carry personal data; the applicant sees them logged in
         view["case"] = c;
       } catch (const Error& e) {
-        if (e.code() != ErrorCode::kNotFound) throw;
+        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kTooManyRequests) throw;
         view["error"] = e.message();
+        status = ErrorCodeHttpStatus(e.code());
       }
     }
     Response cookies;
@@ -679,7 +714,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       j["deadlines"] = DeadlinesView(app, c, nullptr, false);
       return Response::Json(j);
     }
-    nlohmann::json c = approval::CaseJson(app.cases->PublicStatus(req.Param("case_no"), req.Query("code")), false);
+    nlohmann::json c = approval::CaseJson(
+        app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("case", req.Param("case_no")),
+                           [&] { return app.cases->PublicStatus(req.Param("case_no"), req.Query("code")); }),
+        false);
     c.erase("materials");
     return Response::Json(c);
   });

@@ -9,6 +9,7 @@
 #include "approval/views.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "identity/store.hpp"
 
 namespace yiwang::approval {
@@ -99,12 +100,27 @@ void CatalogueService::RegisterPacketHandlers() {
   });
 }
 
+namespace {
+
+/// The search box takes a few words, not a page: every two characters are one more full-text
+/// term, so an unbounded query would let one anonymous request occupy a worker for seconds.
+void CheckSearchText(const std::string& q) {
+  if (!core::Utf8Valid(q) || core::Utf8Length(q) > CatalogueService::kMaxSearchChars) {
+    throw Error(ErrorCode::kInvalidInput, "搜索内容不超过 " + std::to_string(CatalogueService::kMaxSearchChars) + " 个字",
+                {{"q", "请输入事项名称中的几个字或关键词（不超过 " + std::to_string(CatalogueService::kMaxSearchChars) + " 个字）"}});
+  }
+}
+
+}  // namespace
+
 store::Page CatalogueService::Search(const store::Query& q) {
+  CheckSearchText(q.q);
   db::Conn c(db_);
   return store::Search(c.sql(), db_.dialect(), q);
 }
 
 std::vector<Item> CatalogueService::SearchAll(store::Query q) {
+  CheckSearchText(q.q);
   db::Conn c(db_);
   q.page = 1;
   q.per_page = 200;

@@ -41,6 +41,9 @@ class CatalogueService {
   /// "items.published" / "items.retired" packets applied on the external zone.
   void RegisterPacketHandlers();
 
+  /// The longest search text, in characters (a longer one: kInvalidInput on field "q").
+  static constexpr std::size_t kMaxSearchChars = 50;
+
   store::Page Search(const store::Query& q);
   /// Every item the query matches, all pages (the catalogue export); q.page is ignored.
   std::vector<Item> SearchAll(store::Query q);

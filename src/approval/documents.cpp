@@ -286,10 +286,15 @@ Verification DocumentService::Verify(const std::string& doc_no, const std::strin
     v.signature_valid = false;
   }
   if (bytes) v.bytes_match = core::Sm3Hex(*bytes) == v.document.pdf_sm3;
+  v.file_checked = bytes != nullptr;
+  soci::indicator ind = soci::i_null;
+  std::string kind;
+  c.sql() << "SELECT applicant_kind FROM cases WHERE case_no = :n", soci::into(kind, ind), soci::use(v.document.case_no);
+  if (c.sql().got_data() && ind == soci::i_ok) v.holder_kind = kind;
   if (!v.signature_valid) {
     v.message = "无效：电子印章签名校验失败，文书记录可能被篡改";
   } else if (!v.bytes_match) {
-    v.message = "无效：所提交的文件与签发的文书不一致（文件内容被改动）";
+    v.message = "无效：所提交的文件与签发的文书不一致——它可能是另一份文书，也可能被改动过。请核对文书编号，或向签发机关核实";
   } else {
     v.message = bytes ? "有效：文件与签发的文书完全一致，电子印章签名有效" : "有效：电子印章签名有效";
   }

@@ -40,6 +40,8 @@ struct Verification {
   bool found = false;
   bool signature_valid = false;  // the stored record's signature verifies
   bool bytes_match = true;       // when bytes were given: their SM3 equals the signed one
+  bool file_checked = false;     // bytes were given
+  std::string holder_kind;       // the case's applicant_kind ("person" | "enterprise"), "" if unknown here
   IssuedDocument document;
   std::string message;  // Chinese: 有效 / why not
 };

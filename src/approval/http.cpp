@@ -34,7 +34,14 @@ approval::store::Query QueryFrom(const Request& req, bool published_only) {
 }
 
 nlohmann::json ListView(app::App& app, const Request& req, const approval::store::Query& q) {
-  auto page = app.catalogue->Search(q);
+  approval::store::Page page;
+  std::string q_error;
+  try {
+    page = app.catalogue->Search(q);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kInvalidInput || !e.fields().count("q")) throw;
+    q_error = e.fields().at("q");  // the search box says what is wrong; the list is empty
+  }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& i : page.items) items.push_back(approval::ItemJson(i));
   nlohmann::json depts = nlohmann::json::array();
@@ -47,7 +54,7 @@ nlohmann::json ListView(app::App& app, const Request& req, const approval::store
     kinds.push_back({{"key", approval::ItemKindKey(k)}, {"label", approval::ItemKindLabel(k)},
                      {"selected", approval::ItemKindKey(k) == q.kind}});
   }
-  return {{"items", items},     {"empty", items.empty()}, {"q", q.q},         {"departments", depts},
+  return {{"items", items},     {"empty", items.empty() && q_error.empty()}, {"q", q.q}, {"q_error", q_error}, {"departments", depts},
           {"kinds", kinds},     {"total", page.total},    {"searched", !q.q.empty() || q.dept_unit_id || !q.kind.empty()},
           {"pager", http::PagerView(req, page.total, q.page, q.per_page)}};
 }

@@ -1,5 +1,7 @@
 #include "approval/store.hpp"
 
+#include <algorithm>
+
 #include "approval/views.hpp"
 #include "core/text_search.hpp"
 #include "db/row.hpp"
@@ -139,7 +141,11 @@ Page Search(soci::session& sql, db::Dialect dialect, const Query& q) {
   Page page;
   std::string from = " FROM items i JOIN units u ON u.id = i.dept_unit_id";
   std::string where = " WHERE 1=1";
-  const std::vector<std::string> tokens = core::QueryTokens(q.q);
+  // A repeated term narrows nothing: each is matched once.
+  std::vector<std::string> tokens;
+  for (std::string& t : core::QueryTokens(q.q)) {
+    if (std::find(tokens.begin(), tokens.end(), t) == tokens.end()) tokens.push_back(std::move(t));
+  }
   std::string match;
   if (!tokens.empty()) {
     // Tokens are CJK characters and ASCII alphanumerics only (the tokenizer drops everything

@@ -9,6 +9,7 @@
 #include "complaints/complaints.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/forms.hpp"
 
 namespace yiwang::modules {
@@ -100,23 +101,41 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
       return form_page(req, {{"values", ValuesOf(in)}, {"error", http::ErrorView(e)}}, ErrorCodeHttpStatus(e.code()));
     }
   });
-  r.Add("GET", "/interact/complaints/track", Access::kAnyone, [&app](Request& req) {
-    const std::string no = req.Query("no");
+  // 投诉查询: the form is sent by POST so that the query code stays out of the address (browser
+  // history, logs), as 办件查询 does. A link with only the number (the receipt's) opens the form
+  // with it filled in — for the complainant logged in, the complaint itself; ?no=&code= (older
+  // links) still works. Wrong codes are counted (identity::LookupGuard).
+  auto track_page = [&app, secure](Request& req, const std::string& no, const std::string& code, bool posted) {
     nlohmann::json view = {{"no", no}};
     int status = 200;
-    if (!no.empty()) {
+    const bool own = req.principal.kind == "public" && core::Trim(code).empty();
+    if (posted && !own && (core::Trim(no).empty() || core::Trim(code).empty())) {
+      view["error"] = core::Trim(no).empty() ? "请填写投诉编号" : "请填写查询码（6 位数字，提交投诉时告知）";
+      status = 400;
+    } else if (!core::Trim(no).empty() && (own || !core::Trim(code).empty())) {
       try {
-        const bool own = req.principal.kind == "public" && req.Query("code").empty();
-        complaints::Complaint c = own ? app.complaints->ForComplainant(ContextOf(req), no)
-                                      : app.complaints->PublicStatus(no, req.Query("code"));
+        complaints::Complaint c =
+            own ? app.complaints->ForComplainant(ContextOf(req), no)
+                : app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("complaint", no),
+                                     [&] { return app.complaints->PublicStatus(no, code); });
         view["complaint"] = complaints::ComplaintJson(c, false);
       } catch (const Error& e) {
-        if (e.code() != ErrorCode::kNotFound) throw;
+        if (e.code() != ErrorCode::kNotFound && e.code() != ErrorCode::kTooManyRequests) throw;
         view["error"] = e.message();
-        status = 404;
+        status = ErrorCodeHttpStatus(e.code());
       }
     }
-    return app.renderer->Page(req, "external/complaint_track", "投诉查询", view, status);
+    Response cookies;
+    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
+    Response res = app.renderer->Page(req, "external/complaint_track", "投诉查询", view, status);
+    for (auto& h : cookies.headers) res.headers.push_back(h);
+    return res;
+  };
+  r.Add("GET", "/interact/complaints/track", Access::kAnyone, [track_page](Request& req) {
+    return track_page(req, req.Query("no"), req.Query("code"), false);
+  });
+  r.Add("POST", "/interact/complaints/track", Access::kAnyone, [track_page](Request& req) {
+    return track_page(req, req.Field("no"), req.Field("code"), true);
   });
 
   // ---- API
@@ -131,8 +150,10 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/api/v1/complaints/:no", Access::kAnyone, [&app](Request& req) {
     const bool own = req.principal.kind == "public" && req.Query("code").empty();
-    complaints::Complaint c = own ? app.complaints->ForComplainant(ContextOf(req), req.Param("no"))
-                                  : app.complaints->PublicStatus(req.Param("no"), req.Query("code"));
+    complaints::Complaint c =
+        own ? app.complaints->ForComplainant(ContextOf(req), req.Param("no"))
+            : app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("complaint", req.Param("no")),
+                                 [&] { return app.complaints->PublicStatus(req.Param("no"), req.Query("code")); });
     return Response::Json(complaints::ComplaintJson(c, false));
   });
 }

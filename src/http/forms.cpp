@@ -75,9 +75,11 @@ nlohmann::json PagerView(const Request& req, std::int64_t total, int page, int p
 }
 
 std::string SafeNext(const std::string& next) {
-  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos ||
-      next.find("\r") != std::string::npos || next.find("\n") != std::string::npos) {
-    return "/";
+  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) return "/";
+  // No control character at all: a browser drops tabs and newlines from a URL, so "/\t/evil"
+  // would become "//evil", another site.
+  for (const char ch : next) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return "/";
   }
   return next;
 }

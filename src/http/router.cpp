@@ -66,6 +66,9 @@ const Route* Router::Find(const std::string& method, const std::string& path, st
 }
 
 std::string PreSessionCsrf(const Request& req, Response& res, bool secure) {
+  // With a session (a logged-in user on an anonymous form, a login waiting for its second
+  // factor) the router checks the session's token, so the form must carry that one.
+  if (!req.session_stage.empty()) return req.csrf;
   std::string token = req.Cookie(kPreCsrfCookie);
   if (token.size() < 20) {
     token = core::RandomToken(24);
@@ -141,7 +144,11 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
     if (path_known && (req.method == "GET" || req.method == "HEAD") && req.path.rfind("/api/", 0) != 0) {
       const auto slash = req.path.find_last_of('/');
       if (slash != std::string::npos && slash > 0) {
-        const std::string parent = req.path.substr(0, slash);
+        // The path as matched has no empty segments; "//account/password" must not send the
+        // browser to "//account", which is another host.
+        std::string parent = req.path.substr(0, slash);
+        const auto first = parent.find_first_not_of('/');
+        parent = first == std::string::npos ? "/" : "/" + parent.substr(first);
         std::map<std::string, std::string> parent_params;
         bool parent_known = false;
         if (router_.Find("GET", parent, parent_params, parent_known)) {

@@ -74,7 +74,8 @@ class Site {
 };
 
 /// Anonymous forms (login, registration) have no session to hold a CSRF token: they use a
-/// double-submit cookie instead. Returns the token to embed, setting the cookie if needed.
+/// double-submit cookie instead. Returns the token to embed, setting the cookie if needed; with
+/// a session, the session's token (the one the router then checks).
 std::string PreSessionCsrf(const Request& req, Response& res, bool secure);
 inline constexpr const char* kPreCsrfCookie = "yw_pre";
 

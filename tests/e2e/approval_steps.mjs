@@ -64,8 +64,10 @@ export async function apply(cp, external, dir) {
   for (let n = 1; n <= inputs; n++) await cp.setInputFiles(`#material_${n}`, join(dir, `m${n}.pdf`));
   await Promise.all([cp.waitForURL(/\/account\/cases\/DH\d+/), cp.click('text=提交申请')]);
   const caseNo = cp.url().match(/cases\/(DH\d+)/)[1];
-  const code = new URL(cp.url()).searchParams.get('code');
-  assert.match(await cp.textContent('main'), /查询码/);
+  // The query code is shown once on the case page, never in its address.
+  assert.doesNotMatch(cp.url(), /code=/);
+  const code = (await cp.textContent('main')).match(/查询码\s*(\d{6})\s*：请妥善保存/)?.[1];
+  assert.ok(code, 'the query code is shown');
   return { caseNo, code };
 }
 
@@ -207,6 +209,7 @@ export async function downloadCertificate(cp, external, caseNo, timeoutMs) {
 export async function verifyCertificate(cp, verifyUrl, pdf, dir) {
   await cp.goto(verifyUrl);
   assert.match(await cp.textContent('main'), /有效/);
+  assert.match(await cp.textContent('main'), /姓名或名称部分隐藏/, 'a number alone shows the holder masked');
   writeFileSync(join(dir, 'good.pdf'), pdf);
   const bad = Buffer.from(pdf);
   bad[Math.floor(bad.length / 2)] ^= 1;
@@ -214,6 +217,7 @@ export async function verifyCertificate(cp, verifyUrl, pdf, dir) {
   await cp.setInputFiles('#file', join(dir, 'good.pdf'));
   await Promise.all([cp.waitForLoadState('load'), cp.click('button >> text=核验')]);
   assert.match(await cp.textContent('main'), /文件与签发的文书完全一致/);
+  assert.doesNotMatch(await cp.textContent('main'), /部分隐藏/, 'whoever holds the very file sees the name as certified');
   await cp.goto(verifyUrl);
   await cp.setInputFiles('#file', join(dir, 'bad.pdf'));
   await Promise.all([cp.waitForLoadState('load'), cp.click('button >> text=核验')]);

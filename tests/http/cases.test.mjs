@@ -55,10 +55,24 @@ for (const backend of backends()) {
       r = await fetch(`${node.external}/services/items/${ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
       assert.equal(r.status, 303);
       const location = r.headers.get('location');
-      assert.match(location, /^\/account\/cases\/DH\d{14}\?code=\d{6}$/);
+      // The query code goes to the case page in a short-lived cookie, never in the address; it
+      // is shown there once, and a made-up ?code= shows nothing.
+      assert.match(location, /^\/account\/cases\/DH\d{14}$/);
+      for (const sc of r.headers.getSetCookie()) {
+        const [kv] = sc.split(';');
+        const eq = kv.indexOf('=');
+        citizen.cookies.set(kv.slice(0, eq), kv.slice(eq + 1));
+      }
       const page = await (await citizen.get(location)).text();
-      assert.match(page, /查询码/);
+      const shown = page.match(/查询码 <strong>(\d{6})<\/strong>：请妥善保存/)?.[1];
+      assert.ok(shown, 'the query code is shown');
       assert.match(page, /材料1\.pdf/);
+      assert.equal(citizen.cookies.has('yw_code'), false, 'and the page clears it');
+      assert.doesNotMatch(await (await citizen.get(location)).text(), /请妥善保存/, 'shown only once');
+      assert.doesNotMatch(await (await citizen.get(location + '?code=123456')).text(), /123456/);
+      const caseNo = location.split('/').pop();
+      const tracked = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${shown}`)).json();
+      assert.equal(tracked.case_no, caseNo, 'the code shown is the case\'s');
     });
 
     it('an empty apply form names every problem at once: the contact fields and each missing material', async () => {
@@ -420,6 +434,16 @@ for (const backend of backends()) {
       const checker = new Client(node.external);
       const verify = await (await checker.get(`/verify/${caseNo}-Z`)).text();
       assert.match(verify, /电子印章有效/);
+      // Anyone may look a number up (a case number is public in 办件公示): the holder's name is
+      // masked as there; the ID number is masked in what was certified.
+      const applicant = (await (await clerk.get(`/api/v1/cases/${caseNo}`)).json()).applicant_name;
+      const checked = await (await fetch(`${node.external}/api/v1/certificates/${caseNo}-Z/verify`)).json();
+      assert.equal(checked.valid, true);
+      assert.equal(checked.document.holder_masked, true);
+      assert.match(checked.document.payload.holder, /\*|某某/);
+      assert.notEqual(checked.document.payload.holder, applicant);
+      assert.ok(!verify.includes(applicant), `the page does not show ${applicant}`);
+      assert.match(verify, /姓名或名称部分隐藏/);
       const noFile = await checker.post(`/verify/${caseNo}-Z`, { form: { _csrf: csrfFrom(verify) } });
       assert.equal(noFile.status, 400);
       assert.match(await noFile.text(), /data-form-error>请选择要核验的 PDF 文件<\/div>/);

@@ -225,8 +225,11 @@ for (const backend of backends()) {
       assert.ok(!html.includes(id), 'never the full ID number');
       assert.match(html, /138\*\*\*\*0000/);
 
-      // Logout is a POST form with the session's token.
-      const out = await c.post('/logout', { form: { _csrf: csrfFrom(html) } });
+      // Logout is a POST form with the session's token — also from a page with an anonymous form
+      // (registration), which must then carry the session's token, not the pre-session cookie's.
+      const regHtml = await (await c.get('/register')).text();
+      assert.equal(csrfFrom(regHtml), csrfFrom(html));
+      const out = await c.post('/logout', { form: { _csrf: csrfFrom(regHtml) } });
       assert.equal(out.status, 303);
       assert.equal(out.headers.get('location'), '/');
       assert.equal(c.cookies.has('yw_ext'), false);
@@ -254,7 +257,8 @@ for (const backend of backends()) {
 
     it('internal form login returns to the page asked for, but never to another site', async () => {
       const a = node.account('clerk');
-      for (const [next, where] of [['/admin/users', '/admin/users'], ['//evil.example/x', '/'], ['https://evil.example/', '/'], ['/\\evil.example', '/']]) {
+      for (const [next, where] of [['/admin/users', '/admin/users'], ['//evil.example/x', '/'], ['https://evil.example/', '/'], ['/\\evil.example', '/'],
+        ['/\t/evil.example', '/'], ['/\n/evil.example', '/'], ['/\u007f/evil.example', '/']]) {
         const c = new Client(node.internal);
         const page = await (await c.get('/login?next=' + encodeURIComponent(next))).text();
         const res = await c.post('/login', { form: { _csrf: csrfFrom(page), username: a.login, password: a.password, next } });
@@ -268,6 +272,31 @@ for (const backend of backends()) {
       const res = await c.post('/login', { form: { _csrf: csrfFrom(page), username: a.login, password: 'not-the-password', next: '/' } });
       assert.equal(res.status, 401);
       assert.ok(textOf(await res.text()).includes('用户名或密码错误'));
+    });
+
+    it('a form address opened as a page goes back to its page, never to another host', async () => {
+      const c = new Client(node.internal);
+      const a = node.account('clerk');
+      const page = await (await c.get('/login')).text();
+      await c.post('/login', { form: { _csrf: csrfFrom(page), username: a.login, password: a.password, next: '/' } });
+      for (const path of ['/account/password', '//account/password', '///account/password']) {
+        const res = await c.get(path);
+        assert.equal(res.status, 303, path);
+        assert.equal(res.headers.get('location'), '/account', path);
+      }
+    });
+
+    it('the service guide refuses a search longer than 50 characters, on the page and the API', async () => {
+      const long = '食品经营许可'.repeat(9);  // 54 characters
+      const api = await fetch(node.external + '/api/v1/items?q=' + encodeURIComponent(long));
+      assert.equal(api.status, 400);
+      const body = await api.json();
+      assert.equal(body.error.code, 'INVALID_INPUT');
+      assert.match(body.error.fields.q, /不超过 50 个字/);
+      const html = await (await fetch(node.external + '/services?q=' + encodeURIComponent(long))).text();
+      assert.match(html, /不超过 50 个字/);
+      const fine = await (await fetch(node.external + '/api/v1/items?q=' + encodeURIComponent('食品经营许可'.repeat(8)))).json();
+      assert.ok(fine.total >= 1, 'a repeated phrase within the limit still finds the item');
     });
 
     it('the portal pages are not served on the internal zone, nor the workbench on the external one', async () => {
