@@ -368,7 +368,12 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     view["deadlines_html"] = DeadlinesHtml(app, c, false);
     // 第三十二条: the office stayed silent past the acceptance period; the applicant is told, too.
     if (c.state == approval::CaseState::kReceived) {
-      if (const auto deemed = app.cases->DeemedAcceptanceOf(c)) view["deemed_on"] = *deemed;
+      if (const auto deemed = app.cases->DeemedAcceptanceOf(c)) {
+        view["deemed_on"] = *deemed;
+        // In law the case is accepted (as of the day it was received), whatever the office has
+        // not yet recorded: the applicant's status says so instead of 待受理.
+        view["case"]["state_label"] = "视为受理";
+      }
     }
     // 应缴费用: the assessment once made; before it, the item's catalogue fees as a guide.
     std::optional<approval::Item> item;

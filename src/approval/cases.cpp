@@ -1808,10 +1808,22 @@ std::string DecisionLabel(const Case& c) {
 
 nlohmann::json CaseJson(const Case& c, bool staff_view, const PaymentProviders* payments) {
   nlohmann::json materials = nlohmann::json::array(), events = nlohmann::json::array();
-  for (const auto& m : c.materials) {
-    materials.push_back({{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename},
+  for (std::size_t i = 0; i < c.materials.size(); ++i) {
+    const CaseMaterial& m = c.materials[i];
+    nlohmann::json mj = {{"material_no", m.material_no}, {"name", m.name}, {"filename", m.filename},
                          {"size_kb", (m.size + 1023) / 1024}, {"type", files::TypeLabel(m.mime)},
-                         {"sm3", m.file_sm3}, {"sm3_short", m.file_sm3.substr(0, 12)}, {"correction", m.round == 1}});
+                         {"sm3", m.file_sm3}, {"sm3_short", m.file_sm3.substr(0, 12)}, {"correction", m.round == 1}};
+    // The same file given for two different materials (or again as a correction) is told to the
+    // clerk checking completeness: the content is identical, whatever the names say.
+    if (staff_view) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (c.materials[j].file_sm3 == m.file_sm3) {
+          mj["same_as"] = c.materials[j].material_no;
+          break;
+        }
+      }
+    }
+    materials.push_back(mj);
   }
   for (const auto& e : c.events) {
     if (!e.is_public && !staff_view) continue;

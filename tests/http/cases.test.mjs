@@ -452,6 +452,21 @@ for (const backend of backends()) {
       assert.ok(final.events.some((e) => e.action === 'decide' && /准予行政许可/.test(e.opinion)));
     });
 
+    it('the clerk is told when two materials are the very same file', async () => {
+      const same = pdf(`same-${randomBytes(4).toString('hex')}`).toString('base64');
+      const list = materials();
+      list[2].content_base64 = same;  // 材料 3 and 5: one file under two names
+      list[4].content_base64 = same;
+      list[4].filename = '另一个名字.pdf';
+      const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'), { materials: list })).json();
+      assert.ok(await waitState(caseNo, code, 'received'));
+      const seen = await (await clerk.get(`/api/v1/cases/${caseNo}`)).json();
+      assert.deepEqual(seen.materials.map((m) => m.same_as ?? null), [null, null, null, null, 3]);
+      assert.match(await (await clerk.get(`/cases/${caseNo}`)).text(), /另一个名字\.pdf<\/a>[^<]*<code[^>]*>[^<]*<\/code>）\s*<span class="badge warn">与材料 3 的文件内容完全相同<\/span>/);
+      const outside = await (await fetch(`${node.external}/api/v1/applications/${caseNo}?code=${code}`)).json();
+      assert.ok(!JSON.stringify(outside).includes('same_as'), 'a staff hint only');
+    });
+
     it('不予受理 outside the office\'s powers names the authority to apply to (第三十二条第一款第（二）项), on the page and the API', async () => {
       const { case_no: caseNo, query_code: code } = await (await applyJson(randomBytes(8).toString('hex'))).json();
       assert.ok(await waitState(caseNo, code, 'received'), 'the application reached the department');
@@ -628,6 +643,8 @@ for (const backend of backends()) {
       assert.match(await (await clerk.get(`/cases/${silent.case_no}`)).text(), /本件自收到申请之日（2026-03-02）起视为受理/);
       const told = await (await citizen.get(`/account/cases/${silent.case_no}`)).text();
       assert.match(told, /依《行政许可法》第三十二条，本件<strong>自收到申请之日（2026-03-02）起视为受理<\/strong>/);
+      assert.match(told, /当前状态 <span class="badge">视为受理<\/span>/, 'not 待受理');
+      assert.match(told, /<a href="\/interact\/complaints">投诉<\/a>/);
       const fresh = await ask(null);
       assert.doesNotMatch(await (await citizen.get(`/account/cases/${fresh.case_no}`)).text(), /视为受理/);
     });
