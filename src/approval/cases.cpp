@@ -1045,14 +1045,24 @@ CasePage CaseService::Queue(const identity::Context& ctx, const QueueQuery& quer
 
 Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case_no, bool* own_unit) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
-  db::Snapshot c(db_);  // the row and its events as of one moment
-  auto found = FindCase(c.sql(), case_no);
-  if (!found || found->state == CaseState::kSubmitted) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
-  // Per record: the case's department must be among the units the staff member handles.
-  const auto handled = HandledUnits(c.sql(), ctx.principal.unit_id);
-  const bool allowed = std::find(handled.begin(), handled.end(), found->dept_unit_id) != handled.end();
+  std::optional<Case> found;
+  bool allowed = false;
+  {
+    db::Snapshot c(db_);  // the row and its events as of one moment
+    found = FindCase(c.sql(), case_no);
+    if (!found || found->state == CaseState::kSubmitted) throw Error(ErrorCode::kNotFound, "办件不存在：" + case_no);
+    // Per record: the case's department must be among the units the staff member handles.
+    const auto handled = HandledUnits(c.sql(), ctx.principal.unit_id);
+    allowed = std::find(handled.begin(), handled.end(), found->dept_unit_id) != handled.end();
+  }
   const bool global = ctx.principal.Has(identity::Role::kSupervisor) || ctx.principal.Has(identity::Role::kAuditor);
-  if (!allowed && !global) throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理");
+  if (!allowed && !global) {
+    // A refused look at another unit's case is on the record (等保: access refused is audited).
+    db::WithTx(db_, [&](db::Tx& tx) {
+      audit_.Append(tx, ctx.ToActor(), {"case.view", "case", found->case_no, "denied", "查看或办理其他单位的办件被拒绝"});
+    });
+    throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理");
+  }
   if (own_unit) *own_unit = allowed;
   return *found;
 }

@@ -109,10 +109,14 @@ std::string Request::Param(const std::string& name) const {
 }
 
 std::int64_t Request::ParamInt(const std::string& name) const {
-  std::string v = Param(name);
-  char* end = nullptr;
-  long long n = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || !end || *end != '\0' || n <= 0) throw Error(ErrorCode::kNotFound, "页面不存在");
+  // Digits only: strtoll alone would take " 5", "+5" and "\r\n5" (which a handler could then
+  // echo into a Location header).
+  const std::string v = Param(name);
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorCode::kNotFound, "页面不存在");
+  }
+  const long long n = std::strtoll(v.c_str(), nullptr, 10);
+  if (n <= 0) throw Error(ErrorCode::kNotFound, "页面不存在");
   return n;
 }
 
@@ -210,7 +214,14 @@ Response Response::Text(std::string body, int status) {
 Response Response::Redirect(const std::string& location) {
   Response r;
   r.status = 303;
-  r.headers.emplace_back("Location", location);
+  // Never a second header or a response of its own: control characters (a CR or LF that came
+  // from a request) are dropped, whatever the caller built the address from.
+  std::string safe;
+  safe.reserve(location.size());
+  for (const char ch : location) {
+    if (static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f) safe += ch;
+  }
+  r.headers.emplace_back("Location", safe);
   return r;
 }
 

@@ -65,8 +65,17 @@
       var problem = document.getElementById('upload-problem');
       var mb = function (n) { return (n / 1048576).toFixed(1) + ' MB'; };
       var inputs = form.querySelectorAll('input[type="file"]');
+      // The note is tied to its field (aria-invalid, aria-describedby) like the server's errors.
+      function tie(input, noteId, on) {
+        var ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (x) { return x && x !== noteId; });
+        if (on) ids.push(noteId);
+        if (ids.length) input.setAttribute('aria-describedby', ids.join(' ')); else input.removeAttribute('aria-describedby');
+        if (on) input.setAttribute('aria-invalid', 'true');
+        else if (!input.hasAttribute('data-server-invalid')) input.removeAttribute('aria-invalid');
+      }
       function check(input) {
         var note = input.parentNode.querySelector('.upload-size-error');
+        var noteId = input.id + '-size-error';
         var file = input.files && input.files[0];
         var text = file && file.size > max
           ? '“' + file.name + '”有 ' + mb(file.size) + '，超过每份 ' + form.getAttribute('data-upload-max-mb') + ' MB 的限制，请压缩或分页扫描后重新选择'
@@ -76,12 +85,17 @@
           if (!note) {
             note = document.createElement('p');
             note.className = 'field-error upload-size-error';
+            note.id = noteId;
             input.insertAdjacentElement('afterend', note);
           }
           note.textContent = text;
         }
+        tie(input, noteId, !!text);
         return !text;
       }
+      inputs.forEach(function (input) {
+        if (input.getAttribute('aria-invalid') === 'true') input.setAttribute('data-server-invalid', '');
+      });
       inputs.forEach(function (input) { input.addEventListener('change', function () { check(input); }); });
       form.addEventListener('submit', function (e) {
         var ok = true, total = 0, first = null;
@@ -110,6 +124,26 @@
       var input = note.parentNode.querySelector('input[type="file"]');
       if (!input) return;
       input.addEventListener('change', function () { note.hidden = !!(input.files && input.files.length); });
+    });
+    // 办理过程: a date in an opinion written by the server ("受理期限至 2026-12-04") stays on one
+    // line; browsers would break it after a hyphen. Only the text is rewrapped, never parsed as HTML.
+    var dateRe = /\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?/g;
+    document.querySelectorAll('.timeline > li > p').forEach(function (p) {
+      Array.prototype.slice.call(p.childNodes).forEach(function (node) {
+        if (node.nodeType !== 3 || !dateRe.test(node.nodeValue)) return;
+        dateRe.lastIndex = 0;
+        var text = node.nodeValue, frag = document.createDocumentFragment(), at = 0, m;
+        while ((m = dateRe.exec(text))) {
+          frag.appendChild(document.createTextNode(text.slice(at, m.index)));
+          var span = document.createElement('span');
+          span.className = 'nowrap';
+          span.textContent = m[0];
+          frag.appendChild(span);
+          at = m.index + m[0].length;
+        }
+        frag.appendChild(document.createTextNode(text.slice(at)));
+        p.replaceChild(frag, node);
+      });
     });
     // Registration: show the legal representative field for enterprises only.
     var kinds = document.querySelectorAll('input[name="kind"]');

@@ -1,9 +1,13 @@
 // Usability of the public forms: registration reports every problem at once (agreement
 // included, blank fields as 请填写…, the ticked box kept), the agreement pages it links to,
 // a blank login answered without counting an attempt, the login prompt when a page needed
-// login, and the departments on the portal linking to their items.
+// login, and the departments on the portal linking to their items. Then the public pages on
+// a phone and for screen readers: tables that become cards, errors tied to their fields, a page
+// past the last, entries to 办件查询 / 办件公示 / 电子文书核验, and no promise of what is not built.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startNode, backends, Client, csrfFrom } from '../lib/server.mjs';
 
 const textOf = (html) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
@@ -147,6 +151,185 @@ for (const backend of backends()) {
       assert.match(list, /class="item-name"/, 'the filtered list has items');
       const open = await (await fetch(node.external + '/open')).text();
       assert.match(open, /<a href="\/open\/ranking">/);
+    });
+  });
+}
+
+const pdf = (tag) => Buffer.from(`%PDF-1.7\n% ${tag}\n%%EOF\n`);
+const APPLY_ITEM = 'DH-SCJ-001';  // 食品经营许可（新办）: five required materials
+/** The rows of a table's body, each a list of its <td> tags with their content. */
+const rowsOf = (table) => [...(table.match(/<tbody>([\s\S]*?)<\/tbody>/)?.[1] ?? '').matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+  .map((r) => [...r[1].matchAll(/<td\b([^>]*)>([\s\S]*?)<\/td>/g)].map((m) => ({ attrs: m[1], body: m[2] })));
+/** The table in the panel under heading h2. */
+const tableUnder = (html, h2) => html.split(`<h2>${h2}</h2>`)[1]?.match(/<table[\s\S]*?<\/table>/)?.[0] ?? '';
+
+for (const backend of backends()) {
+  describe(`the public pages on phones and for screen readers on ${backend}`, () => {
+    let node, citizen, account;
+    before(async () => {
+      node = await startNode({ backend, demoCases: true });  // 办件公示 needs concluded cases
+      account = node.accounts.find((a) => a.zone === 'external' && a.unit === '个人');
+      citizen = new Client(node.external);
+      const page = await (await citizen.get('/login')).text();
+      const r = await citizen.post('/login', { form: { _csrf: csrfFrom(page), login: account.login, password: account.password } });
+      assert.equal(r.status, 303, 'the citizen logs in');
+    });
+    after(async () => { await node?.cleanup(); });
+
+    it('an item\'s 收费标准 and 申请材料 become cards on a phone, each titled by its name', async () => {
+      const list = await (await fetch(node.external + '/api/v1/items?per_page=100')).json();
+      const item = list.items.find((i) => !i.free && i.fees.length && i.materials.length);
+      assert.ok(item, 'the demo catalogue has an item with fees');
+      const html = await (await fetch(node.external + '/services/items/' + item.code)).text();
+
+      const fees = tableUnder(html, '收费标准');
+      assert.match(fees, /^<table class="table stack">/);
+      const feeRows = rowsOf(fees);
+      assert.equal(feeRows.length, item.fees.length);
+      for (const [i, row] of feeRows.entries()) {
+        assert.match(row[0].attrs, /class="stack-title"/);
+        assert.ok(row[0].body.includes(item.fees[i].name), 'the fee\'s name titles its card');
+        for (const cell of row.slice(1)) assert.match(cell.attrs, /data-label="[^"]+"/, 'every other cell is labelled');
+      }
+
+      const materials = tableUnder(html, '申请材料');
+      assert.match(materials, /^<table class="table stack">/);
+      const matRows = rowsOf(materials);
+      assert.equal(matRows.length, item.materials.length);
+      for (const [i, row] of matRows.entries()) {
+        const m = item.materials[i];
+        const title = row.find((c) => /class="stack-title"/.test(c.attrs));
+        assert.ok(title, 'each material has a card title');
+        assert.match(title.body, new RegExp(`^<span class="stack-only">${m.no}\\. </span>`), 'the number stays in the title');
+        assert.ok(title.body.includes(m.name), 'the material\'s name titles its card, not its number');
+        const numberCell = row[0];
+        assert.match(numberCell.attrs, /class="stack-hide"/, 'the 序号 column is for the wide table only');
+        for (const cell of row.filter((c) => c !== title && c !== numberCell)) assert.match(cell.attrs, /data-label="[^"]+"/);
+      }
+      const css = readFileSync(new URL('../../static/css/site.css', import.meta.url), 'utf8');
+      assert.match(css, /\.table \.stack-only \{ display: none; \}/, 'the number in the title is hidden in the wide table');
+      assert.match(css, /\.table\.stack td\.stack-hide \{ display: none; \}/, 'and the 序号 cell in the cards');
+    });
+
+    it('deleting a draft asks first (data-confirm, handled by the script the portal loads)', async () => {
+      const page = await (await citizen.get(`/services/items/${APPLY_ITEM}/apply`)).text();
+      const form = new FormData();
+      form.append('_csrf', csrfFrom(page));
+      form.append('idempotency_key', randomBytes(8).toString('hex'));
+      form.append('contact_name', '张晓明');
+      form.append('contact_mobile', '13800000001');
+      form.append('intent', 'draft');
+      form.append('material_1', new Blob([pdf('draft-1')]), '申请书.pdf');
+      const r = await fetch(`${node.external}/services/items/${APPLY_ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 303);
+      const html = await (await citizen.get('/account/cases')).text();
+      const del = html.match(/<form method="post" action="\/account\/drafts\/\d+\/delete"[^>]*>/)?.[0] ?? '';
+      assert.match(del, /data-confirm="确定删除“食品经营许可（新办）”的草稿？[^"]*不能恢复。"/);
+      assert.match(html, /<script src="\/static\/js\/site\.js"><\/script>/);
+      const js = await (await fetch(node.external + '/static/js/site.js')).text();
+      assert.match(js, /form\[data-confirm\]/);
+      assert.match(js, /window\.confirm\(form\.getAttribute\('data-confirm'\)\)/);
+    });
+
+    it('the complaint\'s number and code are shown in a notice, not in a red error box', async () => {
+      const anon = new Client(node.external);
+      const html = await (await anon.get('/interact/complaints')).text();
+      const key = /name="idempotency_key" value="([^"]+)"/.exec(html)[1];
+      const r = await anon.post('/interact/complaints', {
+        form: { _csrf: csrfFrom(html), idempotency_key: key, about: 'department', dept_code: 'DH-SCJ', name: '赵六', mobile: '13900005678', content: '窗口办理时等候时间过长，希望改进服务。' },
+      });
+      assert.equal(r.status, 200);
+      const done = await r.text();
+      const main = done.slice(done.indexOf('<main'));
+      assert.match(main, /<div class="flash" role="status">请记下投诉编号和查询码/);
+      assert.doesNotMatch(main, /class="alert"/);
+    });
+
+    it('a page past the last of 办件公示 and 网上办事 says so, with the total and a link to page 1', async () => {
+      let html = await (await fetch(node.external + '/services/concluded?page=99')).text();
+      const total = Number(/这一页没有办件（共 (\d+) 件）。<a href="\/services\/concluded\?page=1">回到第一页<\/a>/.exec(html)?.[1]);
+      assert.ok(total > 0, 'the demo has concluded cases');
+      assert.doesNotMatch(html, /暂无办结的办件/);
+      assert.match(await (await fetch(node.external + '/services/concluded')).text(), /class="table stack"/, 'page 1 lists them');
+      html = await (await fetch(node.external + '/services?page=999')).text();
+      assert.match(html, /这一页没有事项（共 \d+ 个事项）。<a href="\/services\?page=1">回到第一页<\/a>/);
+      assert.doesNotMatch(html, /没有找到符合条件的事项/);
+      html = await (await fetch(node.external + '/services?kind=other&page=999')).text();
+      assert.match(html, /<a href="\/services\?kind=other&amp;page=1">回到第一页<\/a>/, 'page 1 of the same filter');
+      html = await (await fetch(node.external + '/services?q=' + encodeURIComponent('没有这种事项'))).text();
+      assert.match(html, /没有找到符合条件的事项/, 'an empty search still says so');
+      assert.doesNotMatch(html, /回到第一页/);
+    });
+
+    it('a search the server refuses is shown as an error tied to the search box', async () => {
+      const html = await (await fetch(node.external + '/services?q=' + encodeURIComponent('食品经营许可'.repeat(9)))).text();
+      assert.match(html, /<input id="q"[^>]*aria-invalid="true" aria-describedby="q-error"/);
+      assert.match(html, /<div class="alert" role="alert" id="q-error"[^>]*>[^<]*不超过 50 个字/);
+      assert.doesNotMatch(html, /找到 0 个事项/);
+    });
+
+    it('网上办事 and the home page lead to 办件查询, 办件公示 and 电子文书核验, pages that exist', async () => {
+      for (const path of ['/services', '/']) {
+        const html = await (await fetch(node.external + path)).text();
+        const quick = html.match(/<ul class="quick-links[^"]*">[\s\S]*?<\/ul>/)?.[0] ?? '';
+        for (const [href, label] of [['/services/track', '办件查询'], ['/services/concluded', '办件公示'], ['/verify', '电子文书核验']]) {
+          assert.match(quick, new RegExp(`<a href="${href.replace(/\//g, '\\/')}"><strong>${label}</strong>`), `${path}: ${label}`);
+          assert.equal((await fetch(node.external + href)).status, 200, href);
+        }
+      }
+    });
+
+    it('the home page and the registration form promise only what is built: 投诉 at /interact/complaints', async () => {
+      const home = await (await fetch(node.external + '/')).text();
+      const hero = home.match(/<section class="hero">[\s\S]*?<\/section>/)?.[0] ?? '';
+      assert.doesNotMatch(hero, /市民心声|满意度/);
+      assert.match(hero, /<a href="\/interact\/complaints">在线投诉<\/a>/);
+      const register = textOf(await (await fetch(node.external + '/register')).text());
+      assert.doesNotMatch(register, /市民心声/);
+      assert.equal((await fetch(node.external + '/interact/complaints')).status, 200);
+    });
+
+    it('the apply form ties each error to its field: aria-invalid, and the contact errors by aria-describedby', async () => {
+      const page = await (await citizen.get(`/services/items/${APPLY_ITEM}/apply`)).text();
+      const form = new FormData();
+      form.append('_csrf', csrfFrom(page));
+      form.append('idempotency_key', randomBytes(8).toString('hex'));
+      form.append('contact_name', '');
+      form.append('contact_mobile', '1380000');
+      const r = await fetch(`${node.external}/services/items/${APPLY_ITEM}/apply`, { method: 'POST', body: form, headers: { cookie: citizen.cookieHeader() }, redirect: 'manual' });
+      assert.equal(r.status, 400);
+      const html = await r.text();
+      for (const field of ['contact_name', 'contact_mobile']) {
+        const input = tagWith(html, 'input', `name="${field}"`);
+        assert.ok(input.includes('aria-invalid="true"'), field);
+        const id = /aria-describedby="([^"]+)"/.exec(input)?.[1];
+        assert.ok(id, `${field} is described by its error`);
+        assert.match(html, new RegExp(`<p class="field-error" id="${id}">[^<]+</p>`));
+      }
+      for (let n = 1; n <= 5; n++) assert.ok(tagWith(html, 'input', `id="material_${n}"`).includes('aria-invalid="true"'), `material ${n}`);
+      assert.ok(!tagWith(html, 'input', 'id="material_6"').includes('aria-invalid'), 'the optional material is not marked');
+    });
+
+    it('办件查询 keeps a masked name and a date on one line; a message after a form stands clear of its button', async () => {
+      const c = new Client(node.external);
+      const csrf = (await (await c.post('/api/v1/session', { json: { login: account.login, password: account.password } })).json()).csrf_token;
+      const materials = [1, 2, 3, 4, 5].map((n) => ({ material_no: n, filename: `m${n}.pdf`, content_base64: pdf(`track-${n}-${randomBytes(4).toString('hex')}`).toString('base64') }));
+      const applied = await (await c.post('/api/v1/applications', {
+        json: { item_code: APPLY_ITEM, contact_name: '张晓明', contact_mobile: '13800000001', description: '开餐馆', materials },
+        headers: { 'x-csrf-token': csrf, 'idempotency-key': randomBytes(8).toString('hex') },
+      })).json();
+      assert.match(applied.query_code, /^\d{6}$/);
+      const visitor = new Client(node.external);
+      const form = await (await visitor.get('/services/track')).text();
+      const res = await visitor.post('/services/track', { form: { _csrf: csrfFrom(form), case_no: applied.case_no, code: applied.query_code } });
+      assert.equal(res.status, 200);
+      const html = await res.text();
+      assert.match(html, /<span class="nowrap">申请人 [^<]*\*[^<]*<\/span>/, 'the masked name');
+      const css = readFileSync(new URL('../../static/css/site.css', import.meta.url), 'utf8');
+      assert.match(css, /\.tl-time \{[^}]*white-space: nowrap/, 'the time of each step');
+      assert.match(css, /\.form \+ \.alert,[^{]*\.panel > \.form \+ p\.hint \{ margin-top: 16px; \}/, 'the error under 查询 and the hint under 登录');
+      const js = await (await fetch(node.external + '/static/js/site.js')).text();
+      assert.match(js, /\.timeline > li > p/, 'dates in the opinions are kept whole by the script');
     });
   });
 }

@@ -140,6 +140,10 @@ TEST_P(Cases, WrongUnitWrongRoleWrongStateAreRefused) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kForbidden);
   }
+  // The refusal is on the record, with who tried and which case.
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.view' AND outcome = 'denied' AND object_id = '" + s.case_no + "'"), 1);
+  EXPECT_THROW(a.cases.ForStaff(a.other_clerk, s.case_no), Error);
+  EXPECT_EQ(n_->Count("audit_log", "action = 'case.view' AND outcome = 'denied'"), 2);
   EXPECT_THROW(a.cases.Act(a.handler, s.case_no, "accept", "", {}), Error);  // not a window clerk
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "refuse", "  ", {}), Error);  // reasons required
   EXPECT_THROW(a.cases.Act(a.clerk, s.case_no, "approve", "", {}), Error);
