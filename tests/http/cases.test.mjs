@@ -87,8 +87,11 @@ for (const backend of backends()) {
       assert.equal(r.status, 400);
       const html = await r.text();
       assert.match(html, /请填写联系电话/);
-      for (let n = 1; n <= 5; n++) assert.match(html, new RegExp(`<input id="material_${n}"[^>]*>[\\s\\S]*?<p class="field-error">请上传必需材料`), `material ${n}`);
-      assert.doesNotMatch(html, /<input id="material_6"[^>]*>\s*(<p class="hint">[^<]*<\/p>\s*)*<p class="field-error">/, 'material 6 is optional');
+      for (let n = 1; n <= 5; n++) {
+        // Each problem beside its field, and tied to it for assistive technology.
+        assert.match(html, new RegExp(`<input id="material_${n}"[^>]*aria-describedby="material_${n}-error"[^>]*>[\\s\\S]*?<p class="field-error" id="material_${n}-error">请上传必需材料`), `material ${n}`);
+      }
+      assert.doesNotMatch(html, /<input id="material_6"[^>]*>\s*(<p class="hint">[^<]*<\/p>\s*)*<p class="field-error"/, 'material 6 is optional');
     });
 
     it('a multipart form without the CSRF token is refused and creates nothing', async () => {
