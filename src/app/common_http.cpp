@@ -1,5 +1,8 @@
 // Routes every zone has: health, static assets, metrics (internal only), robots.txt.
 #include "app/app.hpp"
+
+#include <algorithm>
+
 #include "app/modules.hpp"
 #include "approval/pdf_deflate.hpp"
 #include "core/error.hpp"
@@ -33,7 +36,16 @@ void RegisterCommon(http::Router& r, app::App& app, const std::string& zone) {
     return http::Response::Text(zone == "internal" ? "User-agent: *\nDisallow: /\n" : "User-agent: *\nAllow: /\n");
   });
   if (zone == "internal") {
-    r.Add("GET", "/metrics", http::Access::kAnyone, [&app](http::Request&) {
+    r.Add("GET", "/metrics", http::Access::kAnyone, [&app](http::Request& req) {
+      // Route names and traffic are not for everyone on the office network: the monitoring
+      // server's address (metrics_allow; behind nginx, the one trusted_proxies reveals) or a
+      // system administrator's session.
+      const auto& allow = app.config.metrics_allow;
+      const bool listed = std::find(allow.begin(), allow.end(), "*") != allow.end() ||
+                          std::find(allow.begin(), allow.end(), req.client_ip) != allow.end();
+      if (!listed && !req.principal.Has(identity::Role::kSysAdmin)) {
+        throw Error(ErrorCode::kForbidden, "运行指标只允许监控服务器（配置项 metrics_allow）或系统管理员访问");
+      }
       std::string text = app.metrics->Render();
       if (app.db->is_sqlite()) {  // group commit (ADR 0008): transactions per durable COMMIT
         text += Counter("yiwang_db_commits_total",

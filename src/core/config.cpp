@@ -159,6 +159,8 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.log_level = v;
   } else if (key == "trusted_proxies") {
     c.trusted_proxies = SplitList(v);
+  } else if (key == "metrics_allow") {
+    c.metrics_allow = SplitList(v);
   } else {
     throw Error(ErrorCode::kInvalidInput, "未知的配置项：" + key);
   }

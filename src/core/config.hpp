@@ -46,6 +46,9 @@ struct Config {
   /// Addresses of reverse proxies (nginx) whose X-Forwarded-For is believed: the audit log
   /// then records the citizen's address, not the proxy's.
   std::vector<std::string> trusted_proxies;
+  /// Client addresses allowed to read /metrics (the monitoring server); "*" allows any. A
+  /// system administrator logged in may read it from anywhere.
+  std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
   /// Set when served behind TLS (nginx): cookies get the Secure attribute.
   bool secure_cookies = false;
   /// Demo/test only: shift the clock so that "now" is this instant at start (YIWANG_NOW).

@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { startNode, backends, Client } from '../lib/server.mjs';
+import { startNode, backends, Client, totp } from '../lib/server.mjs';
 
 // ---- identity numbers, computed as the standards define them (independent of the C++ code)
 
@@ -129,6 +129,29 @@ for (const backend of backends()) {
       const ext = await fetch(node.external + '/metrics');
       assert.equal(ext.status, 404, 'metrics must not be reachable from the internet-facing zone');
       assert.doesNotMatch(await ext.text(), /yiwang_http_requests_total/);
+    });
+
+    it('/metrics answers the monitoring addresses only (metrics_allow), seen through a trusted proxy', async () => {
+      // A node behind "nginx" (trusted_proxies): the address in X-Forwarded-For is the client's.
+      const proxied = await startNode({ backend, env: { YIWANG_TRUSTED_PROXIES: '127.0.0.1' } });
+      try {
+        const from = (ip) => fetch(proxied.internal + '/metrics', { headers: ip ? { 'x-forwarded-for': ip } : {} });
+        assert.equal((await from(null)).status, 200, 'the monitoring server on this machine');
+        assert.equal((await from('127.0.0.1')).status, 200);
+        const refused = await from('10.1.2.3');
+        assert.equal(refused.status, 403, 'any other desk on the office network');
+        assert.doesNotMatch(await refused.text(), /yiwang_http_requests_total/);
+        // A system administrator's session reads it from anywhere.
+        const a = proxied.account('sysadmin');
+        const admin = new Client(proxied.internal);
+        const body = { username: 'sysadmin', password: a.password };
+        if (a.totp_secret) body.totp = totp(a.totp_secret, Math.floor(Date.now() / 1000));
+        const login = await admin.post('/api/v1/session', { json: body, headers: { 'x-forwarded-for': '10.1.2.3' } });
+        assert.equal(login.status, 200, await login.clone().text());
+        assert.equal((await admin.get('/metrics', { headers: { 'x-forwarded-for': '10.1.2.3' } })).status, 200);
+      } finally {
+        await proxied.cleanup();
+      }
     });
 
     it('unknown API paths answer 404 in the JSON error shape; a wrong method answers 405', async () => {
