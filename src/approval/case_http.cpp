@@ -366,6 +366,8 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
     approval::Case c = app.cases->ForApplicant(ContextOf(req), req.Param("case_no"));
     view["case"] = approval::CaseJson(c, false, &app.cases->payments());
     view["deadlines_html"] = DeadlinesHtml(app, c, false);
+    // Just submitted: on its way to the department, no clock runs yet; say what happens next.
+    view["in_transit"] = c.state == approval::CaseState::kSubmitted;
     // 第三十二条: the office stayed silent past the acceptance period; the applicant is told, too.
     if (c.state == approval::CaseState::kReceived) {
       if (const auto deemed = app.cases->DeemedAcceptanceOf(c)) {
@@ -534,7 +536,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   // The QR code on a sealed document opens this page: valid or not, and what was certified.
   // Uploading the PDF checks that not a byte of it was changed.
   // GET /verify (no number): the form to type the number printed on a paper document.
-  auto verify_page = [&app, secure](Request& req, const std::string* bytes, const std::string& file_error = "") {
+  auto verify_page = [&app](Request& req, const std::string* bytes, const std::string& file_error = "") {
     const bool lookup = req.Param("doc_no").empty();
     nlohmann::json view = {{"lookup", true}, {"found", false}, {"valid", false}};
     int status = 200;
@@ -546,11 +548,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       status = !v.found ? 404 : file_error.empty() ? 200 : 400;
       if (!file_error.empty()) view["file_error"] = file_error;
     }
-    Response cookies;
-    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
-    Response res = app.renderer->Page(req, "external/verify", "电子文书核验", view, status);
-    for (auto& h : cookies.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "external/verify", "电子文书核验", view, status);
   };
   r.Add("GET", "/verify", Access::kAnyone, [verify_page](Request& req) {
     std::string no = core::Trim(req.Query("doc_no"));
@@ -626,7 +624,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
   });
   // 办件查询: the form is sent by POST so that the query code stays out of the address (browser
   // history, proxies' and servers' logs); a link with ?case_no=&code= (older pages) still works.
-  auto track_page = [&app, secure](Request& req, const std::string& case_no, const std::string& code, bool posted) {
+  auto track_page = [&app](Request& req, const std::string& case_no, const std::string& code, bool posted) {
     nlohmann::json view = {{"case_no", case_no}};
     int status = 200;
     if (posted && (core::Trim(case_no).empty() || core::Trim(code).empty())) {
@@ -648,11 +646,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
         status = ErrorCodeHttpStatus(e.code());
       }
     }
-    Response cookies;
-    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
-    Response res = app.renderer->Page(req, "external/track", "办件查询", view, status);
-    for (auto& h : cookies.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "external/track", "办件查询", view, status);
   };
   r.Add("GET", "/services/track", Access::kAnyone, [track_page](Request& req) {
     return track_page(req, req.Query("case_no"), req.Query("code"), false);

@@ -63,10 +63,7 @@ int UpheldFromForm(const std::string& v) { return v == "1" ? 1 : v == "0" ? 0 : 
 }  // namespace
 
 void RegisterComplaintsExternal(http::Router& r, app::App& app) {
-  const bool secure = app.config.secure_cookies;
-  auto form_page = [&app, secure](Request& req, nlohmann::json view, int status) {
-    Response cookies;
-    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
+  auto form_page = [&app](Request& req, nlohmann::json view, int status) {
     if (!view.contains("values")) {
       complaints::Input in;
       in.about = req.Query("case_no").empty() ? "department" : "case";
@@ -83,9 +80,7 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
     view["logged_in"] = req.principal.kind == "public";
     view["idempotency_key"] = core::RandomToken(16);
     view["acceptance_days"] = app.complaints->settings().acceptance_days;
-    Response res = app.renderer->Page(req, "external/complaint_form", "我要投诉", view, status);
-    for (auto& h : cookies.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "external/complaint_form", "我要投诉", view, status);
   };
   r.Add("GET", "/interact/complaints", Access::kAnyone, [form_page](Request& req) { return form_page(req, {}, 200); });
   r.Add("POST", "/interact/complaints", Access::kAnyone, [&app, form_page](Request& req) {
@@ -105,7 +100,7 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
   // history, logs), as 办件查询 does. A link with only the number (the receipt's) opens the form
   // with it filled in — for the complainant logged in, the complaint itself; ?no=&code= (older
   // links) still works. Wrong codes are counted (identity::LookupGuard).
-  auto track_page = [&app, secure](Request& req, const std::string& no, const std::string& code, bool posted) {
+  auto track_page = [&app](Request& req, const std::string& no, const std::string& code, bool posted) {
     nlohmann::json view = {{"no", no}};
     int status = 200;
     const bool own = req.principal.kind == "public" && core::Trim(code).empty();
@@ -125,11 +120,7 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
         status = ErrorCodeHttpStatus(e.code());
       }
     }
-    Response cookies;
-    if (req.principal.kind.empty()) req.csrf = http::PreSessionCsrf(req, cookies, secure);
-    Response res = app.renderer->Page(req, "external/complaint_track", "投诉查询", view, status);
-    for (auto& h : cookies.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "external/complaint_track", "投诉查询", view, status);
   };
   r.Add("GET", "/interact/complaints/track", Access::kAnyone, [track_page](Request& req) {
     return track_page(req, req.Query("no"), req.Query("code"), false);

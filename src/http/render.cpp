@@ -13,6 +13,7 @@
 #include "core/assets.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "http/router.hpp"
 #include "identity/model.hpp"
 
 namespace yiwang::http {
@@ -186,6 +187,15 @@ Response Renderer::Page(const Request& req, const std::string& name, const std::
   Response r = Response::Html(Render(req.zone == "internal" ? "layout_internal" : "layout_external", layout), status);
   if (!req.Cookie("yw_flash").empty()) r.SetCookie("yw_flash", "", 0, config_.secure_cookies);
   return r;
+}
+
+Response Renderer::FormPage(Request& req, const std::string& name, const std::string& title, nlohmann::json view,
+                            int status) const {
+  Response cookies;
+  req.csrf = PreSessionCsrf(req, cookies, config_.secure_cookies);
+  Response res = Page(req, name, title, std::move(view), status);
+  for (auto& h : cookies.headers) res.headers.push_back(h);
+  return res;
 }
 
 void Renderer::Flash(Response& res, const std::string& message, bool secure) {

@@ -24,6 +24,12 @@ class Renderer {
   Response Page(const Request& req, const std::string& name, const std::string& title, nlohmann::json view,
                 int status = 200) const;
 
+  /// A page with a form anyone may send, no session needed (login, registration, 办件查询,
+  /// 投诉, 核验): like Page, carrying the pre-session CSRF token and setting its cookie — or,
+  /// when there is a session, the session's token (PreSessionCsrf).
+  Response FormPage(Request& req, const std::string& name, const std::string& title, nlohmann::json view,
+                    int status = 200) const;
+
   /// The number of unread 站内消息 shown beside 消息 in the internal navigation (asked once per
   /// page of a logged-in staff member; the app wires it to supervision::Inbox::UnreadCount).
   void SetUnreadMessages(std::function<std::int64_t(const Request&)> count) { unread_messages_ = std::move(count); }

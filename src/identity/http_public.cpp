@@ -55,13 +55,8 @@ Response& SetSessionCookie(Response& res, app::App& app, const std::string& zone
 void RegisterPublicAccounts(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
 
-  auto register_page = [&app, secure](Request& req, nlohmann::json view, int status) {
-    Response tmp;
-    std::string token = http::PreSessionCsrf(req, tmp, secure);
-    req.csrf = token;
-    Response res = app.renderer->Page(req, "external/register", "用户注册", view, status);
-    for (auto& h : tmp.headers) res.headers.push_back(h);
-    return res;
+  auto register_page = [&app](Request& req, nlohmann::json view, int status) {
+    return app.renderer->FormPage(req, "external/register", "用户注册", view, status);
   };
   r.Add("GET", "/register", Access::kAnyone, [register_page](Request& req) {
     return register_page(req, {{"values", {{"kind", req.Query("kind", "citizen")}}},
@@ -94,15 +89,11 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
     }
   });
 
-  auto login_page = [&app, secure](Request& req, nlohmann::json view, int status) {
+  auto login_page = [&app](Request& req, nlohmann::json view, int status) {
     view["lockout_threshold"] = app.config.lockout_threshold;
     view["lockout_minutes"] = app.config.lockout_minutes;
     view["district_name"] = app.config.district_name;
-    Response tmp;
-    req.csrf = http::PreSessionCsrf(req, tmp, secure);
-    Response res = app.renderer->Page(req, "external/login", "用户登录", view, status);
-    for (auto& h : tmp.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "external/login", "用户登录", view, status);
   };
   r.Add("GET", "/login", Access::kAnyone, [login_page](Request& req) {
     if (req.principal.kind == "public") return Response::Redirect("/account");

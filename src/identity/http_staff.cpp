@@ -128,13 +128,9 @@ nlohmann::json WorkbenchView(app::App& app, const Request& req) {
 void RegisterStaffAuth(http::Router& r, app::App& app) {
   const bool secure = app.config.secure_cookies;
 
-  auto login_page = [&app, secure](Request& req, nlohmann::json view, int status) {
-    Response tmp;
-    req.csrf = http::PreSessionCsrf(req, tmp, secure);
+  auto login_page = [&app](Request& req, nlohmann::json view, int status) {
     view["demo"] = app.config.mode != core::Mode::kProduction;
-    Response res = app.renderer->Page(req, "internal/login", "工作人员登录", view, status);
-    for (auto& h : tmp.headers) res.headers.push_back(h);
-    return res;
+    return app.renderer->FormPage(req, "internal/login", "工作人员登录", view, status);
   };
   r.Add("GET", "/login", Access::kAnyone, [login_page](Request& req) {
     if (req.principal.kind == "staff") return Response::Redirect("/");

@@ -83,6 +83,18 @@ void ActOnAlert(app::App& app, const identity::Context& ctx, std::int64_t id, co
   }
 }
 
+/// One page of 督办单 as rows, each with its alert.
+nlohmann::json NoticeRows(const supervision::Monitor::NoticePage& list) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [n, a] : list.rows) {
+    nlohmann::json j = supervision::NoticeJson(n);
+    j["alert"] = supervision::AlertJson(a);
+    j["pending"] = n.state == "issued";
+    rows.push_back(j);
+  }
+  return rows;
+}
+
 }  // namespace
 
 void RegisterSupervision(http::Router& r, app::App& app) {
@@ -156,14 +168,14 @@ void RegisterSupervision(http::Router& r, app::App& app) {
     }
   });
   r.Add("GET", "/supervision/notices", Access::kStaff, [&app](Request& req) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& [n, a] : app.monitor->NoticesForDepartment(ContextOf(req))) {
-      nlohmann::json j = supervision::NoticeJson(n);
-      j["alert"] = supervision::AlertJson(a);
-      j["pending"] = n.state == "issued";
-      rows.push_back(j);
-    }
-    return app.renderer->Page(req, "internal/notices", "督办单", {{"notices", rows}, {"empty", rows.empty()}});
+    const std::string state = req.Query("state");
+    const int page = http::PageParam(req), per_page = 20;
+    const auto list = app.monitor->Notices(ContextOf(req), state, page, per_page);
+    const bool all = req.principal.Has(identity::Role::kSupervisor) || req.principal.Has(identity::Role::kAuditor);
+    nlohmann::json view = {{"notices", NoticeRows(list)}, {"empty", list.rows.empty()}, {"total", list.total},
+                           {"all_units", all}, {"state_" + (state.empty() ? std::string("all") : state), true},
+                           {"pager", http::PagerView(req, list.total, page, per_page)}};
+    return app.renderer->Page(req, "internal/notices", all ? "督办单" : "本单位督办单", view);
   });
   r.Add("GET", "/supervision/rules", Access::kStaff, [&app](Request& req) {
     RequireDashboard(req.principal);
@@ -343,6 +355,12 @@ void RegisterSupervision(http::Router& r, app::App& app) {
   r.Add("GET", "/api/v1/supervision/stats", Access::kStaff, [&app](Request& req) {
     RequireDashboard(req.principal);
     return Response::Json(app.monitor->Stats(ContextOf(req), req.Query("dept"), req.Query("from"), req.Query("to")));
+  });
+  r.Add("GET", "/api/v1/supervision/notices", Access::kStaff, [&app](Request& req) {
+    const int page = http::PageParam(req);
+    const int per_page = static_cast<int>(std::clamp<std::int64_t>(req.QueryInt("per_page", 50), 1, 200));
+    const auto list = app.monitor->Notices(ContextOf(req), req.Query("state"), page, per_page);
+    return Response::Json({{"notices", NoticeRows(list)}, {"total", list.total}, {"page", page}, {"per_page", per_page}});
   });
   r.Add("GET", "/api/v1/supervision/rules", Access::kStaff, [&app](Request& req) {
     RequireDashboard(req.principal);

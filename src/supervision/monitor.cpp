@@ -720,18 +720,46 @@ Alert Monitor::Close(const identity::Context& ctx, std::int64_t alert_id, const 
   return AlertById(ctx, alert_id);
 }
 
-std::vector<std::pair<Notice, Alert>> Monitor::NoticesForDepartment(const identity::Context& ctx) {
+Monitor::NoticePage Monitor::Notices(const identity::Context& ctx, const std::string& state, int page, int per_page) {
   if (ctx.principal.kind != "staff") throw Error(ErrorCode::kForbidden, "此操作仅限工作人员");
-  db::Conn c(db_);
-  const auto units = identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id);
-  std::string in;
-  for (auto u : units) in += (in.empty() ? "" : ",") + std::to_string(u);
+  if (!state.empty() && state != "issued" && state != "answered" && state != "closed") {
+    throw Error(ErrorCode::kInvalidInput, "督办单状态无效：" + state, {{"state", "可选 issued / answered / closed，或不填（全部）"}});
+  }
   std::vector<Notice> notices;
-  soci::rowset<soci::row> rows = (c.sql().prepare << "SELECT " << kNoticeCols << " FROM sv_notices WHERE unit_id IN (" << in
-                                                  << ") ORDER BY CASE state WHEN 'issued' THEN 0 ELSE 1 END, id DESC LIMIT 200");
-  for (const soci::row& x : rows) notices.push_back(LoadNotice(x));
-  std::vector<std::pair<Notice, Alert>> out;
-  for (auto& n : notices) out.emplace_back(n, AlertById(ctx, n.alert_id));
+  NoticePage out;
+  {
+    db::Conn c(db_);
+    // Unit ids are integers from the database; the state is bound.
+    std::string where = " WHERE 1=1";
+    if (!SeesAll(ctx.principal)) {
+      std::string in;
+      for (auto u : identity::store::DepartmentSubtree(c.sql(), ctx.principal.unit_id)) {
+        in += (in.empty() ? "" : ",") + std::to_string(u);
+      }
+      where += " AND unit_id IN (" + (in.empty() ? std::string("0") : in) + ")";
+    }
+    const std::string st = state;
+    if (!st.empty()) where += " AND state = :s";
+    long long total = 0;
+    if (st.empty()) {
+      c.sql() << "SELECT COUNT(*) FROM sv_notices" + where, soci::into(total);
+    } else {
+      c.sql() << "SELECT COUNT(*) FROM sv_notices" + where, soci::use(st), soci::into(total);
+    }
+    out.total = total;
+    long long limit = std::clamp(per_page, 1, 200), offset = static_cast<long long>(std::max(page, 1) - 1) * limit;
+    const std::string sql = "SELECT " + std::string(kNoticeCols) + " FROM sv_notices" + where +
+                            " ORDER BY CASE state WHEN 'issued' THEN 0 ELSE 1 END, id DESC LIMIT :l OFFSET :o";
+    auto load = [&](soci::rowset<soci::row>&& rows) {
+      for (const soci::row& x : rows) notices.push_back(LoadNotice(x));
+    };
+    if (st.empty()) {
+      load((c.sql().prepare << sql, soci::use(limit), soci::use(offset)));
+    } else {
+      load((c.sql().prepare << sql, soci::use(st), soci::use(limit), soci::use(offset)));
+    }
+  }
+  for (auto& n : notices) out.rows.emplace_back(n, AlertById(ctx, n.alert_id));
   return out;
 }
 

@@ -192,8 +192,15 @@ class Monitor {
   Notice Answer(const identity::Context& ctx, std::int64_t notice_id, const std::string& answer);
   /// The supervisor closes an alert with a conclusion.
   Alert Close(const identity::Context& ctx, std::int64_t alert_id, const std::string& conclusion);
-  /// Notices addressed to the staff member's department.
-  std::vector<std::pair<Notice, Alert>> NoticesForDepartment(const identity::Context& ctx);
+  /// 督办单, each with its alert: a department's staff see those addressed to their department
+  /// (and its sections); the supervisor and the auditor see every one issued. state: "" (all)
+  /// or issued | answered | closed (kInvalidInput otherwise). Those awaiting an answer first,
+  /// then the newest; one page of per_page (1…200), with the total.
+  struct NoticePage {
+    std::vector<std::pair<Notice, Alert>> rows;
+    std::int64_t total = 0;
+  };
+  NoticePage Notices(const identity::Context& ctx, const std::string& state, int page, int per_page);
 
   struct Rule {
     std::string code, name, severity, description;

@@ -371,6 +371,21 @@ for (const backend of backends()) {
       const notices = html['scjclerk /supervision/notices'];
       assert.equal((notices.match(/督办〔2026〕\d{6}号/g) ?? []).length, 3);
       assert.match(html['clerk /supervision/notices'], /本单位没有督办单/);
+      // The supervisor sees every unit's notices (with the unit), the department its own.
+      const all = html['supervisor /supervision/notices'];
+      assert.match(all, /<h1>督办单<\/h1>/);
+      assert.match(all, /<th scope="col">责任单位<\/th>/);
+      const everyOne = await json(await sup.get('/api/v1/supervision/notices?per_page=200'));
+      const ours = await json(await scj.get('/api/v1/supervision/notices?per_page=200'));
+      assert.equal(ours.total, 3);
+      assert.equal(everyOne.notices.length, everyOne.total);
+      assert.ok(everyOne.total >= ours.total);
+      assert.ok(ours.notices.every((n) => everyOne.notices.some((m) => m.notice_no === n.notice_no)));
+      assert.equal((all.match(/督办〔2026〕\d{6}号/g) ?? []).length, Math.min(20, everyOne.total));
+      const issued = await json(await sup.get('/api/v1/supervision/notices?state=issued&per_page=200'));
+      assert.ok(issued.notices.every((n) => n.state === 'issued'));
+      assert.equal(issued.total, everyOne.notices.filter((n) => n.state === 'issued').length);
+      assert.equal((await sup.get('/api/v1/supervision/notices?state=bogus')).status, 400);
       assert.match(html['supervisor /supervision/rules'], /ACCEPTANCE_OVERDUE/);
       assert.match(html['scjclerk /messages'], /督办单 督办〔2026〕/);
       const alertPage = html[`scjclerk /supervision/alerts/${alerts.B}`];
