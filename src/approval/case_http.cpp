@@ -632,7 +632,7 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
                       : core::Trim(case_no).empty()                         ? "请填写办件编号"
                                                                             : "请填写查询码（6 位数字，提交申请时告知，也在短信中）";
       status = 400;
-    } else if (!case_no.empty()) {
+    } else if (!core::Trim(case_no).empty() && !core::Trim(code).empty()) {  // a number alone: the form, filled in
       try {
         nlohmann::json c = approval::CaseJson(
             app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("case", case_no),
@@ -712,6 +712,10 @@ void RegisterCasesExternal(http::Router& r, app::App& app) {
       nlohmann::json j = approval::CaseJson(c, false, &app.cases->payments());
       j["deadlines"] = DeadlinesView(app, c, nullptr, false);
       return Response::Json(j);
+    }
+    // Without a code there is nothing to check (and no wrong try to count).
+    if (core::Trim(req.Query("code")).empty()) {
+      throw Error(ErrorCode::kInvalidInput, "请提供查询码", {{"code", "请填写查询码（6 位数字，提交申请时告知）"}});
     }
     nlohmann::json c = approval::CaseJson(
         app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("case", req.Param("case_no")),

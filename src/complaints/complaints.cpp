@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "core/crypto.hpp"
@@ -425,7 +426,9 @@ Complaint ComplaintService::PublicStatus(const std::string& no, const std::strin
   db::Conn c(db_);
   std::string hash;
   soci::indicator ind = soci::i_null;
-  const std::string n = Trim(no);
+  // As people type it: spaces around, lower-case letters (numbers are stored upper-case).
+  std::string n = Trim(no);
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
   c.sql() << "SELECT query_code_hash FROM complaints WHERE complaint_no = :n", soci::use(n), soci::into(hash, ind);
   const bool ok = c.sql().got_data() && ind == soci::i_ok &&
                   core::ConstantTimeEqual(hash, core::Sm3Hex(n + ":" + Trim(query_code)));

@@ -141,6 +141,10 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
   });
   r.Add("GET", "/api/v1/complaints/:no", Access::kAnyone, [&app](Request& req) {
     const bool own = req.principal.kind == "public" && req.Query("code").empty();
+    // Without a code there is nothing to check (and no wrong try to count).
+    if (!own && core::Trim(req.Query("code")).empty()) {
+      throw Error(ErrorCode::kInvalidInput, "请提供查询码", {{"code", "请填写查询码（6 位数字，提交投诉时告知）"}});
+    }
     complaints::Complaint c =
         own ? app.complaints->ForComplainant(ContextOf(req), req.Param("no"))
             : app.lookups->Guard(req.client_ip, identity::LookupGuard::Subject("complaint", req.Param("no")),

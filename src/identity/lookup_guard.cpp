@@ -45,7 +45,8 @@ void LookupGuard::Check(const std::string& client_ip, const std::string& subject
   const std::int64_t minutes = std::max<std::int64_t>(1, (until - now + 59999) / 60000);
   throw Error(ErrorCode::kTooManyRequests,
               std::string(number_locked ? "该编号的查询码错误次数过多" : "本机查询码错误次数过多") + "，请 " +
-                  std::to_string(minutes) + " 分钟后再试。申请人本人可登录后在“我的办件”中查看。");
+                  std::to_string(minutes) + " 分钟后再试。" +
+                  (subject.rfind("case:", 0) == 0 ? "申请人本人可登录后在“我的办件”中查看。" : ""));
 }
 
 void LookupGuard::Failed(const std::string& client_ip, const std::string& subject) const {
@@ -76,7 +77,7 @@ void LookupGuard::Failed(const std::string& client_ip, const std::string& subjec
         actor.client_ip = client_ip;
         audit_.Append(tx, actor,
                       {"lookup.locked", "lookup", key, "denied",
-                       "查询码连续错误 " + std::to_string(limit) + " 次，" + std::to_string(kWindowMs / 60000) +
+                       "查询码错误 " + std::to_string(limit) + " 次，" + std::to_string(kWindowMs / 60000) +
                            " 分钟内停止查询（" + subject + "）"});
       }
     }

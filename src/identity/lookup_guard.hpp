@@ -2,7 +2,7 @@
 // The codes anyone may try: a case's or a complaint's 6-digit 查询码 opens its status to whoever
 // knows the number (public in 办件公示) and the code. A million codes are found in minutes by a
 // script unless wrong guesses are counted: per number and per client address, in the database
-// (shared by every worker and by both zones of one node), within a rolling hour.
+// (shared by every worker and by both zones of one node), within an hour from the first wrong try.
 #include <cstdint>
 #include <string>
 #include <utility>

@@ -149,7 +149,7 @@ for (const backend of backends()) {
       const j = await st.json();
       assert.equal(j.dept_name, '东河区市场监督管理局');
       assert.equal(j.complainant_mobile, undefined, 'no mobile number in the public view');
-      assert.equal((await track(a.complaint_no, '')).status, 404);
+      assert.equal((await track(a.complaint_no, '')).status, 400, 'no code: asked for, not a wrong try');
       assert.equal((await errorOf(await track(a.complaint_no, a.query_code === '000000' ? '111111' : '000000'))).code, 'NOT_FOUND');
       assert.ok(await waitState(a.complaint_no, a.query_code, 'received'), 'the receipt inside is fed back');
       const received = await (await track(a.complaint_no, a.query_code)).json();

@@ -30,6 +30,14 @@ for (const backend of backends()) {
       const { complaint_no: no, query_code: code } = await submit();
       const second = await submit();
       assert.equal((await track(no, code)).status, 200);
+      assert.equal((await track(no.toLowerCase(), ` ${code}`)).status, 200, 'as people type it');
+      // A number without a code is no try: it asks for the code and counts nothing.
+      for (let i = 0; i < 12; i++) {
+        assert.equal((await fetch(`${node.external}/api/v1/complaints/${no}`)).status, 400);
+        assert.equal((await fetch(`${node.external}/api/v1/applications/DH20260101123456`)).status, 400);
+        assert.equal((await fetch(`${node.external}/services/track?case_no=DH20260101123456`)).status, 200);
+      }
+      assert.equal((await track(no, code)).status, 200);
       for (let i = 0; i < 10; i++) assert.equal((await track(no, other(code))).status, 404, `wrong try ${i + 1}`);
       const locked = await track(no, code);
       assert.equal(locked.status, 429);
