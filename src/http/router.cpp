@@ -222,6 +222,13 @@ Response Site::Dispatch(Request& req, std::string& route_label) {
 Response Site::Handle(Request& req) {
   const auto start = std::chrono::steady_clock::now();
   req.zone = zone_;
+  // Routing ignores empty segments, so "//services" reaches /services; every link a page builds
+  // from its own path (pagers, redirects) must not start with "//" (another host), so the path
+  // is taken with one leading slash from here on.
+  if (req.path.size() > 1 && req.path[1] == '/') {
+    const auto first = req.path.find_first_not_of('/');
+    req.path = first == std::string::npos ? "/" : "/" + req.path.substr(first);
+  }
   if (!deps_.config.trusted_proxies.empty() &&
       std::find(deps_.config.trusted_proxies.begin(), deps_.config.trusted_proxies.end(), req.client_ip) !=
           deps_.config.trusted_proxies.end()) {
