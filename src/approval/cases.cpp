@@ -719,6 +719,7 @@ void CaseService::FeedBack(db::Tx& tx, const Case& c, const CaseEvent& e, const 
                  {{"case_no", c.case_no},
                   {"documents", documents_.Packet(tx, docs)},
                   {"decision", c.decision},
+                  {"licence_valid_until", c.licence_valid_until},
                   {"concluded_at", c.concluded_at},
                   {"revision", c.revision},
                   {"state", CaseStateKey(c.state)},
@@ -897,17 +898,17 @@ void CaseService::RegisterPacketHandlers() {
     std::string st = j.at("state").get<std::string>(), note = j.value("correction_note", ""),
                 cdue = j.value("correction_due", ""), on = j.value("accepted_on", ""), pd = j.value("promised_due", ""),
                 sd = j.value("statutory_due", "");
-    std::string decision = j.value("decision", "");
+    std::string decision = j.value("decision", ""), licence_until = j.value("licence_valid_until", "");
     long long concluded = j.value("concluded_at", std::int64_t{0});
     int revision = j.value("revision", 0);
     // Only forward: with both zones in one database this row is the working row itself, and a
     // packet applied late must not undo a newer step.
     if (revision > c->revision) {
       tx.sql() << "UPDATE cases SET state = :s, correction_note = :c, correction_due = :cd, accepted_on = :a, "
-                  "promised_due = :p, statutory_due = :sd, decision = :d, concluded_at = :ca, updated_at = :u, "
-                  "revision = :r WHERE id = :id",
+                  "promised_due = :p, statutory_due = :sd, decision = :d, licence_valid_until = :lv, concluded_at = :ca, "
+                  "updated_at = :u, revision = :r WHERE id = :id",
           soci::use(st), soci::use(note), soci::use(cdue), soci::use(on), soci::use(pd), soci::use(sd), soci::use(decision),
-          soci::use(concluded), soci::use(n), soci::use(revision), soci::use(id);
+          soci::use(licence_until), soci::use(concluded), soci::use(n), soci::use(revision), soci::use(id);
       if (j.contains("clock")) MirrorClock(tx.sql(), id, j.at("clock"));
       if (j.contains("fees")) UpsertFees(tx.sql(), id, FeesFromPacket(j.at("fees")));
     }

@@ -284,6 +284,10 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   for (Node* n : {&outside, &inside}) n->clock.Set(core::ParseLocal("2026-03-02 09:00"));
   Approval out(outside), in(inside);
   in.SeedInside();  // units and the catalogue are owned inside and reach the portal as packets
+  // A licence whose term the 审批人 sets (a 变更): the term must reach the portal's copy too.
+  approval::Item item = in.catalogue.Latest("SCJ-001");
+  item.valid_years = 0;
+  in.catalogue.PublishAll(identity::Context::System("测试"), {item});
   out.ImportCalendar();  // the portal explains its deadlines on the same calendar
   auto ferry = [&] { Ferry(inside, outside); };
   ferry();
@@ -304,9 +308,12 @@ TEST_P(Cases, TheWholeAcceptanceStageAcrossTwoNodes) {
   step.proposal = "approve";
   in.cases.Act(in.handler, s.case_no, step);
   in.cases.Act(in.approver, s.case_no, Do("claim"));
-  in.cases.Act(in.approver, s.case_no, Do("decide", "", "approve"));
+  approval::CaseAction grant = Do("decide", "", "approve");
+  grant.valid_until = "2029-06-30";
+  in.cases.Act(in.approver, s.case_no, grant);
   in.cases.Act(in.clerk, s.case_no, Do("conclude"));
   ferry();
+  EXPECT_EQ(out.cases.ForApplicant(me, s.case_no).licence_valid_until, "2029-06-30");
   // The step's proposal and opinion stay inside: the packet to the portal carried only the step's
   // name (过程性信息), so the external database never holds them.
   EXPECT_EQ(inside.Count("case_events", "action = 'complete_step' AND opinion LIKE '%经营场所核查符合条件%'"), 1);
