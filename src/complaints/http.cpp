@@ -60,6 +60,15 @@ int UpheldFromJson(const nlohmann::json& j) {
 
 int UpheldFromForm(const std::string& v) { return v == "1" ? 1 : v == "0" ? 0 : -1; }
 
+/// An anonymous submission, limited per client address (complaints_per_hour): a repeat of one
+/// already submitted (the same idempotency key) is not counted again.
+complaints::Submitted SubmitLimited(app::App& app, const Request& req, const complaints::Input& in) {
+  app.lookups->CheckRate(req.client_ip, "complaint", app.config.complaints_per_hour);
+  complaints::Submitted s = app.complaints->Submit(ContextOf(req), in);
+  if (!s.repeated) app.lookups->CountUse(req.client_ip, "complaint", app.config.complaints_per_hour);
+  return s;
+}
+
 }  // namespace
 
 void RegisterComplaintsExternal(http::Router& r, app::App& app) {
@@ -86,7 +95,7 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
   r.Add("POST", "/interact/complaints", Access::kAnyone, [&app, form_page](Request& req) {
     const complaints::Input in = InputFromForm(req);
     try {
-      complaints::Submitted s = app.complaints->Submit(ContextOf(req), in);
+      complaints::Submitted s = SubmitLimited(app, req, in);
       // The query code is shown on this page only (it is not stored, only its SM3).
       nlohmann::json view = {{"complaint_no", s.complaint_no}, {"query_code", s.query_code}, {"repeated", s.repeated},
                              {"acceptance_days", app.complaints->settings().acceptance_days}};
@@ -134,7 +143,7 @@ void RegisterComplaintsExternal(http::Router& r, app::App& app) {
     complaints::Input in = InputFromJson(req.Json());
     in.channel.clear();
     in.idempotency_key = req.Header("idempotency-key");
-    complaints::Submitted s = app.complaints->Submit(ContextOf(req), in);
+    complaints::Submitted s = SubmitLimited(app, req, in);
     nlohmann::json body = {{"complaint_no", s.complaint_no}, {"repeated", s.repeated}};
     if (!s.query_code.empty()) body["query_code"] = s.query_code;
     return Response::Json(body, s.repeated ? 200 : 201);

@@ -116,6 +116,10 @@ void SetConfigValue(Config& c, const std::string& key, const std::string& value)
     c.session_idle_minutes = ToInt(key, v, 1, 24 * 60);
   } else if (key == "session_absolute_hours") {
     c.session_absolute_hours = ToInt(key, v, 1, 24 * 7);
+  } else if (key == "register_per_hour") {
+    c.register_per_hour = ToInt(key, v, 0, 100000);
+  } else if (key == "complaints_per_hour") {
+    c.complaints_per_hour = ToInt(key, v, 0, 100000);
   } else if (key == "lockout_threshold") {
     c.lockout_threshold = ToInt(key, v, 1, 100);
   } else if (key == "lockout_minutes") {
@@ -260,6 +264,8 @@ std::map<std::string, std::string> Config::Describe() const {
       {"session_idle_minutes", std::to_string(session_idle_minutes)},
       {"lockout_threshold", std::to_string(lockout_threshold)},
       {"lockout_minutes", std::to_string(lockout_minutes)},
+      {"register_per_hour", std::to_string(register_per_hour)},
+      {"complaints_per_hour", std::to_string(complaints_per_hour)},
       {"spool_dir", spool_dir},
       {"supervision_warn_days", std::to_string(supervision_warn_days)},
       {"supervision_notice_days", std::to_string(supervision_notice_days)},

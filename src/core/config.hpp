@@ -39,6 +39,11 @@ struct Config {
   int session_absolute_hours = 12;
   int lockout_threshold = 5;
   int lockout_minutes = 15;
+  /// Anonymous writes from one client address within an hour: registrations and complaints
+  /// (identity::LookupGuard::CheckRate); 0 = no limit. A service hall that registers citizens
+  /// at its counters behind one address raises the first, or sends X-Forwarded-For.
+  int register_per_hour = 20;
+  int complaints_per_hour = 10;
   std::int64_t max_body_bytes = 32LL * 1024 * 1024;
   std::int64_t upload_max_bytes = 20LL * 1024 * 1024;
   /// Split zones: the directory a ferry (网闸) or rsync carries between the two nodes.

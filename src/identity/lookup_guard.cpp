@@ -1,6 +1,7 @@
 #include "identity/lookup_guard.hpp"
 
 #include <soci/soci.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -50,10 +51,17 @@ void LookupGuard::Check(const std::string& client_ip, const std::string& subject
 }
 
 void LookupGuard::Failed(const std::string& client_ip, const std::string& subject) const {
+  std::vector<std::pair<std::string, int>> keys = {{subject, kPerSubject}};
+  if (!client_ip.empty()) keys.emplace_back(kClientPrefix + client_ip, kPerClient);
+  Count(keys, client_ip, subject);
+}
+
+void LookupGuard::Count(const std::vector<std::pair<std::string, int>>& keys, const std::string& client_ip,
+                        const std::string& what) const {
   const long long now = clock_.NowMs();
-  // One statement per key, the same in both dialects: a new row, or one more failure in the
-  // current window, or the first of a new window. Rows a day past their window are swept here,
-  // on the failure path only.
+  // One statement per key, the same in both dialects: a new row, or one more in the current
+  // window, or the first of a new window. Rows a day past their window are swept here, on the
+  // counting path only.
   const std::string upsert =
       "INSERT INTO lookup_failures (subject, window_start, failures) VALUES (:k, :n, 1) "
       "ON CONFLICT (subject) DO UPDATE SET "
@@ -61,27 +69,68 @@ void LookupGuard::Failed(const std::string& client_ip, const std::string& subjec
       " THEN 1 ELSE lookup_failures.failures + 1 END, "
       "window_start = CASE WHEN lookup_failures.window_start < excluded.window_start - " + std::to_string(kWindowMs) +
       " THEN excluded.window_start ELSE lookup_failures.window_start END";
-  std::vector<std::pair<std::string, int>> keys = {{subject, kPerSubject}};
-  if (!client_ip.empty()) keys.emplace_back(kClientPrefix + client_ip, kPerClient);
   db::WithTx(db_, [&](db::Tx& tx) {
     const long long stale = now - kWindowMs - 24LL * 3600 * 1000;
     tx.sql() << "DELETE FROM lookup_failures WHERE window_start < :s", soci::use(stale);
     for (const auto& [key, limit] : keys) {
       tx.sql() << upsert, soci::use(key), soci::use(now);
-      long long failures = 0;
-      tx.sql() << "SELECT failures FROM lookup_failures WHERE subject = :k", soci::use(key), soci::into(failures);
-      if (failures == limit) {
+      long long count = 0;
+      tx.sql() << "SELECT failures FROM lookup_failures WHERE subject = :k", soci::use(key), soci::into(count);
+      if (count == limit) {
         audit::Actor actor;
         actor.kind = "public";
-        actor.name = "匿名查询";
+        const bool rate = key.rfind("rate:", 0) == 0;
+        actor.name = rate ? "匿名用户" : "匿名查询";
         actor.client_ip = client_ip;
         audit_.Append(tx, actor,
-                      {"lookup.locked", "lookup", key, "denied",
-                       "查询码错误 " + std::to_string(limit) + " 次，" + std::to_string(kWindowMs / 60000) +
-                           " 分钟内停止查询（" + subject + "）"});
+                      {rate ? "rate.limited" : "lookup.locked", rate ? "rate" : "lookup", key, "denied",
+                       (rate ? what + " " : std::string("查询码错误 ")) + std::to_string(limit) + " 次，" +
+                           std::to_string(kWindowMs / 60000) + " 分钟内停止" +
+                           (rate ? std::string("受理该地址的") + what : "查询（" + what + "）")});
       }
     }
   });
+}
+
+namespace {
+
+std::string RateKey(const std::string& client_ip, const std::string& action) {
+  return "rate:" + action + ":" + kClientPrefix + client_ip;
+}
+
+std::string RateLabel(const std::string& action) {
+  return action == "register" ? "注册" : action == "complaint" ? "提交投诉" : action;
+}
+
+}  // namespace
+
+void LookupGuard::CheckRate(const std::string& client_ip, const std::string& action, int per_hour) const {
+  if (per_hour <= 0 || client_ip.empty()) return;
+  const std::int64_t now = clock_.NowMs();
+  db::Conn c(db_);
+  std::int64_t started = now;
+  if (FailuresOf(c.sql(), RateKey(client_ip, action), now - kWindowMs, &started) < per_hour) return;
+  const std::int64_t minutes = std::max<std::int64_t>(1, (started + kWindowMs - now + 59999) / 60000);
+  throw Error(ErrorCode::kTooManyRequests, "本机一小时内" + RateLabel(action) + "已达 " + std::to_string(per_hour) +
+                                               " 次，请 " + std::to_string(minutes) +
+                                               " 分钟后再试。如在政务服务大厅集中办理，请联系区电子政务中心。");
+}
+
+void LookupGuard::CountUse(const std::string& client_ip, const std::string& action, int per_hour) const noexcept {
+  if (per_hour <= 0 || client_ip.empty()) return;
+  try {
+    Count({{RateKey(client_ip, action), per_hour}}, client_ip, RateLabel(action));
+  } catch (const std::exception& e) {
+    spdlog::error("rate limit: a {} from {} was not counted: {}", action, client_ip, e.what());
+  }
+}
+
+void LookupGuard::CountFailure(const std::string& client_ip, const std::string& subject) const noexcept {
+  try {
+    Failed(client_ip, subject);
+  } catch (const std::exception& e) {
+    spdlog::error("lookup guard: a wrong try on {} from {} was not counted: {}", subject, client_ip, e.what());
+  }
 }
 
 }  // namespace yiwang::identity

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "audit/audit.hpp"
 #include "core/clock.hpp"
@@ -35,7 +36,11 @@ class LookupGuard {
     try {
       return std::forward<F>(lookup)();
     } catch (const Error& e) {
-      if (e.code() == ErrorCode::kNotFound) Failed(client_ip, subject);
+      // A failure to count (the database busy past its timeout) must not turn the applicant's
+      // "wrong number or code" into a server error: it is logged, and the answer stands. Parallel
+      // requests may each pass Check before the others are counted: at most one try more per
+      // request in flight (the HTTP worker threads) beyond a limit, then every try is refused.
+      if (e.code() == ErrorCode::kNotFound) CountFailure(client_ip, subject);
       throw;
     }
   }
@@ -44,12 +49,26 @@ class LookupGuard {
   /// that "dh2026…" and " DH2026… " count as the same number.
   static std::string Subject(const std::string& kind, const std::string& typed_no);
 
+  /// Anonymous writes (a registration, a complaint) are limited per client address in the same
+  /// table: CheckRate throws kTooManyRequests when `client_ip` has done `action` `per_hour`
+  /// times within the window (per_hour 0, or no address: no limit); CountUse counts one that
+  /// succeeded (its own errors logged, never thrown: the write has already happened). Only
+  /// successes count, so a form sent back for a typo costs nothing.
+  void CheckRate(const std::string& client_ip, const std::string& action, int per_hour) const;
+  void CountUse(const std::string& client_ip, const std::string& action, int per_hour) const noexcept;
+
   /// Throws kTooManyRequests (Chinese message) when either has no tries left.
   void Check(const std::string& client_ip, const std::string& subject) const;
   /// Counts one wrong try against both; the try that uses up a limit is audited.
   void Failed(const std::string& client_ip, const std::string& subject) const;
 
  private:
+  /// Failed(), with its own errors logged instead of thrown.
+  void CountFailure(const std::string& client_ip, const std::string& subject) const noexcept;
+  /// One more for each key in one transaction; the one that reaches its limit is audited.
+  void Count(const std::vector<std::pair<std::string, int>>& keys, const std::string& client_ip,
+             const std::string& what) const;
+
   db::Database& db_;
   const core::Clock& clock_;
   const audit::AuditLog& audit_;

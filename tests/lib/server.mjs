@@ -87,7 +87,10 @@ export async function startNode(options = {}) {
   node.start = async () => {
     const args = ['serve', ...common, '--zone', zone, '--external', `127.0.0.1:${extPort}`,
       '--internal', `127.0.0.1:${intPort}`, '--threads', '2'];
-    node.proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(options.env || {}) } });
+    // Every test's registrations and complaints come from 127.0.0.1: the per-address limits on
+    // anonymous writes are off unless a test sets them (tests/http/lookups.test.mjs does).
+    const env = { ...process.env, YIWANG_REGISTER_PER_HOUR: '0', YIWANG_COMPLAINTS_PER_HOUR: '0', ...(options.env || {}) };
+    node.proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     node.proc.stdout.on('data', (d) => { node.log += d; });
     node.proc.stderr.on('data', (d) => { node.log += d; });
     const probe = zone === 'internal' ? node.internal : node.external;
