@@ -371,7 +371,8 @@ int main(int argc, char** argv) {
     const yiwang::files::Collection r = app->files->Collect(cutoff, gc_delete);
     auto mb = [](std::int64_t b) { return std::to_string((b + 512 * 1024) / (1024 * 1024)) + " MB"; };
     std::cout << "被引用的文件 " << r.referenced << " 个；超过 " << gc_days << " 天未被引用的文件 " << r.orphans << " 个（"
-              << mb(r.orphan_bytes) << "）" << std::endl;
+              << mb(r.orphan_bytes) << "）；磁盘上没有记录的文件 " << r.strays << " 个（" << mb(r.stray_bytes) << "）"
+              << std::endl;
     if (!gc_delete) {
       std::cout << "未删除任何文件（加 --delete 删除）" << std::endl;
       return;

@@ -1,6 +1,7 @@
 #include "files/file_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -130,7 +131,13 @@ StoredFile FileStore::Stage(std::string_view data, const std::set<std::string>& 
     return f;
   }
   const std::string path = PathFor(f.sm3);
-  if (!fs::exists(path)) WriteDurably(path, data);
+  if (!fs::exists(path)) {
+    WriteDurably(path, data);
+  } else {
+    // Reused (the same bytes were staged before, perhaps by a request that then failed and left
+    // no row): dated now, so that a collection does not take it as an old stray meanwhile.
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  }
   return f;
 }
 
@@ -196,6 +203,7 @@ Collection FileStore::Collect(std::int64_t cutoff_ms, bool remove) {
   std::sort(refs.begin(), refs.end());
   refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
   out.referenced = static_cast<std::int64_t>(refs.size());
+  std::set<std::string> adopted = Strays(cutoff_ms, remove, out);
   std::vector<std::string> orphans;
   {
     db::Conn c(db_);
@@ -205,6 +213,7 @@ Collection FileStore::Collect(std::int64_t cutoff_ms, bool remove) {
       const std::string h = db::RowStr(r, "sm3");
       if (!IsHex64(h) || std::binary_search(refs.begin(), refs.end(), Prefix(h))) continue;
       orphans.push_back(h);
+      if (adopted.count(h)) continue;  // counted as a stray
       ++out.orphans;
       out.orphan_bytes += db::RowInt(r, "size");
     }
@@ -239,6 +248,84 @@ Collection FileStore::Collect(std::int64_t cutoff_ms, bool remove) {
     out.removed_bytes += bytes;
   }
   return out;
+}
+
+std::set<std::string> FileStore::Strays(std::int64_t cutoff_ms, bool remove, Collection& out) {
+  std::set<std::string> adopted;
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) return adopted;
+  // Candidates from the directory walk (the layout of PathFor: two hex digits, then 62).
+  struct Candidate {
+    std::string sm3;
+    std::string path;
+    std::int64_t size = 0;
+    std::int64_t mtime_ms = 0;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<std::pair<std::string, std::int64_t>> unfinished;  // path, size
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it.depth() != 1 || !it->is_regular_file(ec)) continue;
+    const std::string dir = it->path().parent_path().filename().string(), name = it->path().filename().string();
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) != 0) continue;
+    const std::int64_t mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (mtime_ms >= cutoff_ms) continue;
+    const std::string sm3 = dir + name;
+    if (name.find(".tmp-") != std::string::npos) {
+      unfinished.emplace_back(it->path().string(), static_cast<std::int64_t>(st.st_size));
+      ++out.strays;
+      out.stray_bytes += static_cast<std::int64_t>(st.st_size);
+    } else if (dir.size() == 2 && IsHex64(sm3)) {
+      candidates.push_back({sm3, it->path().string(), static_cast<std::int64_t>(st.st_size), mtime_ms});
+    }
+  }
+  {
+    db::Conn c(db_);
+    std::vector<Candidate> without_row;
+    for (auto& cand : candidates) {
+      int rows = 0;
+      c.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(cand.sm3), soci::into(rows);
+      if (rows == 0) without_row.push_back(std::move(cand));
+    }
+    candidates.swap(without_row);
+  }
+  for (const auto& cand : candidates) {
+    ++out.strays;
+    out.stray_bytes += cand.size;
+  }
+  if (!remove) return adopted;
+  auto remove_file = [&](const std::string& path, std::int64_t size) {
+    if (!fs::remove(path, ec)) return;
+    ++out.removed;
+    out.removed_bytes += size;
+  };
+  for (const auto& [path, size] : unfinished) remove_file(path, size);
+  for (const auto& cand : candidates) {
+    std::string bytes;
+    {
+      std::ifstream in(cand.path, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      bytes = ss.str();
+    }
+    if (core::Sm3Hex(bytes) != cand.sm3) {
+      // Not the content its name says (a disk fault): nothing can refer to it by that name.
+      remove_file(cand.path, cand.size);
+      continue;
+    }
+    // Adopted as a row dated by its last write; Record re-dates it if it is staged again, and the
+    // removal below re-checks that date in its write transaction.
+    long long size = cand.size, created = cand.mtime_ms;
+    std::string mime = DetectType(bytes), h = cand.sm3;
+    db::WithTx(db_, [&](db::Tx& tx) {
+      tx.sql() << "INSERT INTO files (sm3, size, mime, created_at, content) VALUES (:h, :s, :m, :c, NULL) "
+                  "ON CONFLICT (sm3) DO NOTHING",
+          soci::use(h), soci::use(size), soci::use(mime), soci::use(created);
+    });
+    adopted.insert(cand.sm3);
+  }
+  return adopted;
 }
 
 std::string FileStore::Read(const std::string& sm3) const {

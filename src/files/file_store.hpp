@@ -43,7 +43,9 @@ struct Collection {
   std::int64_t referenced = 0;  // distinct files something refers to
   std::int64_t orphans = 0;     // files nothing refers to, recorded before the cutoff
   std::int64_t orphan_bytes = 0;
-  std::int64_t removed = 0;     // of them, removed (0 on a dry run)
+  std::int64_t strays = 0;      // large files on disk with no row (staged by a request that then
+  std::int64_t stray_bytes = 0; // failed), last written before the cutoff; and unfinished writes
+  std::int64_t removed = 0;     // of them all, removed (0 on a dry run)
   std::int64_t removed_bytes = 0;
 };
 
@@ -80,12 +82,19 @@ class FileStore {
   /// counts. Safe beside a running node: each removal re-checks the date in a write transaction,
   /// Record re-dates a file it references again (kRedateAfterMs) and refuses one whose bytes
   /// vanished (kConflict: the request is retried), and the cutoff must be at least 7 days back.
+  /// Large files on disk that no row names (Stage wrote them, then the request was refused or
+  /// failed before Record) and that were last written before the cutoff are strays: counted,
+  /// and with `remove` first recorded as rows dated by their last write, then removed like any
+  /// other orphan (so the same protocol keeps a file staged again meanwhile: Stage re-dates a
+  /// stray it reuses). Leftovers of writes cut off by a crash (`*.tmp-*`) are removed with them.
   Collection Collect(std::int64_t cutoff_ms, bool remove);
   std::string PathFor(const std::string& sm3) const;
   const std::string& root() const { return root_; }
 
  private:
   std::string ReadFrom(soci::session& sql, const std::string& sm3) const;
+  /// The strays of Collect (counted in `out`; with `remove`, recorded as rows): their hashes.
+  std::set<std::string> Strays(std::int64_t cutoff_ms, bool remove, Collection& out);
 
   db::Database& db_;
   const core::Clock& clock_;

@@ -3,6 +3,9 @@
 // numbers, conclusion refused until paid, wrong role/unit/state changing nothing; drafts owned
 // by their applicant alone, never sent inside, submitted exactly once; every deadline of a
 // case explained with its suspension and extension, on the inside and on the portal's copy.
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -602,7 +605,23 @@ TEST_P(FeesDrafts, FilesNothingRefersToAreCollectedAndReferencedOnesStay) {
   const std::int64_t cutoff = n_->clock.NowMs() - 30LL * 24 * 3600 * 1000;
   EXPECT_THROW(n_->files->Collect(n_->clock.NowMs() - 3LL * 24 * 3600 * 1000, true), Error);  // at least 7 days back
 
+  // Strays: a large file staged by a request that then failed (no row), last written before the
+  // cutoff, and a write cut off by a crash; a stray written after the cutoff stays.
+  auto set_mtime = [](const std::string& path, std::int64_t ms) {
+    const struct timespec times[2] = {{ms / 1000, 0}, {ms / 1000, 0}};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  };
+  const std::string stray = kPdf + std::string(300 * 1024, 'S'), fresh = kPdf + std::string(300 * 1024, 'F');
+  const files::StoredFile stray_file = n_->files->Stage(stray, {"application/pdf"});
+  n_->files->Stage(fresh, {"application/pdf"});
+  const std::string stray_path = n_->files->PathFor(stray_file.sm3), crashed = stray_path + ".tmp-abcdef";
+  { std::ofstream(crashed) << "half a file"; }
+  set_mtime(stray_path, core::ParseLocal("2026-03-10 09:00"));
+  set_mtime(crashed, core::ParseLocal("2026-03-10 09:00"));
+
   files::Collection dry = n_->files->Collect(cutoff, false);
+  EXPECT_EQ(dry.strays, 2);
+  EXPECT_EQ(dry.stray_bytes, static_cast<std::int64_t>(stray.size() + 11));
   EXPECT_EQ(dry.orphans, 2);
   EXPECT_EQ(dry.orphan_bytes, static_cast<std::int64_t>(large.size() + kPdf.size() + 11));
   EXPECT_EQ(dry.removed, 0);
@@ -614,7 +633,12 @@ TEST_P(FeesDrafts, FilesNothingRefersToAreCollectedAndReferencedOnesStay) {
   a.drafts.Save(me, 0, again);
   files::Collection done = n_->files->Collect(cutoff, true);
   EXPECT_EQ(done.orphans, 1);
-  EXPECT_EQ(done.removed, 1);
+  EXPECT_EQ(done.strays, 2);
+  EXPECT_EQ(done.removed, 3);
+  EXPECT_FALSE(std::filesystem::exists(stray_path));
+  EXPECT_FALSE(std::filesystem::exists(crashed));
+  EXPECT_EQ(n_->Count("files", "sm3 = '" + stray_file.sm3 + "'"), 0);
+  EXPECT_TRUE(std::filesystem::exists(n_->files->PathFor(core::Sm3Hex(fresh))));  // written after the cutoff
   EXPECT_EQ(n_->Count("files", "sm3 = '" + large_sm3 + "'"), 0);
   EXPECT_FALSE(std::filesystem::exists(n_->files->PathFor(large_sm3)));
   EXPECT_EQ(n_->Count("files", "sm3 = '" + small_sm3 + "'"), 1);
@@ -623,6 +647,14 @@ TEST_P(FeesDrafts, FilesNothingRefersToAreCollectedAndReferencedOnesStay) {
   for (const auto& m : a.cases.ForStaff(a.clerk, s.case_no).materials) EXPECT_NO_THROW(n_->files->Read(m.file_sm3));
   for (const auto& d : a.documents.ForCase(s.case_no)) EXPECT_NO_THROW(a.documents.Pdf(d));
   EXPECT_EQ(n_->files->Collect(cutoff, true).removed, 0);  // nothing left to remove
+
+  // A stray staged again is re-dated (its bytes reused): a collection keeps it, and recorded, it reads back.
+  const files::StoredFile reused = n_->files->Stage(fresh, {"application/pdf"});
+  set_mtime(n_->files->PathFor(reused.sm3), core::ParseLocal("2026-03-10 09:00"));
+  n_->files->Stage(fresh, {"application/pdf"});
+  EXPECT_EQ(n_->files->Collect(cutoff, true).strays, 0);
+  db::WithTx(*n_->db, [&](db::Tx& tx) { n_->files->Record(tx, reused); });
+  EXPECT_EQ(n_->files->Read(reused.sm3), fresh);
 
   // A large file staged, then its bytes removed before its row is recorded: refused, nothing recorded.
   const std::string other = kPdf + std::string(300 * 1024, 'M');
