@@ -8,17 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, cpSync, appendFileSync, readFileSync, existsSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomInt } from 'node:crypto';
-import { startNode, backends, cli, Client, totp, freePort } from '../lib/server.mjs';
+import { randomBytes } from 'node:crypto';
+import { startNode, backends, cli, Client, totp, freePort, residentId } from '../lib/server.mjs';
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-function residentId() {
-  const y = 1950 + randomInt(50), m = 1 + randomInt(12), d = 1 + randomInt(28);
-  const first17 = '370503' + y + String(m).padStart(2, '0') + String(d).padStart(2, '0') + String(randomInt(1000)).padStart(3, '0');
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i];
-  return first17 + '10X98765432'[sum % 11];
-}
 
 /** Runs SQL on the node's database directly, as a DBA with shell access would. */
 function dbaSql(node, sql) {

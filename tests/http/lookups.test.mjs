@@ -7,16 +7,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { startNode, backends, Client, csrfFrom, totp } from '../lib/server.mjs';
+import { startNode, backends, Client, csrfFrom, totp, residentId } from '../lib/server.mjs';
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-function residentId() {
-  const y = 1950 + randomInt(50), m = 1 + randomInt(12), d = 1 + randomInt(28);
-  const first17 = '370503' + y + String(m).padStart(2, '0') + String(d).padStart(2, '0') + String(randomInt(1000)).padStart(3, '0');
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i];
-  return first17 + '10X98765432'[sum % 11];
-}
 async function auditorOf(node) {
   const a = node.account('auditor');
   const auditor = new Client(node.internal);

@@ -9,16 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
-import { startNode, exchangeKey, backends, Client, totp, csrfFrom } from '../lib/server.mjs';
+import { startNode, exchangeKey, backends, Client, totp, csrfFrom, residentId } from '../lib/server.mjs';
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-function residentId() {
-  const y = 1950 + randomInt(50), m = 1 + randomInt(12), d = 1 + randomInt(28);
-  const first17 = '370503' + y + String(m).padStart(2, '0') + String(d).padStart(2, '0') + String(randomInt(1000)).padStart(3, '0');
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * ID_WEIGHTS[i];
-  return first17 + '10X98765432'[sum % 11];
-}
 /** The table row of an HTML page that has a cell with exactly this text, or ''. */
 function rowWith(html, cellText) {
   const row = html.split(/<tr[\s>]/).find((r) => new RegExp(`<td[^>]*>${cellText}</td>`).test(r)) || '';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomBytes, createHmac } from 'node:crypto';
+import { randomBytes, randomInt, createHmac } from 'node:crypto';
 
 export const BIN = resolve(process.env.YIWANG_BIN || 'build/yiwang');
 
@@ -128,6 +128,16 @@ export async function startNode(options = {}) {
   if (zone !== 'both') node.publicKey = exchangeKey(data, common);
   if (options.start !== false) await node.start();
   return node;
+}
+
+/** A random, valid GB 11643 resident ID number (birth 1950–1999, area 370503). */
+export function residentId() {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const y = 1950 + randomInt(50), m = 1 + randomInt(12), d = 1 + randomInt(28);
+  const first17 = '370503' + y + String(m).padStart(2, '0') + String(d).padStart(2, '0') + String(randomInt(1000)).padStart(3, '0');
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * weights[i];
+  return first17 + '10X98765432'[sum % 11];
 }
 
 /** RFC 6238 TOTP (SHA1, 6 digits, 30 s) from a base32 secret, as an authenticator app computes it. */
