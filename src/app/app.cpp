@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "db/migrator.hpp"
 #include "app/modules.hpp"
 
@@ -70,6 +71,17 @@ std::unique_ptr<App> App::Open(core::Config config, bool migrate) {
   return app;
 }
 
+std::function<void(const http::Request&, const Error&)> App::RefusalAuditor() {
+  return [this](const http::Request& req, const Error& e) {
+    const bool csrf = e.code() == ErrorCode::kCsrf;
+    db::WithTx(*db, [&](db::Tx& tx) {
+      audit->Append(tx, modules::ContextOf(req).ToActor(),
+                    {"access.denied", "request", req.method + " " + std::string(core::Utf8Prefix(core::Utf8Sanitize(req.path), 300)), "denied",
+                     (csrf ? "请求来源验证（CSRF）未通过：" : "无权访问：") + e.message()});
+    });
+  };
+}
+
 http::Site App::ExternalSite() {
   http::Router r;
   modules::RegisterCommon(r, *this, "external");
@@ -80,7 +92,7 @@ http::Site App::ExternalSite() {
   modules::RegisterRankingExternal(r, *this);
   modules::RegisterDraftsApi(r, *this);
   modules::RegisterComplaintsExternal(r, *this);
-  return http::Site("external", {config, *identity, *renderer, *metrics}, std::move(r));
+  return http::Site("external", {config, *identity, *renderer, *metrics, RefusalAuditor()}, std::move(r));
 }
 
 http::Site App::InternalSite() {
@@ -94,7 +106,7 @@ http::Site App::InternalSite() {
   modules::RegisterCasesInternal(r, *this);
   modules::RegisterComplaintsInternal(r, *this);
   modules::RegisterSupervision(r, *this);
-  return http::Site("internal", {config, *identity, *renderer, *metrics}, std::move(r));
+  return http::Site("internal", {config, *identity, *renderer, *metrics, RefusalAuditor()}, std::move(r));
 }
 
 }  // namespace yiwang::app

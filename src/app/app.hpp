@@ -55,6 +55,8 @@ struct App {
 
   http::Site ExternalSite();
   http::Site InternalSite();
+  /// SiteDeps::on_refused: a 403 to a logged-in user as `access.denied` in the audit log.
+  std::function<void(const http::Request&, const Error&)> RefusalAuditor();
 };
 
 }  // namespace yiwang::app

@@ -1062,7 +1062,7 @@ Case CaseService::ForStaff(const identity::Context& ctx, const std::string& case
     db::WithTx(db_, [&](db::Tx& tx) {
       audit_.Append(tx, ctx.ToActor(), {"case.view", "case", found->case_no, "denied", "查看或办理其他单位的办件被拒绝"});
     });
-    throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理");
+    throw Error(ErrorCode::kForbidden, "该办件不属于您所在单位，无权查看或办理").Audited();
   }
   if (own_unit) *own_unit = allowed;
   return *found;

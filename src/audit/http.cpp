@@ -37,7 +37,7 @@ const std::map<std::string, std::string>& ActionLabels() {
       {"item.save", "保存事项"}, {"item.publish", "发布事项"}, {"item.retire", "停用事项"}, {"item.publish_all", "批量发布事项"},
       {"supervision.alert", "监察告警"}, {"supervision.notice", "发出督办单"}, {"supervision.answer", "答复督办单"},
       {"supervision.red_card", "红牌"}, {"supervision.close", "办结告警"}, {"supervision.rule", "调整监察规则"},
-      {"case.rate", "办事评价"}, {"evaluation.publish", "公布绩效排名"}, {"lookup.locked", "查询码错误过多"}, {"rate.limited", "匿名提交过于频繁"}, {"case.view", "查看办件"}};
+      {"case.rate", "办事评价"}, {"evaluation.publish", "公布绩效排名"}, {"lookup.locked", "查询码错误过多"}, {"access.denied", "拒绝访问"}, {"rate.limited", "匿名提交过于频繁"}, {"case.view", "查看办件"}};
   return kAction;
 }
 

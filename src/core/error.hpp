@@ -38,9 +38,17 @@ class Error : public std::runtime_error {
   const std::string& message() const { return message_; }
   /// Per-field messages (field name -> Chinese message), for forms and the API's "fields".
   const std::map<std::string, std::string>& fields() const { return fields_; }
+  /// Marks a refusal the service has already written to the audit log with its own record
+  /// (the object it concerns), so that the HTTP layer does not record it a second time.
+  Error& Audited() {
+    audited_ = true;
+    return *this;
+  }
+  bool audited() const { return audited_; }
 
  private:
   ErrorCode code_;
+  bool audited_ = false;
   std::string message_;
   std::map<std::string, std::string> fields_;
 };

@@ -250,6 +250,14 @@ Response Site::Handle(Request& req) {
   } catch (const Error& e) {
     res = ErrorResponse(req, e);
     if (e.code() == ErrorCode::kInternal) spdlog::error("[{}] {} {}: {}", req.request_id, req.method, req.path, e.message());
+    if ((e.code() == ErrorCode::kForbidden || e.code() == ErrorCode::kCsrf) && !e.audited() &&
+        req.principal.authenticated() && deps_.on_refused) {
+      try {
+        deps_.on_refused(req, e);
+      } catch (const std::exception& x) {
+        spdlog::error("[{}] the refusal was not audited: {}", req.request_id, x.what());
+      }
+    }
   } catch (const std::exception& e) {
     spdlog::error("[{}] {} {}: {}", req.request_id, req.method, req.path, e.what());
     try {

@@ -49,6 +49,11 @@ struct SiteDeps {
   identity::IdentityService& identity;
   Renderer& renderer;
   Metrics& metrics;
+  /// Records a request refused to a logged-in user (403: role, unit or record; a failed CSRF
+  /// check) in the audit log, unless the service already did (Error::audited). 等保: access
+  /// refused is a security event. Anonymous refusals are not recorded (anyone could fill the
+  /// log with them); the access log has them.
+  std::function<void(const Request&, const Error&)> on_refused;
 };
 
 /// One zone's request pipeline.

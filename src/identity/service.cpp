@@ -183,7 +183,7 @@ std::vector<User> IdentityService::ListUsers(const Context& ctx, std::int64_t un
       db::WithTx(db_, [&](db::Tx& tx) {
         audit_.Append(tx, ctx.ToActor(), {"user.list", "unit", std::to_string(unit_id), "denied", "越权查看其他单位人员"});
       });
-      throw Error(ErrorCode::kForbidden, "您只能查看本单位的人员");
+      throw Error(ErrorCode::kForbidden, "您只能查看本单位的人员").Audited();
     }
   }
   if (!FindUnit(unit_id)) throw Error(ErrorCode::kNotFound, "单位不存在");

@@ -244,6 +244,29 @@ for (const backend of backends()) {
       assert.equal((await fetch(node.internal + '/api/v1/audit')).status, 401);
     });
 
+    it('a request refused to a logged-in user is audited once; an anonymous one is not', async () => {
+      const clerk = await staff('clerk');
+      // A role refusal (the audit API), and a state change without the session's CSRF token.
+      assert.equal((await clerk.get('/api/v1/audit?page=1')).status, 403);
+      const forged = await clerk.post('/api/v1/units', { json: { code: 'X-1', name: '伪造请求' } });
+      assert.equal(forged.status, 403);
+      assert.equal((await errorOf(forged)).code, 'CSRF_TOKEN_INVALID');
+      // The service audits its own refusals with the object they concern: not a second time here.
+      const other = unitByCode('DH-SCJ');
+      assert.equal((await clerk.get(`/api/v1/units/${other.id}/users`)).status, 403);
+      assert.equal((await fetch(node.internal + '/api/v1/audit')).status, 401);
+      const auditor = await staff('auditor');
+      const log = await (await auditor.get('/api/v1/audit?' + new URLSearchParams({ action: 'access.denied', per_page: '200' }))).json();
+      const mine = log.records.filter((r) => r.actor === '陈静');
+      const byObject = (o) => mine.filter((r) => r.object_id === o);
+      assert.equal(byObject('GET /api/v1/audit').length, 2, JSON.stringify(mine));  // this test's and the previous one's
+      assert.equal(byObject('POST /api/v1/units').length, 1);
+      assert.match(byObject('POST /api/v1/units')[0].detail, /CSRF/);
+      assert.ok(mine.every((r) => r.outcome === 'denied'));
+      assert.equal(byObject(`GET /api/v1/units/${other.id}/users`).length, 0, 'recorded once, as user.list');
+      assert.ok(log.records.every((r) => r.actor !== ''), 'no anonymous refusal is recorded');
+    });
+
     it('a state-changing call with a valid session but no X-CSRF-Token is refused (403) and changes nothing', async () => {
       const sys = await staff('sysadmin');
       const code = 'T-CSRF-' + randomBytes(3).toString('hex').toUpperCase();
