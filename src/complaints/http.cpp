@@ -63,10 +63,9 @@ int UpheldFromForm(const std::string& v) { return v == "1" ? 1 : v == "0" ? 0 : 
 /// An anonymous submission, limited per client address (complaints_per_hour): a repeat of one
 /// already submitted (the same idempotency key) is not counted again.
 complaints::Submitted SubmitLimited(app::App& app, const Request& req, const complaints::Input& in) {
-  app.lookups->CheckRate(req.client_ip, "complaint", app.config.complaints_per_hour);
-  complaints::Submitted s = app.complaints->Submit(ContextOf(req), in);
-  if (!s.repeated) app.lookups->CountUse(req.client_ip, "complaint", app.config.complaints_per_hour);
-  return s;
+  return app.lookups->Limit(
+      req.client_ip, "complaint", app.config.complaints_per_hour, [&] { return app.complaints->Submit(ContextOf(req), in); },
+      [](const complaints::Submitted& s) { return !s.repeated; });
 }
 
 }  // namespace

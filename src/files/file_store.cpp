@@ -280,15 +280,17 @@ std::set<std::string> FileStore::Strays(std::int64_t cutoff_ms, bool remove, Col
       candidates.push_back({sm3, it->path().string(), static_cast<std::int64_t>(st.st_size), mtime_ms});
     }
   }
-  {
-    db::Conn c(db_);
-    std::vector<Candidate> without_row;
-    for (auto& cand : candidates) {
-      int rows = 0;
-      c.sql() << "SELECT COUNT(*) FROM files WHERE sm3 = :h", soci::use(cand.sm3), soci::into(rows);
-      if (rows == 0) without_row.push_back(std::move(cand));
+  if (!candidates.empty()) {
+    // The rows of files kept on disk, read once (not a query per file).
+    std::vector<std::string> on_disk;
+    {
+      db::Conn c(db_);
+      soci::rowset<std::string> rs = c.sql().prepare << "SELECT sm3 FROM files WHERE content IS NULL";
+      for (const std::string& h : rs) on_disk.push_back(h);
     }
-    candidates.swap(without_row);
+    std::sort(on_disk.begin(), on_disk.end());
+    std::erase_if(candidates,
+                  [&](const Candidate& cand) { return std::binary_search(on_disk.begin(), on_disk.end(), cand.sm3); });
   }
   for (const auto& cand : candidates) {
     ++out.strays;

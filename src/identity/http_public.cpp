@@ -27,6 +27,12 @@ identity::Registration RegistrationFrom(const nlohmann::json& j) {
   return in;
 }
 
+/// A registration, limited per client address (register_per_hour).
+identity::PublicAccount RegisterLimited(app::App& app, const Request& req, const identity::Registration& reg) {
+  return app.lookups->Limit(req.client_ip, "register", app.config.register_per_hour,
+                            [&] { return app.identity->Register(Ctx(req), reg); });
+}
+
 }  // namespace
 
 identity::Context ContextOf(const Request& req) {
@@ -76,9 +82,7 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
       auto fields = app.identity->RegistrationProblems(reg);
       if (req.Field("agree") != "1") fields["agree"] = "请勾选同意《用户服务协议》和《个人信息保护说明》";
       if (!fields.empty()) throw Error(ErrorCode::kInvalidInput, "注册信息有误，请修正后再提交", fields);
-      app.lookups->CheckRate(req.client_ip, "register", app.config.register_per_hour);
-      app.identity->Register(Ctx(req), reg);
-      app.lookups->CountUse(req.client_ip, "register", app.config.register_per_hour);
+      RegisterLimited(app, req, reg);
       Response res = Response::Redirect("/login");
       http::Renderer::Flash(res, "注册成功，请使用证件号码和密码登录", secure);
       return res;
@@ -154,10 +158,7 @@ void RegisterPublicAccounts(http::Router& r, app::App& app) {
 
   // ---- API
   r.Add("POST", "/api/v1/accounts", Access::kAnyone, [&app](Request& req) {
-    const identity::Registration reg = RegistrationFrom(req.Json());
-    app.lookups->CheckRate(req.client_ip, "register", app.config.register_per_hour);
-    identity::PublicAccount a = app.identity->Register(Ctx(req), reg);
-    app.lookups->CountUse(req.client_ip, "register", app.config.register_per_hour);
+    identity::PublicAccount a = RegisterLimited(app, req, RegistrationFrom(req.Json()));
     return Response::Json(identity::PublicJson(a, true), 201);
   });
   r.Add("POST", "/api/v1/session", Access::kAnyone, [&app](Request& req) {

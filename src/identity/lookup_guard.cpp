@@ -50,14 +50,30 @@ void LookupGuard::Check(const std::string& client_ip, const std::string& subject
                   (subject.rfind("case:", 0) == 0 ? "申请人本人可登录后在“我的办件”中查看。" : ""));
 }
 
-void LookupGuard::Failed(const std::string& client_ip, const std::string& subject) const {
-  std::vector<std::pair<std::string, int>> keys = {{subject, kPerSubject}};
-  if (!client_ip.empty()) keys.emplace_back(kClientPrefix + client_ip, kPerClient);
-  Count(keys, client_ip, subject);
+namespace {
+
+audit::Actor Anonymous(const std::string& name, const std::string& client_ip) {
+  audit::Actor actor;
+  actor.kind = "public";
+  actor.name = name;
+  actor.client_ip = client_ip;
+  return actor;
 }
 
-void LookupGuard::Count(const std::vector<std::pair<std::string, int>>& keys, const std::string& client_ip,
-                        const std::string& what) const {
+}  // namespace
+
+void LookupGuard::Failed(const std::string& client_ip, const std::string& subject) const {
+  auto locked = [&](int limit) {
+    return audit::Event{"lookup.locked", "lookup", "", "denied",
+                        "查询码错误 " + std::to_string(limit) + " 次，" + std::to_string(kWindowMs / 60000) +
+                            " 分钟内停止查询（" + subject + "）"};
+  };
+  std::vector<Counter> counters = {{subject, kPerSubject, locked(kPerSubject)}};
+  if (!client_ip.empty()) counters.push_back({kClientPrefix + client_ip, kPerClient, locked(kPerClient)});
+  Count(counters, Anonymous("匿名查询", client_ip));
+}
+
+void LookupGuard::Count(const std::vector<Counter>& counters, const audit::Actor& actor) const {
   const long long now = clock_.NowMs();
   // One statement per key, the same in both dialects: a new row, or one more in the current
   // window, or the first of a new window. Rows a day past their window are swept here, on the
@@ -72,21 +88,14 @@ void LookupGuard::Count(const std::vector<std::pair<std::string, int>>& keys, co
   db::WithTx(db_, [&](db::Tx& tx) {
     const long long stale = now - kWindowMs - 24LL * 3600 * 1000;
     tx.sql() << "DELETE FROM lookup_failures WHERE window_start < :s", soci::use(stale);
-    for (const auto& [key, limit] : keys) {
-      tx.sql() << upsert, soci::use(key), soci::use(now);
+    for (const Counter& counter : counters) {
+      tx.sql() << upsert, soci::use(counter.key), soci::use(now);
       long long count = 0;
-      tx.sql() << "SELECT failures FROM lookup_failures WHERE subject = :k", soci::use(key), soci::into(count);
-      if (count == limit) {
-        audit::Actor actor;
-        actor.kind = "public";
-        const bool rate = key.rfind("rate:", 0) == 0;
-        actor.name = rate ? "匿名用户" : "匿名查询";
-        actor.client_ip = client_ip;
-        audit_.Append(tx, actor,
-                      {rate ? "rate.limited" : "lookup.locked", rate ? "rate" : "lookup", key, "denied",
-                       (rate ? what + " " : std::string("查询码错误 ")) + std::to_string(limit) + " 次，" +
-                           std::to_string(kWindowMs / 60000) + " 分钟内停止" +
-                           (rate ? std::string("受理该地址的") + what : "查询（" + what + "）")});
+      tx.sql() << "SELECT failures FROM lookup_failures WHERE subject = :k", soci::use(counter.key), soci::into(count);
+      if (count == counter.limit) {
+        audit::Event event = counter.on_limit;
+        event.object_id = counter.key;
+        audit_.Append(tx, actor, event);
       }
     }
   });
@@ -105,7 +114,6 @@ std::string RateLabel(const std::string& action) {
 }  // namespace
 
 void LookupGuard::CheckRate(const std::string& client_ip, const std::string& action, int per_hour) const {
-  if (per_hour <= 0 || client_ip.empty()) return;
   const std::int64_t now = clock_.NowMs();
   db::Conn c(db_);
   std::int64_t started = now;
@@ -117,9 +125,13 @@ void LookupGuard::CheckRate(const std::string& client_ip, const std::string& act
 }
 
 void LookupGuard::CountUse(const std::string& client_ip, const std::string& action, int per_hour) const noexcept {
-  if (per_hour <= 0 || client_ip.empty()) return;
   try {
-    Count({{RateKey(client_ip, action), per_hour}}, client_ip, RateLabel(action));
+    const std::string label = RateLabel(action);
+    Count({{RateKey(client_ip, action), per_hour,
+            {"rate.limited", "rate", "", "denied",
+             label + " " + std::to_string(per_hour) + " 次，" + std::to_string(kWindowMs / 60000) +
+                 " 分钟内停止受理该地址的" + label}}},
+          Anonymous("匿名用户", client_ip));
   } catch (const std::exception& e) {
     spdlog::error("rate limit: a {} from {} was not counted: {}", action, client_ip, e.what());
   }

@@ -49,13 +49,24 @@ class LookupGuard {
   /// that "dh2026…" and " DH2026… " count as the same number.
   static std::string Subject(const std::string& kind, const std::string& typed_no);
 
-  /// Anonymous writes (a registration, a complaint) are limited per client address in the same
-  /// table: CheckRate throws kTooManyRequests when `client_ip` has done `action` `per_hour`
-  /// times within the window (per_hour 0, or no address: no limit); CountUse counts one that
-  /// succeeded (its own errors logged, never thrown: the write has already happened). Only
-  /// successes count, so a form sent back for a typo costs nothing.
-  void CheckRate(const std::string& client_ip, const std::string& action, int per_hour) const;
-  void CountUse(const std::string& client_ip, const std::string& action, int per_hour) const noexcept;
+  /// Anonymous writes ("register", "complaint") are limited per client address in the same
+  /// table: runs `write` unless `client_ip` has done `action` `per_hour` times within the window
+  /// (kTooManyRequests; per_hour 0, or no address: no limit). Only a write that succeeds and for
+  /// which `counts(result)` holds is counted (a form sent back for a typo, a repeat of one
+  /// already accepted cost nothing); a failure to count is logged, never thrown: the write has
+  /// already happened.
+  template <typename F, typename Counts>
+  auto Limit(const std::string& client_ip, const std::string& action, int per_hour, F&& write, Counts&& counts) {
+    const bool limited = per_hour > 0 && !client_ip.empty();
+    if (limited) CheckRate(client_ip, action, per_hour);
+    auto result = std::forward<F>(write)();
+    if (limited && counts(result)) CountUse(client_ip, action, per_hour);
+    return result;
+  }
+  template <typename F>
+  auto Limit(const std::string& client_ip, const std::string& action, int per_hour, F&& write) {
+    return Limit(client_ip, action, per_hour, std::forward<F>(write), [](const auto&) { return true; });
+  }
 
   /// Throws kTooManyRequests (Chinese message) when either has no tries left.
   void Check(const std::string& client_ip, const std::string& subject) const;
@@ -65,9 +76,16 @@ class LookupGuard {
  private:
   /// Failed(), with its own errors logged instead of thrown.
   void CountFailure(const std::string& client_ip, const std::string& subject) const noexcept;
-  /// One more for each key in one transaction; the one that reaches its limit is audited.
-  void Count(const std::vector<std::pair<std::string, int>>& keys, const std::string& client_ip,
-             const std::string& what) const;
+  void CheckRate(const std::string& client_ip, const std::string& action, int per_hour) const;
+  void CountUse(const std::string& client_ip, const std::string& action, int per_hour) const noexcept;
+  /// A counter, its limit, and the audit record written by the count that reaches it.
+  struct Counter {
+    std::string key;
+    int limit = 0;
+    audit::Event on_limit;
+  };
+  /// One more for each counter in one transaction, attributed to `actor`.
+  void Count(const std::vector<Counter>& counters, const audit::Actor& actor) const;
 
   db::Database& db_;
   const core::Clock& clock_;
