@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startNode, backends, cli, Client, totp, freePort, residentId } from '../lib/server.mjs';
 
-
 /** Runs SQL on the node's database directly, as a DBA with shell access would. */
 function dbaSql(node, sql) {
   if (node.backend === 'sqlite') {
