@@ -94,7 +94,9 @@ nlohmann::json RecordJson(const audit::Record& r) {
       {"user", "人员"}, {"public_account", "公众账户"}, {"unit", "单位"}, {"item", "事项"}, {"catalogue", "事项目录"},
       {"calendar_year", "工作日历"}, {"packet", "交换包"}, {"staff", "人员"}, {"public", "公众账户"},
       {"unit.upsert", "交换包（单位）"}, {"account.registered", "交换包（注册）"}, {"account.locked", "交换包（锁定）"},
-      {"items.published", "交换包（事项）"}, {"alert", "监察告警"}, {"rule", "监察规则"}, {"ranking", "绩效排名"}};
+      {"items.published", "交换包（事项）"}, {"alert", "监察告警"}, {"rule", "监察规则"}, {"ranking", "绩效排名"},
+      {"case", "办件"}, {"complaint", "投诉"}, {"draft", "草稿"}, {"file", "文件"}, {"key", "密钥"}, {"message", "消息"},
+      {"lookup", "查询码"}, {"rate", "匿名提交"}, {"request", "请求"}};
   static const std::map<std::string, std::string> kDetail = {{"citizen", "个人"}, {"enterprise", "法人"}};
   auto it = kOutcome.find(r.event.outcome);
   return {{"seq", r.seq},
